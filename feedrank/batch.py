@@ -1,0 +1,597 @@
+"""PostBatch: the candidate posts as columns with fixed dtypes, validated once.
+
+>>> from datetime import datetime, timezone
+>>> import numpy as np
+>>> batch = PostBatch.from_columns(
+...     ids=np.array(["a", "b"]), author_ids=np.array(["x", "y"]),
+...     created_at=np.array(["2026-01-01T00:00", "2026-01-01T01:00"], dtype="datetime64[us]"),
+...     counts={"like": np.array([3, 5])})
+>>> len(batch), batch.count("like").tolist()
+(2, [3, 5])
+>>> batch.take(np.array([1])).ids.tolist()
+['b']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._time import from_micros, to_micros
+from .errors import BatchError
+from .models import Author, InteractionKind, Post
+from .tags import Tags
+
+__all__ = ["KINDS", "PostBatch"]
+
+KINDS: tuple[InteractionKind, ...] = tuple(InteractionKind)
+"""Column order of :attr:`PostBatch.counts`."""
+_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+TEXT = np.dtypes.StringDType()
+_OPTIONAL_IDS = ("reply_to", "repost_of", "quote_of")
+
+
+def kind_index(kind: InteractionKind | str, *, field: str = "kind") -> int:
+    """Column of ``kind`` in :attr:`PostBatch.counts`; raises BatchError if unknown."""
+    try:
+        return _KIND_INDEX[InteractionKind(kind)]
+    except ValueError:
+        raise BatchError(
+            f"unknown interaction kind {kind!r}",
+            field=field,
+            expected="one of " + ", ".join(k.value for k in KINDS),
+        ) from None
+
+
+@dataclass(frozen=True, eq=False)
+class PostBatch:
+    """Candidate posts as a struct of numpy arrays (one row per post).
+
+    Columns (n = number of posts):
+
+    - ``ids``, ``author_ids``: ndarray (n,), unicode; ids are unique and non-empty.
+    - ``created_at``: ndarray (n,), int64 microseconds since 1970-01-01 UTC.
+    - ``counts``: ndarray (n, len(KINDS)), int64 >= 0, one column per InteractionKind.
+    - ``features``: name -> ndarray (n,), float64; NaN marks a post without that feature.
+    - ``topics``, ``labels``: :class:`~feedrank.tags.Tags` (sets of strings per post).
+    - ``lang``, ``reply_to``, ``repost_of``, ``quote_of``: ndarray (n,), unicode, "" = none.
+    - ``url``, ``text``: ndarray (n,), StringDType, "" = none.
+    - ``embeddings``: ndarray (n, d), float64 or None; ``has_embedding`` (n,), bool.
+    - ``author_followers``: ndarray (n,), float64, NaN where the author is unknown.
+
+    Build with :meth:`from_posts` (validated models) or :meth:`from_columns`
+    (arrays, checked without a Python loop). Instances are treated as immutable.
+    """
+
+    ids: NDArray[np.str_]
+    author_ids: NDArray[np.str_]
+    created_at: NDArray[np.int64]
+    counts: NDArray[np.int64]
+    features: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
+    topics: Tags = field(default_factory=lambda: Tags.empty(0))
+    labels: Tags = field(default_factory=lambda: Tags.empty(0))
+    lang: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="U1"))
+    reply_to: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="U1"))
+    repost_of: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="U1"))
+    quote_of: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="U1"))
+    url: NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=TEXT))
+    text: NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=TEXT))
+    embeddings: NDArray[np.float64] | None = None
+    has_embedding: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    author_followers: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def __repr__(self) -> str:
+        feats = ", ".join(sorted(self.features)) or "none"
+        return f"PostBatch(n={len(self)}, features=[{feats}])"
+
+    # ------------------------------------------------------------------ access
+    def count(self, kind: InteractionKind | str) -> NDArray[np.int64]:
+        """ndarray of shape (n,), int64: the count column of ``kind``."""
+        return self.counts[:, kind_index(kind)]
+
+    def index_of(self, post_ids: Iterable[str]) -> NDArray[np.intp]:
+        """Row of each id in ``post_ids``, or -1 for ids not in the batch."""
+        wanted = np.asarray(list(post_ids) if not isinstance(post_ids, np.ndarray) else post_ids)
+        if len(self) == 0 or wanted.size == 0:
+            return np.full(wanted.shape, -1, dtype=np.intp)
+        order = np.argsort(self.ids, kind="stable")
+        sorted_ids = self.ids[order]
+        pos = np.minimum(np.searchsorted(sorted_ids, wanted), len(self) - 1)
+        found = sorted_ids[pos] == wanted
+        return np.where(found, order[pos], -1).astype(np.intp)
+
+    def age_hours(self, now_micros: int) -> NDArray[np.float64]:
+        """ndarray of shape (n,), float64: hours from creation to ``now`` (negative if
+        the post is dated after ``now``)."""
+        return (now_micros - self.created_at).astype(np.float64) / 3_600_000_000.0
+
+    # -------------------------------------------------------------- builders
+    @classmethod
+    def empty(cls) -> PostBatch:
+        """A batch without posts."""
+        return cls.from_posts([])
+
+    @classmethod
+    def from_posts(
+        cls, posts: Sequence[Post], authors: Iterable[Author] | None = None
+    ) -> PostBatch:
+        """Columns from validated :class:`~feedrank.Post` models.
+
+        ``authors`` fill ``author_followers``; posts whose author is not given get NaN.
+        Duplicate post ids raise :class:`~feedrank.errors.BatchError`.
+        """
+        n = len(posts)
+        for i, post in enumerate(posts):
+            if not isinstance(post, Post):
+                raise BatchError(
+                    f"row {i} is a {type(post).__name__}", field="posts", expected="Post models"
+                )
+        counts = np.zeros((n, len(KINDS)), dtype=np.int64)
+        for i, post in enumerate(posts):
+            for kind, value in post.counts.items():
+                counts[i, _KIND_INDEX[kind]] = value
+        names = sorted({name for post in posts for name in post.features})
+        features = {
+            name: np.fromiter(
+                (post.features.get(name, np.nan) for post in posts), dtype=np.float64, count=n
+            )
+            for name in names
+        }
+        dims = {len(p.embedding) for p in posts if p.embedding is not None}
+        embeddings: NDArray[np.float64] | None = None
+        has_embedding = np.fromiter((p.embedding is not None for p in posts), bool, count=n)
+        if dims:
+            dim = len(next(p.embedding for p in posts if p.embedding is not None) or ())
+            embeddings = np.zeros((n, dim), dtype=np.float64)
+            for i, post in enumerate(posts):
+                if post.embedding is not None:
+                    if len(post.embedding) != dim:
+                        raise BatchError(
+                            f"embedding has {len(post.embedding)} dimensions",
+                            field="embedding",
+                            post_id=post.id,
+                            expected=f"{dim} dimensions like the first embedded post",
+                        )
+                    embeddings[i] = post.embedding
+        batch = cls(
+            ids=_unicode([p.id for p in posts]),
+            author_ids=_unicode([p.author_id for p in posts]),
+            created_at=np.fromiter(
+                (to_micros(p.created_at, field="created_at") for p in posts), np.int64, count=n
+            ),
+            counts=counts,
+            features=features,
+            topics=Tags.from_lists([p.topics for p in posts]),
+            labels=Tags.from_lists([p.labels for p in posts]),
+            lang=_unicode([p.lang or "" for p in posts]),
+            reply_to=_unicode([p.reply_to or "" for p in posts]),
+            repost_of=_unicode([p.repost_of or "" for p in posts]),
+            quote_of=_unicode([p.quote_of or "" for p in posts]),
+            url=np.array([p.url or "" for p in posts], dtype=TEXT),
+            text=np.array([p.text or "" for p in posts], dtype=TEXT),
+            embeddings=embeddings,
+            has_embedding=has_embedding,
+            author_followers=_followers(
+                [p.author_id for p in posts], authors if authors is not None else ()
+            ),
+        )
+        _check_unique(batch.ids)
+        return batch
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        ids: Any,
+        author_ids: Any,
+        created_at: Any,
+        counts: Mapping[str, Any] | NDArray[np.int64] | None = None,
+        features: Mapping[str, Any] | None = None,
+        topics: Tags | Sequence[Iterable[str]] | None = None,
+        labels: Tags | Sequence[Iterable[str]] | None = None,
+        lang: Any = None,
+        reply_to: Any = None,
+        repost_of: Any = None,
+        quote_of: Any = None,
+        url: Any = None,
+        text: Any = None,
+        embeddings: Any = None,
+        author_followers: Any = None,
+    ) -> PostBatch:
+        """Columns from arrays, validated without a Python loop over posts.
+
+        ``created_at`` is int64 microseconds since the epoch (UTC) or datetime64.
+        ``counts`` is a mapping kind -> integer array, or an (n, len(KINDS)) array.
+        ``features`` map to float arrays; NaN marks a missing value, inf is rejected.
+        ``embeddings`` is (n, d) with a row of NaN for posts without one.
+        Errors name the column and the first offending post id.
+        """
+        id_arr = _string_column(ids, "ids", None)
+        n = id_arr.shape[0]
+        if n and not np.all(np.char.str_len(id_arr) > 0):
+            raise BatchError(
+                "empty post id",
+                field="ids",
+                expected="non-empty strings",
+                post_id=f"<row {int(np.argmin(np.char.str_len(id_arr) > 0))}>",
+            )
+        _check_unique(id_arr)
+        authors = _string_column(author_ids, "author_ids", id_arr)
+        if n and not np.all(np.char.str_len(authors) > 0):
+            bad = int(np.argmin(np.char.str_len(authors) > 0))
+            raise BatchError(
+                "empty author id", field="author_ids", post_id=str(id_arr[bad]),
+                expected="non-empty strings",
+            )
+        created = _time_column(created_at, id_arr)
+        count_arr = _count_matrix(counts, id_arr)
+        feats = {
+            str(name): _float_column(values, f"features.{name}", id_arr, allow_nan=True)
+            for name, values in (features or {}).items()
+        }
+        emb, has_emb = _embedding_matrix(embeddings, id_arr)
+        followers = (
+            np.full(n, np.nan)
+            if author_followers is None
+            else _float_column(author_followers, "author_followers", id_arr, allow_nan=True)
+        )
+        if np.any(followers < 0):
+            bad = int(np.argmax(followers < 0))
+            raise BatchError(
+                f"negative follower count {followers[bad]}",
+                field="author_followers",
+                post_id=str(id_arr[bad]),
+                expected="a number >= 0 or NaN for unknown",
+            )
+        return cls(
+            ids=id_arr,
+            author_ids=authors,
+            created_at=created,
+            counts=count_arr,
+            features=feats,
+            topics=_tags_column(topics, "topics", id_arr),
+            labels=_tags_column(labels, "labels", id_arr),
+            lang=_optional_strings(lang, "lang", id_arr),
+            reply_to=_optional_strings(reply_to, "reply_to", id_arr),
+            repost_of=_optional_strings(repost_of, "repost_of", id_arr),
+            quote_of=_optional_strings(quote_of, "quote_of", id_arr),
+            url=_text_column(url, "url", id_arr),
+            text=_text_column(text, "text", id_arr),
+            embeddings=emb,
+            has_embedding=has_emb,
+            author_followers=followers,
+        )
+
+    # ------------------------------------------------------------ reshaping
+    def take(self, index: Any) -> PostBatch:
+        """Rows ``index`` (an intp array, any order) as a new batch."""
+        idx = np.asarray(index, dtype=np.intp)
+        return PostBatch(
+            ids=self.ids[idx],
+            author_ids=self.author_ids[idx],
+            created_at=self.created_at[idx],
+            counts=self.counts[idx],
+            features={k: v[idx] for k, v in self.features.items()},
+            topics=self.topics.take(idx),
+            labels=self.labels.take(idx),
+            lang=self.lang[idx],
+            reply_to=self.reply_to[idx],
+            repost_of=self.repost_of[idx],
+            quote_of=self.quote_of[idx],
+            url=self.url[idx],
+            text=self.text[idx],
+            embeddings=None if self.embeddings is None else self.embeddings[idx],
+            has_embedding=self.has_embedding[idx],
+            author_followers=self.author_followers[idx],
+        )
+
+    @classmethod
+    def concat(cls, batches: Sequence[PostBatch]) -> PostBatch:
+        """Stack batches row-wise. Ids must stay unique across them.
+
+        A feature absent from one batch is NaN (missing) for its rows; embeddings
+        must share their dimension.
+        """
+        if not batches:
+            return cls.empty()
+        names = sorted({name for b in batches for name in b.features})
+        features = {
+            name: np.concatenate(
+                [b.features.get(name, np.full(len(b), np.nan)) for b in batches]
+            )
+            for name in names
+        }
+        dims = {b.embeddings.shape[1] for b in batches if b.embeddings is not None}
+        if len(dims) > 1:
+            raise BatchError(
+                f"embedding dimensions differ across batches: {sorted(dims)}",
+                field="embeddings",
+                expected="one dimension",
+            )
+        embeddings: NDArray[np.float64] | None = None
+        if dims:
+            dim = dims.pop()
+            embeddings = np.concatenate(
+                [
+                    b.embeddings if b.embeddings is not None else np.zeros((len(b), dim))
+                    for b in batches
+                ]
+            )
+        ids = np.concatenate([b.ids for b in batches])
+        _check_unique(ids)
+        return cls(
+            ids=ids,
+            author_ids=np.concatenate([b.author_ids for b in batches]),
+            created_at=np.concatenate([b.created_at for b in batches]),
+            counts=np.concatenate([b.counts for b in batches]),
+            features=features,
+            topics=Tags.concat([b.topics for b in batches]),
+            labels=Tags.concat([b.labels for b in batches]),
+            lang=np.concatenate([b.lang for b in batches]),
+            reply_to=np.concatenate([b.reply_to for b in batches]),
+            repost_of=np.concatenate([b.repost_of for b in batches]),
+            quote_of=np.concatenate([b.quote_of for b in batches]),
+            url=np.concatenate([b.url for b in batches]).astype(TEXT),
+            text=np.concatenate([b.text for b in batches]).astype(TEXT),
+            embeddings=embeddings,
+            has_embedding=np.concatenate([b.has_embedding for b in batches]),
+            author_followers=np.concatenate([b.author_followers for b in batches]),
+        )
+
+    def to_posts(self) -> list[Post]:
+        """The rows back as :class:`~feedrank.Post` models (timestamps in UTC)."""
+        topics = self.topics.to_lists()
+        labels = self.labels.to_lists()
+        posts: list[Post] = []
+        for i in range(len(self)):
+            row_counts = {KINDS[k]: int(c) for k, c in enumerate(self.counts[i]) if c}
+            feats = {
+                name: float(col[i]) for name, col in self.features.items() if not np.isnan(col[i])
+            }
+            emb = (
+                tuple(float(x) for x in self.embeddings[i])
+                if self.embeddings is not None and self.has_embedding[i]
+                else None
+            )
+            posts.append(
+                Post(
+                    id=str(self.ids[i]),
+                    author_id=str(self.author_ids[i]),
+                    created_at=from_micros(int(self.created_at[i])),
+                    counts=row_counts,
+                    features=feats,
+                    topics=topics[i],
+                    labels=labels[i],
+                    lang=str(self.lang[i]) or None,
+                    reply_to=str(self.reply_to[i]) or None,
+                    repost_of=str(self.repost_of[i]) or None,
+                    quote_of=str(self.quote_of[i]) or None,
+                    url=str(self.url[i]) or None,
+                    text=str(self.text[i]) or None,
+                    embedding=emb,
+                )
+            )
+        return posts
+
+
+# ---------------------------------------------------------------- validation
+def _unicode(values: Sequence[str]) -> NDArray[np.str_]:
+    return np.array(values, dtype=np.str_) if values else np.zeros(0, dtype="U1")
+
+
+def _first_bad(mask: NDArray[np.bool_], ids: NDArray[np.str_] | None) -> str | None:
+    row = int(np.argmax(mask))
+    if ids is None or ids.shape[0] <= row:
+        return f"<row {row}>"
+    return str(ids[row])
+
+
+def _check_length(arr: NDArray[Any], name: str, ids: NDArray[np.str_] | None) -> None:
+    if arr.ndim == 0:
+        raise BatchError("got a scalar", field=name, expected="a one-dimensional array")
+    if ids is not None and arr.shape[0] != ids.shape[0]:
+        raise BatchError(
+            f"has {arr.shape[0]} rows but ids has {ids.shape[0]}",
+            field=name,
+            expected=f"{ids.shape[0]} rows",
+        )
+
+
+def _check_unique(ids: NDArray[np.str_]) -> None:
+    if ids.shape[0] < 2:
+        return
+    ordered = np.sort(ids)
+    dup = ordered[1:] == ordered[:-1]
+    if np.any(dup):
+        raise BatchError(
+            "duplicate post id",
+            field="ids",
+            post_id=str(ordered[1:][dup][0]),
+            expected="unique post ids",
+        )
+
+
+def _string_column(values: Any, name: str, ids: NDArray[np.str_] | None) -> NDArray[np.str_]:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise BatchError(f"has shape {arr.shape}", field=name, expected="a one-dimensional array")
+    _check_length(arr, name, ids)
+    if arr.shape[0] == 0:
+        return np.zeros(0, dtype="U1")
+    if arr.dtype.kind == "U":
+        return arr
+    if arr.dtype.kind == "T" or (
+        arr.dtype == object and all(isinstance(v, str) for v in arr.tolist())
+    ):
+        return arr.astype(np.str_)
+    raise BatchError(f"has dtype {arr.dtype}", field=name, expected="an array of strings")
+
+
+def _optional_strings(values: Any, name: str, ids: NDArray[np.str_]) -> NDArray[np.str_]:
+    if values is None:
+        return np.zeros(ids.shape[0], dtype="U1")
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        arr = np.where(np.equal(arr, None), "", arr)
+    return _string_column(arr, name, ids)
+
+
+def _text_column(values: Any, name: str, ids: NDArray[np.str_]) -> NDArray[Any]:
+    if values is None:
+        return np.full(ids.shape[0], "", dtype=TEXT)
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        arr = np.where(np.equal(arr, None), "", arr)
+    _check_length(arr, name, ids)
+    if arr.dtype.kind not in "UT" and not (arr.dtype == object and arr.size == 0):
+        if arr.dtype == object and all(isinstance(v, str) for v in arr.tolist()):
+            return arr.astype(TEXT)
+        raise BatchError(f"has dtype {arr.dtype}", field=name, expected="an array of strings")
+    return arr.astype(TEXT)
+
+
+def _time_column(values: Any, ids: NDArray[np.str_]) -> NDArray[np.int64]:
+    arr = np.asarray(values)
+    _check_length(arr, "created_at", ids)
+    if arr.dtype.kind == "M":
+        if np.any(np.isnat(arr)):
+            raise BatchError(
+                "NaT timestamp",
+                field="created_at",
+                post_id=_first_bad(np.isnat(arr), ids),
+                expected="a timestamp",
+            )
+        return arr.astype("datetime64[us]").astype(np.int64)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    raise BatchError(
+        f"has dtype {arr.dtype}",
+        field="created_at",
+        expected="int64 microseconds since the epoch (UTC) or datetime64",
+    )
+
+
+def _float_column(
+    values: Any, name: str, ids: NDArray[np.str_], *, allow_nan: bool
+) -> NDArray[np.float64]:
+    arr = np.asarray(values)
+    _check_length(arr, name, ids)
+    if arr.ndim != 1:
+        raise BatchError(f"has shape {arr.shape}", field=name, expected="a one-dimensional array")
+    if arr.dtype.kind not in "iuf":
+        raise BatchError(f"has dtype {arr.dtype}", field=name, expected="a numeric array")
+    out = arr.astype(np.float64, copy=False)
+    bad = np.isinf(out) if allow_nan else ~np.isfinite(out)
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise BatchError(
+            f"value {out[row]}",
+            field=name,
+            post_id=str(ids[row]),
+            expected="a finite number" + (" (NaN marks a missing value)" if allow_nan else ""),
+        )
+    return out
+
+
+def _count_matrix(counts: Any, ids: NDArray[np.str_]) -> NDArray[np.int64]:
+    n = ids.shape[0]
+    if counts is None:
+        return np.zeros((n, len(KINDS)), dtype=np.int64)
+    if isinstance(counts, Mapping):
+        out = np.zeros((n, len(KINDS)), dtype=np.int64)
+        for kind, values in counts.items():
+            col = kind_index(kind, field=f"counts.{kind}")
+            arr = np.asarray(values)
+            name = f"counts.{InteractionKind(kind).value}"
+            _check_length(arr, name, ids)
+            _check_counts(arr, name, ids)
+            out[:, col] = arr
+        return out
+    arr = np.asarray(counts)
+    if arr.shape != (n, len(KINDS)):
+        raise BatchError(
+            f"has shape {arr.shape}", field="counts", expected=f"shape ({n}, {len(KINDS)})"
+        )
+    _check_counts(arr, "counts", ids)
+    return arr.astype(np.int64, copy=False)
+
+
+def _check_counts(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> None:
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            bad = ~np.isfinite(arr)
+            row = int(np.argmax(bad.reshape(bad.shape[0], -1).any(axis=1)))
+            raise BatchError(
+                "NaN or inf count", field=name, post_id=str(ids[row]), expected="integers >= 0"
+            )
+        if np.any(arr != np.floor(arr)):
+            row = int(np.argmax((arr != np.floor(arr)).reshape(arr.shape[0], -1).any(axis=1)))
+            raise BatchError(
+                "fractional count", field=name, post_id=str(ids[row]), expected="integers >= 0"
+            )
+    elif arr.dtype.kind not in "iu":
+        raise BatchError(f"has dtype {arr.dtype}", field=name, expected="integers >= 0")
+    negative = arr < 0
+    if np.any(negative):
+        rows = negative.reshape(arr.shape[0], -1).any(axis=1)
+        row = int(np.argmax(rows))
+        column = name
+        if arr.ndim == 2:
+            column = f"counts.{KINDS[int(np.argmax(negative[row]))].value}"
+        raise BatchError(
+            "negative count", field=column, post_id=str(ids[row]), expected="integers >= 0"
+        )
+
+
+def _tags_column(values: Any, name: str, ids: NDArray[np.str_]) -> Tags:
+    if values is None:
+        return Tags.empty(ids.shape[0])
+    tags = values if isinstance(values, Tags) else Tags.from_lists(list(values))
+    if len(tags) != ids.shape[0]:
+        raise BatchError(
+            f"has {len(tags)} rows but ids has {ids.shape[0]}",
+            field=name,
+            expected=f"{ids.shape[0]} rows",
+        )
+    return tags
+
+
+def _embedding_matrix(
+    values: Any, ids: NDArray[np.str_]
+) -> tuple[NDArray[np.float64] | None, NDArray[np.bool_]]:
+    n = ids.shape[0]
+    if values is None:
+        return None, np.zeros(n, dtype=bool)
+    arr = np.asarray(values)
+    if arr.ndim != 2 or arr.shape[0] != n or arr.dtype.kind not in "iuf":
+        raise BatchError(
+            f"has shape {arr.shape} and dtype {arr.dtype}",
+            field="embeddings",
+            expected=f"a numeric array of shape ({n}, d)",
+        )
+    out = arr.astype(np.float64, copy=False)
+    nan_rows = np.isnan(out)
+    has = ~nan_rows.all(axis=1)
+    bad = (nan_rows.any(axis=1) & has) | np.isinf(out).any(axis=1)
+    if np.any(bad):
+        raise BatchError(
+            "embedding holds inf or a partial NaN row",
+            field="embeddings",
+            post_id=_first_bad(bad, ids),
+            expected="finite rows, or an all-NaN row for a post without embedding",
+        )
+    return np.where(has[:, None], out, 0.0), has
+
+
+def _followers(author_ids: Sequence[str], authors: Iterable[Author]) -> NDArray[np.float64]:
+    known = {a.id: float(a.followers) for a in authors}
+    return np.fromiter(
+        (known.get(a, np.nan) for a in author_ids), dtype=np.float64, count=len(author_ids)
+    )

@@ -1,0 +1,187 @@
+"""Validated records at the boundary: posts, authors, interactions, viewers.
+
+Every model is frozen, forbids unknown keys and is strict about numbers: a string is
+never turned into a number, and timestamps must carry a timezone.
+
+>>> from datetime import datetime, timezone
+>>> post = Post(id="p1", author_id="alice",
+...             created_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+...             counts={"like": 3})
+>>> post.counts[InteractionKind.LIKE]
+3
+>>> Post.model_validate_json(
+...     '{"id": "p2", "author_id": "bob", "created_at": "2026-01-01T12:00:00Z"}'
+... ).created_at.isoformat()
+'2026-01-01T12:00:00+00:00'
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+)
+
+__all__ = [
+    "Author",
+    "FeedRequest",
+    "Interaction",
+    "InteractionKind",
+    "Post",
+    "Viewer",
+]
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+Timestamp = AwareDatetime
+Count = Annotated[int, Strict(), Field(ge=0)]
+Number = Annotated[float, Strict()]
+
+
+class InteractionKind(str, Enum):
+    """What a viewer did to a post (or its author).
+
+    The order of the members is the column order of ``PostBatch.counts``.
+    """
+
+    LIKE = "like"
+    REPOST = "repost"
+    REPLY = "reply"
+    QUOTE = "quote"
+    CLICK = "click"
+    VIEW = "view"
+    SHARE = "share"
+    BOOKMARK = "bookmark"
+    UPVOTE = "upvote"
+    DOWNVOTE = "downvote"
+    REPORT = "report"
+    HIDE = "hide"
+    MUTE = "mute"
+    BLOCK = "block"
+    FOLLOW = "follow"
+
+
+NEGATIVE_KINDS: tuple[InteractionKind, ...] = (
+    InteractionKind.DOWNVOTE,
+    InteractionKind.REPORT,
+    InteractionKind.HIDE,
+    InteractionKind.MUTE,
+    InteractionKind.BLOCK,
+)
+"""Kinds that express that a viewer wants less of a post or its author."""
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Post(_Record):
+    """A candidate post.
+
+    ``counts`` holds aggregate interaction counts per kind (absent = 0).
+    ``features`` holds platform model predictions or other numeric inputs keyed
+    by name (e.g. ``p_reply``); each must be finite. ``topics`` and ``labels``
+    are sets of strings; ``embedding`` is an optional dense vector.
+    """
+
+    id: Id
+    author_id: Id
+    created_at: Timestamp
+    counts: dict[InteractionKind, Count] = Field(default_factory=dict)
+    features: dict[str, Number] = Field(default_factory=dict)
+    topics: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    lang: str | None = None
+    reply_to: Id | None = None
+    repost_of: Id | None = None
+    quote_of: Id | None = None
+    url: str | None = None
+    text: str | None = None
+    embedding: tuple[Number, ...] | None = None
+
+    @field_validator("features")
+    @classmethod
+    def _finite_features(cls, value: dict[str, Number]) -> dict[str, Number]:
+        for name, x in value.items():
+            if not math.isfinite(x):
+                raise ValueError(f"feature {name!r} is {x}; expected a finite number")
+        return value
+
+    @field_validator("embedding")
+    @classmethod
+    def _finite_embedding(cls, value: tuple[Number, ...] | None) -> tuple[Number, ...] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("embedding is empty; expected at least one number or null")
+            if not all(math.isfinite(x) for x in value):
+                raise ValueError("embedding holds NaN or inf; expected finite numbers")
+        return value
+
+
+class Author(_Record):
+    """A post author. ``attributes`` are free-form labels used for audit groups."""
+
+    id: Id
+    followers: Count = 0
+    created_at: Timestamp | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class Interaction(_Record):
+    """One logged action of a viewer on a post (``value``: e.g. dwell in ms)."""
+
+    viewer_id: Id
+    post_id: Id
+    kind: InteractionKind
+    at: Timestamp
+    value: Number | None = None
+
+    @field_validator("value")
+    @classmethod
+    def _finite_value(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"value is {value}; expected a finite number or null")
+        return value
+
+
+class Viewer(_Record):
+    """The person a feed is ranked for.
+
+    ``follows``, ``blocked`` and ``muted`` are author ids; ``seen`` post ids;
+    ``interests`` topic weights; ``embedding`` an optional taste vector.
+    """
+
+    id: Id
+    follows: frozenset[str] = frozenset()
+    blocked: frozenset[str] = frozenset()
+    muted: frozenset[str] = frozenset()
+    muted_words: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    seen: frozenset[str] = frozenset()
+    interests: dict[str, Number] = Field(default_factory=dict)
+    embedding: tuple[Number, ...] | None = None
+
+    @field_validator("muted_words")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for word in value:
+            if not word.strip():
+                raise ValueError("muted_words holds an empty word; expected non-blank words")
+        return value
+
+
+class FeedRequest(_Record):
+    """A request for one page of a feed."""
+
+    viewer: Viewer
+    now: Timestamp
+    limit: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 50
+    cursor: str | None = None
