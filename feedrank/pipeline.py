@@ -1,0 +1,186 @@
+"""Pipeline: filters, then the scorer, then re-rankers, then a page.
+
+>>> from datetime import datetime, timedelta, timezone
+>>> from feedrank import Context, Post, PostBatch, Viewer
+>>> from feedrank.scoring import Scorer, Term
+>>> from feedrank.signals import Interactions
+>>> from feedrank.filters import Seen
+>>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+>>> posts = [Post(id=f"p{i}", author_id="a", created_at=t, counts={"like": i})
+...          for i in range(4)]
+>>> pipe = Pipeline(name="likes", filters=[Seen()], scorer=Scorer(
+...     terms=[Term(name="likes", signal=Interactions(), weight=1.0)]))
+>>> batch = PostBatch.from_posts(posts)
+>>> ranking = pipe.rank(batch, Context.build(batch, now=t, viewer=Viewer(id="v", seen={"p3"})))
+>>> ranking.post_ids, ranking.removed
+(['p2', 'p1', 'p0'], {'p3': 'seen'})
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from .batch import PostBatch
+from .canonical import fingerprint
+from .context import Context
+from .cursor import Cursor
+from .errors import RankingError
+from .filters import FilterSpec
+from .ranking import Moves, Ranking, final_order
+from .rerank import RerankerSpec
+from .scoring import Scorer, combine
+
+__all__ = ["Pipeline"]
+
+
+class Pipeline(BaseModel):
+    """A complete, publishable ranking algorithm.
+
+    ``filters`` run first (each removed post keeps the reason of the first filter
+    that removed it), then ``scorer``, then ``rerankers`` in order. ``limit`` is
+    the default page size.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    version: str = "1"
+    description: str = ""
+    filters: tuple[FilterSpec, ...] = ()
+    scorer: Scorer
+    rerankers: tuple[RerankerSpec, ...] = ()
+    limit: Annotated[int, Field(ge=1, le=10_000)] = 50
+
+    _fingerprint: str = PrivateAttr(default="")
+
+    def to_spec(self) -> dict[str, Any]:
+        """The spec as plain JSON values, every default written out."""
+        return self.model_dump(mode="json")
+
+    @property
+    def fingerprint(self) -> str:
+        """Hex SHA-256 of the canonical JSON of :meth:`to_spec`."""
+        if not self._fingerprint:
+            self._fingerprint = fingerprint(self.to_spec())
+        return self._fingerprint
+
+    @property
+    def rerank_factor_names(self) -> tuple[str, ...]:
+        """Factor columns added by re-rankers (one per re-ranker, named by type)."""
+        names: list[str] = []
+        for i, stage in enumerate(self.rerankers):
+            name = stage.type if stage.type not in names else f"{stage.type}_{i}"
+            names.append(name)
+        return tuple(names)
+
+    def rank(
+        self,
+        batch: PostBatch,
+        ctx: Context,
+        *,
+        limit: int | None = None,
+        cursor: str | Cursor | None = None,
+    ) -> Ranking:
+        """Rank ``batch`` for ``ctx`` and return one page as a :class:`Ranking`.
+
+        ``limit`` overrides the spec's page size; ``cursor`` (from a previous
+        page's ``next_cursor``) continues after the last post served. An empty
+        batch ranks to an empty feed.
+        """
+        if len(ctx) != len(batch):
+            raise RankingError(
+                f"context has {len(ctx)} rows but the batch has {len(batch)}",
+                field="ctx",
+                expected="Context.build(batch, ...) for this batch",
+            )
+        page_size = self.limit if limit is None else limit
+        if page_size < 1:
+            raise RankingError(f"limit is {page_size}", field="limit", expected="an integer >= 1")
+        parsed: Cursor | None = None
+        if cursor is not None:
+            parsed = cursor if isinstance(cursor, Cursor) else Cursor.decode(cursor)
+            parsed.check(self.fingerprint, ctx.now)
+
+        reasons = np.full(len(batch), "", dtype="U1")
+        for stage in self.filters:
+            found = stage.reasons(batch, ctx)
+            reasons = np.where(reasons == "", found, reasons)
+        kept = np.flatnonzero(reasons == "")
+        if kept.shape[0] != len(batch):
+            kbatch, kctx = batch.take(kept), ctx.take(kept)
+        else:
+            kbatch, kctx = batch, ctx
+
+        table = self.scorer.score(kbatch, kctx)
+        m = len(kbatch)
+        tier = np.zeros(m, dtype=np.int64)
+        factors = table.factors
+        factor_names = list(table.factor_names)
+        scores = table.scores
+        order = final_order(tier, scores, kbatch.created_at, kbatch.ids)
+        moves = Moves.empty()
+        for i, stage in enumerate(self.rerankers):
+            step = stage.adjust(kbatch, kctx, order, scores)
+            if step.multiplier is not None:
+                _check_multiplier(step.multiplier, kbatch, stage.type)
+                factors = np.column_stack([factors, step.multiplier])
+                factor_names.append(self.rerank_factor_names[i])
+                scores = combine(table.contributions, factors)
+            if step.tier is not None:
+                tier = tier + step.tier
+            new_order = final_order(tier, scores, kbatch.created_at, kbatch.ids)
+            moves = moves.extend(order, new_order, i, step.reasons, stage.type)
+            order = new_order
+
+        start = 0
+        if parsed is not None:
+            after = parsed.after(
+                tier[order], scores[order], kbatch.created_at[order], kbatch.ids[order]
+            )
+            start = int(np.argmax(after)) if np.any(after) else m
+        stop = min(start + page_size, m)
+        next_cursor: str | None = None
+        if stop < m and stop > start:
+            last = int(order[stop - 1])
+            next_cursor = Cursor(
+                self.fingerprint,
+                ctx.now,
+                int(tier[last]),
+                float(scores[last]),
+                int(kbatch.created_at[last]),
+                str(kbatch.ids[last]),
+            ).encode()
+        return Ranking(
+            pipeline=self,
+            candidates=batch,
+            now=ctx.now,
+            removed_reasons=reasons,
+            kept=kept,
+            inputs=table.inputs,
+            contributions=table.contributions,
+            factors=factors,
+            term_names=table.term_names,
+            factor_names=tuple(factor_names),
+            scores=scores,
+            tier=tier,
+            order=order,
+            moves=moves,
+            page_start=start,
+            page_stop=stop,
+            next_cursor=next_cursor,
+        )
+
+
+def _check_multiplier(values: NDArray[np.float64], batch: PostBatch, stage: str) -> None:
+    bad = ~(np.isfinite(values) & (values > 0))
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise RankingError(
+            f"re-ranker {stage!r} returned multiplier {values[row]}",
+            post_id=str(batch.ids[row]),
+            expected="a finite multiplier > 0",
+        )

@@ -1,0 +1,159 @@
+"""Scorer: score = (Σ_t w_t · x_t) × Π_f f, keeping every part.
+
+>>> from datetime import datetime, timezone
+>>> from feedrank import Context, Post, PostBatch
+>>> from feedrank.signals import Interactions, InNetwork
+>>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+>>> batch = PostBatch.from_posts([
+...     Post(id="p", author_id="a", created_at=t, counts={"like": 4, "reply": 1})])
+>>> scorer = Scorer(
+...     terms=[Term(name="likes", signal=Interactions(weights={"like": 1}), weight=0.5),
+...            Term(name="replies", signal=Interactions(weights={"reply": 1}), weight=13.5)],
+...     factors=[Factor(name="out_of_network", signal=InNetwork(false_value=0.75))])
+>>> table = scorer.score(batch, Context.build(batch, now=t))
+>>> table.contributions.tolist(), table.factors.tolist(), table.scores.tolist()
+([[2.0, 13.5]], [[0.75]], [11.625])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from .batch import PostBatch
+from .context import Context
+from .errors import RankingError
+from .signals.base import Signal, SignalSpec
+
+__all__ = ["Factor", "ScoreTable", "Scorer", "Term"]
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    name: Name
+    signal: SignalSpec
+    why: str = ""
+    """The published rationale for this part of the score."""
+
+
+class Term(_Part):
+    """An additive term: contribution = weight · signal."""
+
+    weight: float
+
+
+class Factor(_Part):
+    """A multiplicative factor: the signal's value (finite, >= 0) multiplies the score."""
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreTable:
+    """Everything the scorer computed, aligned with the batch rows.
+
+    ``inputs`` and ``contributions``: (n, T) float64 (signal value, weight × value);
+    ``factors``: (n, F) float64; ``scores``: (n,) float64 =
+    contributions.sum(axis=1) × factors.prod(axis=1).
+    """
+
+    term_names: tuple[str, ...]
+    factor_names: tuple[str, ...]
+    inputs: NDArray[np.float64]
+    contributions: NDArray[np.float64]
+    factors: NDArray[np.float64]
+    scores: NDArray[np.float64]
+
+
+class Scorer(BaseModel):
+    """Weighted additive terms, then multiplicative factors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    terms: Annotated[tuple[Term, ...], Field(min_length=1)]
+    factors: tuple[Factor, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Scorer:
+        seen: set[str] = set()
+        for part in (*self.terms, *self.factors):
+            if part.name in seen:
+                raise ValueError(f"name {part.name!r} is used twice; term and factor names must be unique")
+            seen.add(part.name)
+        return self
+
+    @property
+    def term_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.terms)
+
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.factors)
+
+    def score(self, batch: PostBatch, ctx: Context) -> ScoreTable:
+        """Compute inputs, contributions, factors and scores for every post."""
+        n = len(batch)
+        inputs = np.empty((n, len(self.terms)), dtype=np.float64)
+        for j, term in enumerate(self.terms):
+            inputs[:, j] = _evaluate(term.signal, batch, ctx, f"term {term.name!r}")
+        weights = np.array([t.weight for t in self.terms], dtype=np.float64)
+        contributions = inputs * weights
+        factors = np.empty((n, len(self.factors)), dtype=np.float64)
+        for j, factor in enumerate(self.factors):
+            values = _evaluate(factor.signal, batch, ctx, f"factor {factor.name!r}")
+            if np.any(values < 0):
+                row = int(np.argmax(values < 0))
+                raise RankingError(
+                    f"factor {factor.name!r} is {values[row]}",
+                    post_id=str(batch.ids[row]),
+                    field=f"scorer.factors.{factor.name}",
+                    expected="a multiplier >= 0",
+                )
+            factors[:, j] = values
+        _check_finite(contributions, batch, self.term_names, "contribution of term")
+        scores = combine(contributions, factors)
+        _check_finite(scores[:, None], batch, ("score",), "value of")
+        return ScoreTable(
+            self.term_names, self.factor_names, inputs, contributions, factors, scores
+        )
+
+
+def combine(contributions: NDArray[np.float64], factors: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The one formula every score comes from: Σ contributions × Π factors, row-wise."""
+    return contributions.sum(axis=1) * factors.prod(axis=1)
+
+
+def _evaluate(signal: Signal, batch: PostBatch, ctx: Context, what: str) -> NDArray[np.float64]:
+    values = np.asarray(signal.compute(batch, ctx), dtype=np.float64)
+    if values.shape != (len(batch),):
+        raise RankingError(
+            f"signal {signal.type!r} of {what} returned shape {values.shape}",
+            expected=f"shape ({len(batch)},)",
+        )
+    bad = ~np.isfinite(values)
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise RankingError(
+            f"signal {signal.type!r} of {what} is {values[row]}",
+            post_id=str(batch.ids[row]),
+            expected="a finite number (is the post dated after now?)",
+        )
+    return values
+
+
+def _check_finite(
+    values: NDArray[np.float64], batch: PostBatch, names: tuple[str, ...], what: str
+) -> None:
+    bad = ~np.isfinite(values)
+    if np.any(bad):
+        row, col = (int(x) for x in np.argwhere(bad)[0])
+        raise RankingError(
+            f"{what} {names[col]!r} overflows to {values[row, col]}",
+            post_id=str(batch.ids[row]),
+            expected="a finite score; lower the weight or transform the signal",
+        )
