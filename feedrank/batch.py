@@ -227,7 +227,9 @@ class PostBatch:
         if n and not np.all(np.char.str_len(authors) > 0):
             bad = int(np.argmin(np.char.str_len(authors) > 0))
             raise BatchError(
-                "empty author id", field="author_ids", post_id=str(id_arr[bad]),
+                "empty author id",
+                field="author_ids",
+                post_id=str(id_arr[bad]),
                 expected="non-empty strings",
             )
         created = _time_column(created_at, id_arr)
@@ -303,9 +305,7 @@ class PostBatch:
             return cls.empty()
         names = sorted({name for b in batches for name in b.features})
         features = {
-            name: np.concatenate(
-                [b.features.get(name, np.full(len(b), np.nan)) for b in batches]
-            )
+            name: np.concatenate([b.features.get(name, np.full(len(b), np.nan)) for b in batches])
             for name in names
         }
         dims = {b.embeddings.shape[1] for b in batches if b.embeddings is not None}

@@ -110,9 +110,7 @@ class Registry(Generic[C]):
             )
         tag = value.get("type")
         if tag not in self._classes:
-            raise ValueError(
-                f"unknown {self.kind} type {tag!r}; known types: " + ", ".join(self)
-            )
+            raise ValueError(f"unknown {self.kind} type {tag!r}; known types: " + ", ".join(self))
         return self._classes[tag].model_validate(dict(value))
 
     def validator(self) -> Callable[[Any], Any]:

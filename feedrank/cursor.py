@@ -17,10 +17,12 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._time import from_micros
 from .errors import CursorError
 
 __all__ = ["Cursor"]
@@ -38,6 +40,11 @@ class Cursor:
     score: float
     created_at: int
     post_id: str
+
+    @property
+    def now_datetime(self) -> datetime:
+        """The ``now`` the feed was ranked at, as a UTC datetime."""
+        return from_micros(self.now)
 
     def encode(self) -> str:
         """URL-safe base64 of a small JSON document (exact float via hex)."""

@@ -137,7 +137,9 @@ class Comparison:
         return {**asdict(self), "gap": self.gap}
 
     def to_text(self) -> str:
-        lines = [f"{self.a} ({self.score_a:.6g}) vs {self.b} ({self.score_b:.6g}): gap {self.gap:+.6g}"]
+        lines = [
+            f"{self.a} ({self.score_a:.6g}) vs {self.b} ({self.score_b:.6g}): gap {self.gap:+.6g}"
+        ]
         parts = {**self.by_term, **{f"× {k}": v for k, v in self.by_factor.items()}}
         for name, value in sorted(parts.items(), key=lambda kv: -abs(kv[1])):
             lines.append(f"  {name:<20} {value:+.6g}")
@@ -201,13 +203,13 @@ def compare_posts(ranking: Ranking, a: str, b: str) -> Comparison:
     ca, cb = ranking.contributions[ra], ranking.contributions[rb]
     fa, fb = ranking.factors[ra], ranking.factors[rb]
     prod_b = float(np.prod(fb))
-    by_term = {
-        name: float((ca[j] - cb[j]) * prod_b) for j, name in enumerate(ranking.term_names)
-    }
+    by_term = {name: float((ca[j] - cb[j]) * prod_b) for j, name in enumerate(ranking.term_names)}
     s_a = float(ca.sum())
     by_factor: dict[str, float] = {}
     for j, name in enumerate(ranking.factor_names):
         left = float(np.prod(fa[:j]))
         right = float(np.prod(fb[j + 1 :]))
         by_factor[name] = s_a * left * float(fa[j] - fb[j]) * right
-    return Comparison(a, b, float(ranking.scores[ra]), float(ranking.scores[rb]), by_term, by_factor)
+    return Comparison(
+        a, b, float(ranking.scores[ra]), float(ranking.scores[rb]), by_term, by_factor
+    )

@@ -14,7 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BeforeValidator, Field, SerializeAsAny, field_validator
 
-from ._time import MICROS_PER_HOUR
 from .batch import PostBatch
 from .components import Component, Registry
 from .context import Context

@@ -26,6 +26,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     Strict,
     StringConstraints,
     field_validator,
@@ -42,6 +43,8 @@ __all__ = [
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 Timestamp = AwareDatetime
+IdSet = Annotated[frozenset[str], PlainSerializer(sorted, return_type=list[str])]
+"""A set of ids; serialised sorted so output is deterministic."""
 Count = Annotated[int, Strict(), Field(ge=0)]
 Number = Annotated[float, Strict()]
 
@@ -160,12 +163,12 @@ class Viewer(_Record):
     """
 
     id: Id
-    follows: frozenset[str] = frozenset()
-    blocked: frozenset[str] = frozenset()
-    muted: frozenset[str] = frozenset()
+    follows: IdSet = frozenset()
+    blocked: IdSet = frozenset()
+    muted: IdSet = frozenset()
     muted_words: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
-    seen: frozenset[str] = frozenset()
+    seen: IdSet = frozenset()
     interests: dict[str, Number] = Field(default_factory=dict)
     embedding: tuple[Number, ...] | None = None
 

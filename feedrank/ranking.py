@@ -169,7 +169,9 @@ class Ranking:
         """Removed post id -> reason of the filter that removed it."""
         rows = np.flatnonzero(self.removed_reasons != "")
         return dict(
-            zip(self.candidates.ids[rows].tolist(), self.removed_reasons[rows].tolist(), strict=True)
+            zip(
+                self.candidates.ids[rows].tolist(), self.removed_reasons[rows].tolist(), strict=True
+            )
         )
 
     def row_of(self, post_id: str) -> int:
@@ -177,7 +179,9 @@ class Ranking:
         cand = int(self.candidates.index_of([post_id])[0])
         if cand < 0:
             raise RankingError(
-                "not among the candidates of this ranking", post_id=post_id, expected="a candidate id"
+                "not among the candidates of this ranking",
+                post_id=post_id,
+                expected="a candidate id",
             )
         if self.removed_reasons[cand] != "":
             return -1
@@ -231,7 +235,9 @@ class Ranking:
                 ),
                 "factors": dict(zip(self.factor_names, self.factors[row].tolist(), strict=True)),
             }
-            for pid, rank, row in zip(self.post_ids, self.ranks.tolist(), rows.tolist(), strict=True)
+            for pid, rank, row in zip(
+                self.post_ids, self.ranks.tolist(), rows.tolist(), strict=True
+            )
         ]
         moved = [
             {

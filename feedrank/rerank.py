@@ -74,9 +74,7 @@ def register_reranker(cls: R) -> R:
 RerankerSpec = Annotated[SerializeAsAny[Reranker], BeforeValidator(RERANKERS.parse)]
 
 
-def rank_within_groups(
-    groups: NDArray[np.intp], order: NDArray[np.intp]
-) -> NDArray[np.int64]:
+def rank_within_groups(groups: NDArray[np.intp], order: NDArray[np.intp]) -> NDArray[np.int64]:
     """0-based rank of every row among the rows of its group, following ``order``.
 
     >>> rank_within_groups(np.array([0, 1, 0, 0]), np.array([3, 2, 1, 0])).tolist()

@@ -39,18 +39,21 @@ class _Part(BaseModel):
 
     name: Name
     signal: SignalSpec
-    why: str = ""
-    """The published rationale for this part of the score."""
 
 
 class Term(_Part):
-    """An additive term: contribution = weight · signal."""
+    """An additive term: contribution = weight · signal. ``why``: the published
+    rationale for its weight."""
 
     weight: float
+    why: str = ""
 
 
 class Factor(_Part):
-    """A multiplicative factor: the signal's value (finite, >= 0) multiplies the score."""
+    """A multiplicative factor: the signal's value (finite, >= 0) multiplies the
+    score. ``why``: the published rationale."""
+
+    why: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +86,9 @@ class Scorer(BaseModel):
         seen: set[str] = set()
         for part in (*self.terms, *self.factors):
             if part.name in seen:
-                raise ValueError(f"name {part.name!r} is used twice; term and factor names must be unique")
+                raise ValueError(
+                    f"name {part.name!r} is used twice; term and factor names must be unique"
+                )
             seen.add(part.name)
         return self
 
@@ -123,7 +128,9 @@ class Scorer(BaseModel):
         )
 
 
-def combine(contributions: NDArray[np.float64], factors: NDArray[np.float64]) -> NDArray[np.float64]:
+def combine(
+    contributions: NDArray[np.float64], factors: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """The one formula every score comes from: Σ contributions × Π factors, row-wise."""
     return contributions.sum(axis=1) * factors.prod(axis=1)
 

@@ -29,9 +29,7 @@ from .base import Signal, register_signal
 __all__ = ["Interactions", "weighted_counts"]
 
 
-def weighted_counts(
-    batch: PostBatch, weights: dict[InteractionKind, float]
-) -> NDArray[np.float64]:
+def weighted_counts(batch: PostBatch, weights: dict[InteractionKind, float]) -> NDArray[np.float64]:
     """ndarray of shape (n,), float64: Σ_k weights[k] · counts[:, k]."""
     vec = np.zeros(len(KINDS), dtype=np.float64)
     for kind, w in weights.items():

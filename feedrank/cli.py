@@ -1,0 +1,212 @@
+"""The ``feedrank`` command.
+
+    feedrank demo                      rank a built-in simulated network, explained
+    feedrank rank --spec S --posts P --now T [...]
+    feedrank spec show|validate|schema
+    feedrank presets
+
+Errors print one line naming the file, record, field and what was expected,
+and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .batch import PostBatch
+from .context import Context
+from .cursor import Cursor
+from .errors import FeedrankError, InputError
+from .jsonl import read_authors, read_interactions, read_posts, read_viewer
+from .models import Viewer
+from .presets import PRESETS, preset
+from .ranking import Ranking
+from .spec import dump_spec, load_spec, spec_schema
+
+__all__ = ["main"]
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as a date", field="--now", expected="ISO 8601, e.g. 2026-01-01T12:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise InputError(
+            f"{text!r} has no timezone", field="--now", expected="a timezone such as Z or +01:00"
+        )
+    return moment
+
+
+def _table(ranking: Ranking, batch: PostBatch, out: TextIO, *, explain: bool) -> None:
+    if len(ranking) == 0:
+        out.write("(no posts to show)\n")
+    authors = dict(zip(batch.ids.tolist(), batch.author_ids.tolist(), strict=True))
+    width = max([len(p) for p in ranking.post_ids] + [7])
+    out.write(f"{'rank':>4}  {'post':<{width}}  {'author':<12} {'score':>11}  top terms\n")
+    for pid, rank, score, row in zip(
+        ranking.post_ids,
+        ranking.ranks.tolist(),
+        ranking.page_scores.tolist(),
+        ranking.page.tolist(),
+        strict=True,
+    ):
+        contrib = ranking.contributions[row]
+        top = sorted(range(len(contrib)), key=lambda j: -abs(contrib[j]))[:3]
+        terms = ", ".join(f"{ranking.term_names[j]} {contrib[j]:+.3g}" for j in top if contrib[j])
+        out.write(f"{rank:>4}  {pid:<{width}}  {authors[pid]:<12} {score:>11.5g}  {terms}\n")
+        if explain:
+            lines = ranking.explain(pid).to_text().splitlines()[1:]
+            out.write("".join(f"{'':>6}{line.strip()}\n" for line in lines))
+    removed = Counter(ranking.removed.values())
+    if removed:
+        parts = ", ".join(f"{n} {why}" for why, n in sorted(removed.items()))
+        out.write(f"filtered out: {parts}\n")
+    if ranking.next_cursor:
+        out.write(f"next page: --cursor {ranking.next_cursor}\n")
+
+
+def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
+    pipeline = load_spec(args.spec)
+    authors = read_authors(args.authors) if args.authors else None
+    posts = read_posts(args.posts)
+    batch = PostBatch.from_posts(posts, authors)
+    viewer = read_viewer(args.viewer) if args.viewer else None
+    interactions = read_interactions(args.interactions) if args.interactions else []
+    if args.now is None and args.cursor is None:
+        raise InputError("missing", field="--now", expected="--now ISO8601 (or a --cursor)")
+    now = _parse_now(args.now) if args.now else Cursor.decode(args.cursor).now_datetime
+    ctx = Context.build(batch, now=now, viewer=viewer, interactions=interactions)
+    ranking = pipeline.rank(batch, ctx, limit=args.limit, cursor=args.cursor)
+    if args.format == "json":
+        json.dump(ranking.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(f"spec {pipeline.name} v{pipeline.version}  fingerprint {pipeline.fingerprint}\n")
+        _table(ranking, batch, out, explain=args.explain)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from .datasets import simulate
+
+    net = simulate(rng=args.seed, n_users=30, n_posts=150, hours=24.0)
+    pipeline = load_spec(args.spec)
+    batch = net.batch()
+    out.write(
+        f"feedrank demo: a simulated network of {len(net.viewers)} people and {len(batch)} "
+        f"posts over 24 h (seed {args.seed}), ranked at {net.now.isoformat()}\n"
+        f"spec {pipeline.name} v{pipeline.version}  fingerprint {pipeline.fingerprint}\n"
+        f"{pipeline.description}\n"
+    )
+    for viewer in net.viewers[: args.viewers]:
+        ranking = pipeline.rank(batch, net.context(viewer.id, batch), limit=args.limit)
+        out.write("\n" + _viewer_line(viewer) + "\n")
+        _table(ranking, batch, out, explain=True)
+    out.write(
+        "\nEvery score above is Σ (weight × signal) × Π factors; run "
+        "`feedrank spec show " + args.spec + "` to read the whole algorithm.\n"
+    )
+    return 0
+
+
+def _viewer_line(viewer: Viewer) -> str:
+    interests = sorted(viewer.interests.items(), key=lambda kv: -kv[1])[:3]
+    likes = ", ".join(f"{topic} {weight:.2f}" for topic, weight in interests)
+    return (
+        f"── feed of {viewer.id}: follows {len(viewer.follows)} accounts; "
+        f"interests: {likes or 'none'}"
+    )
+
+
+def _cmd_spec(args: argparse.Namespace, out: TextIO) -> int:
+    if args.spec_command == "schema":
+        json.dump(spec_schema(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return 0
+    pipeline = load_spec(args.spec)
+    if args.spec_command == "validate":
+        out.write(f"ok: {pipeline.name} v{pipeline.version} fingerprint {pipeline.fingerprint}\n")
+        return 0
+    out.write(dump_spec(pipeline, args.format))
+    if args.format == "canonical":
+        out.write("\n")
+    return 0
+
+
+def _cmd_presets(args: argparse.Namespace, out: TextIO) -> int:
+    for name in sorted(PRESETS):
+        pipe = preset(name)
+        out.write(f"{name:<24} {pipe.fingerprint[:12]}  {pipe.description}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``feedrank`` command."""
+    parser = argparse.ArgumentParser(
+        prog="feedrank", description="Rank social feeds with an algorithm anyone can audit."
+    )
+    parser.add_argument("--version", action="version", version=f"feedrank {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="rank a built-in simulated network and explain it")
+    demo.add_argument("--seed", type=int, default=7, help="simulation seed (default 7)")
+    demo.add_argument("--viewers", type=int, default=3, help="feeds to show (default 3)")
+    demo.add_argument("--limit", type=int, default=5, help="posts per feed (default 5)")
+    demo.add_argument("--spec", default="balanced", help="spec file or preset (default balanced)")
+    demo.set_defaults(run=_cmd_demo)
+
+    rank = sub.add_parser("rank", help="rank posts from JSON Lines files")
+    rank.add_argument("--spec", required=True, help="spec file (.toml/.json) or preset name")
+    rank.add_argument("--posts", required=True, type=Path, help="posts, JSON Lines")
+    rank.add_argument("--authors", type=Path, help="authors, JSON Lines")
+    rank.add_argument("--viewer", type=Path, help="the viewer, a JSON file")
+    rank.add_argument("--interactions", type=Path, help="the viewer's interactions, JSON Lines")
+    rank.add_argument("--now", help="ranking time, ISO 8601 with timezone")
+    rank.add_argument("--limit", type=int, help="page size (default: the spec's)")
+    rank.add_argument("--cursor", help="continue after a previous page")
+    rank.add_argument("--format", choices=("table", "json"), default="table")
+    rank.add_argument("--explain", action="store_true", help="explain every post (table)")
+    rank.set_defaults(run=_cmd_rank)
+
+    spec = sub.add_parser("spec", help="show, validate or describe specs")
+    spec_sub = spec.add_subparsers(dest="spec_command", required=True)
+    show = spec_sub.add_parser("show", help="print a spec with every default written out")
+    show.add_argument("spec")
+    show.add_argument("--format", choices=("toml", "json", "canonical"), default="toml")
+    validate = spec_sub.add_parser("validate", help="check a spec and print its fingerprint")
+    validate.add_argument("spec")
+    spec_sub.add_parser("schema", help="print the JSON Schema of specs")
+    spec.set_defaults(run=_cmd_spec)
+
+    presets = sub.add_parser("presets", help="list the built-in presets")
+    presets.set_defaults(run=_cmd_presets)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    stream = out if out is not None else sys.stdout
+    try:
+        return int(args.run(args, stream))
+    except FeedrankError as err:
+        print(f"feedrank: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"feedrank: error: {err.strerror}: {err.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Named, built-in ranking algorithms. Each is an ordinary spec.
+
+>>> sorted(PRESETS)
+['balanced', 'chronological']
+>>> preset("chronological").scorer.terms[0].signal.type
+'timestamp'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .errors import SpecError
+from .filters import BlockedAuthors, Labels, MaxAge, MutedAuthors, MutedWords, Seen
+from .models import InteractionKind as K
+from .pipeline import Pipeline
+from .rerank import AuthorDiversity, NetworkCaps
+from .scoring import Factor, Scorer, Term
+from .signals import (
+    AuthorAffinity,
+    EngagementRate,
+    GravityDecay,
+    InNetwork,
+    Interactions,
+    IsReply,
+    NegativeFeedback,
+    Timestamp,
+    TopicMatch,
+)
+
+__all__ = ["PRESETS", "preset", "register_preset"]
+
+PRESETS: dict[str, Callable[[], Pipeline]] = {}
+"""Preset name -> function building its :class:`Pipeline`."""
+
+
+def register_preset(name: str) -> Callable[[Callable[[], Pipeline]], Callable[[], Pipeline]]:
+    """Decorator adding a preset under ``name``."""
+
+    def add(factory: Callable[[], Pipeline]) -> Callable[[], Pipeline]:
+        if name in PRESETS:
+            raise SpecError(f"preset {name!r} is already registered", field="preset")
+        PRESETS[name] = factory
+        return factory
+
+    return add
+
+
+def preset(name: str) -> Pipeline:
+    """The pipeline of preset ``name``; SpecError lists the known names otherwise."""
+    try:
+        return PRESETS[name]()
+    except KeyError:
+        raise SpecError(
+            f"unknown preset {name!r}", field="spec", expected="one of " + ", ".join(sorted(PRESETS))
+        ) from None
+
+
+@register_preset("chronological")
+def chronological() -> Pipeline:
+    """Reverse-chronological: newest first, using no personal data.
+
+    The non-profiling option of EU DSA Art. 38 and the control arm of
+    amplification audits. The score is the creation time in hours since the
+    epoch; ties fall to the post id.
+    """
+    return Pipeline(
+        name="chronological",
+        description="Newest posts first. Uses no personal data and no engagement.",
+        scorer=Scorer(
+            terms=[
+                Term(
+                    name="recency",
+                    signal=Timestamp(scale=3600.0),
+                    weight=1.0,
+                    why="Newest first: the order of time, the same for every viewer.",
+                )
+            ]
+        ),
+    )
+
+
+@register_preset("balanced")
+def balanced() -> Pipeline:
+    """A personalised feed that explains itself: engagement, relationships and
+    interests, decayed by age, with X-style author diversity and a balance of
+    followed and other accounts. This is the preset ``feedrank demo`` uses."""
+    return Pipeline(
+        name="balanced",
+        description=(
+            "Engagement, the viewer's relationships and interests, decayed by age; "
+            "at most half the page from outside the viewer's network; no author dominates."
+        ),
+        filters=[
+            BlockedAuthors(),
+            MutedAuthors(),
+            MutedWords(),
+            Seen(),
+            MaxAge(hours=72),
+            Labels(exclude=("spam",)),
+        ],
+        scorer=Scorer(
+            terms=[
+                Term(
+                    name="engagement",
+                    signal=Interactions(
+                        weights={K.LIKE: 1.0, K.REPOST: 2.0, K.REPLY: 3.0, K.BOOKMARK: 2.0},
+                        transform="log1p",
+                    ),
+                    weight=1.0,
+                    why="What many people valued, with diminishing returns so virality saturates.",
+                ),
+                Term(
+                    name="like_rate",
+                    signal=EngagementRate(
+                        weights={K.LIKE: 1.0, K.REPOST: 1.0},
+                        base=K.VIEW,
+                        prior_rate=0.05,
+                        prior_strength=20.0,
+                    ),
+                    weight=4.0,
+                    why="Quality per view, so small accounts with good posts can compete.",
+                ),
+                Term(
+                    name="affinity",
+                    signal=AuthorAffinity(),
+                    weight=1.5,
+                    why="Authors the viewer interacts with.",
+                ),
+                Term(
+                    name="in_network",
+                    signal=InNetwork(),
+                    weight=1.0,
+                    why="Accounts the viewer chose to follow.",
+                ),
+                Term(
+                    name="interests",
+                    signal=TopicMatch(normalize="mean"),
+                    weight=2.0,
+                    why="Topics the viewer said they care about.",
+                ),
+                Term(
+                    name="negative",
+                    signal=NegativeFeedback(),
+                    weight=-2.0,
+                    why="The viewer hid, muted or reported this author before.",
+                ),
+            ],
+            factors=[
+                Factor(
+                    name="age",
+                    signal=GravityDecay(gravity=1.2, offset_hours=2.0),
+                    why="Fresh posts first, but a strong post stays for a day.",
+                ),
+                Factor(
+                    name="replies",
+                    signal=IsReply(true_value=0.75, false_value=1.0),
+                    why="Replies make most sense inside their conversation.",
+                ),
+            ],
+        ),
+        rerankers=[
+            AuthorDiversity(decay=0.5, floor=0.25),
+            NetworkCaps(max_in_network=25, max_out_of_network=25),
+        ],
+    )
