@@ -439,7 +439,7 @@ def _optional_strings(values: Any, name: str, ids: NDArray[np.str_]) -> NDArray[
         return np.zeros(ids.shape[0], dtype="U1")
     arr = np.asarray(values)
     if arr.dtype == object:
-        arr = np.where(np.equal(arr, None), "", arr)
+        arr = np.where(arr == np.array(None), "", arr)
     return _string_column(arr, name, ids)
 
 
@@ -448,7 +448,7 @@ def _text_column(values: Any, name: str, ids: NDArray[np.str_]) -> NDArray[Any]:
         return np.full(ids.shape[0], "", dtype=TEXT)
     arr = np.asarray(values)
     if arr.dtype == object:
-        arr = np.where(np.equal(arr, None), "", arr)
+        arr = np.where(arr == np.array(None), "", arr)
     _check_length(arr, name, ids)
     if arr.dtype.kind not in "UT" and not (arr.dtype == object and arr.size == 0):
         if arr.dtype == object and all(isinstance(v, str) for v in arr.tolist()):
@@ -578,8 +578,8 @@ def _embedding_matrix(
         )
     out = arr.astype(np.float64, copy=False)
     nan_rows = np.isnan(out)
-    has = ~nan_rows.all(axis=1)
-    bad = (nan_rows.any(axis=1) & has) | np.isinf(out).any(axis=1)
+    has = np.asarray(~nan_rows.all(axis=1), dtype=bool)
+    bad = np.asarray((nan_rows.any(axis=1) & has) | np.isinf(out).any(axis=1), dtype=bool)
     if np.any(bad):
         raise BatchError(
             "embedding holds inf or a partial NaN row",

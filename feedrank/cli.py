@@ -39,7 +39,9 @@ def _parse_now(text: str) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InputError(
-            f"cannot read {text!r} as a date", field="--now", expected="ISO 8601, e.g. 2026-01-01T12:00:00Z"
+            f"cannot read {text!r} as a date",
+            field="--now",
+            expected="ISO 8601, e.g. 2026-01-01T12:00:00Z",
         ) from None
     if moment.tzinfo is None:
         raise InputError(

@@ -27,8 +27,6 @@ from .errors import CursorError
 
 __all__ = ["Cursor"]
 
-_FINGERPRINT_CHARS = 16
-
 
 @dataclass(frozen=True)
 class Cursor:
@@ -50,7 +48,7 @@ class Cursor:
         """URL-safe base64 of a small JSON document (exact float via hex)."""
         payload = [
             1,
-            self.fingerprint[:_FINGERPRINT_CHARS],
+            self.fingerprint,
             self.now,
             self.tier,
             float(self.score).hex(),
@@ -82,11 +80,11 @@ class Cursor:
 
     def check(self, fingerprint: str, now: int) -> None:
         """Raise CursorError unless the cursor belongs to this spec and ``now``."""
-        if fingerprint[:_FINGERPRINT_CHARS] != self.fingerprint[:_FINGERPRINT_CHARS]:
+        if fingerprint != self.fingerprint:
             raise CursorError(
                 "cursor was issued by another ranking spec",
                 field="cursor",
-                expected=f"a cursor of spec {fingerprint[:_FINGERPRINT_CHARS]}",
+                expected=f"a cursor of spec {fingerprint[:16]}...",
             )
         if now != self.now:
             raise CursorError(
@@ -106,9 +104,10 @@ class Cursor:
         same_tier = tier == self.tier
         same_score = same_tier & (scores == self.score)
         same_time = same_score & (created_at == self.created_at)
-        return (
+        after: NDArray[np.bool_] = (
             (tier > self.tier)
             | (same_tier & (scores < self.score))
             | (same_score & (created_at < self.created_at))
             | (same_time & (ids > self.post_id))
         )
+        return after

@@ -42,7 +42,8 @@ class Filter(Component):
 
     def keep(self, batch: PostBatch, ctx: Context) -> NDArray[np.bool_]:
         """ndarray of shape (n,), bool: posts the filter keeps."""
-        return self.reasons(batch, ctx) == ""
+        keep: NDArray[np.bool_] = self.reasons(batch, ctx) == ""
+        return keep
 
 
 FILTERS: Registry[Filter] = Registry("filter", Filter)

@@ -72,8 +72,8 @@ class Pipeline(BaseModel):
     def rerank_factor_names(self) -> tuple[str, ...]:
         """Factor columns added by re-rankers (one per re-ranker, named by type)."""
         names: list[str] = []
-        for i, stage in enumerate(self.rerankers):
-            name = stage.type if stage.type not in names else f"{stage.type}_{i}"
+        for i, reranker in enumerate(self.rerankers):
+            name = reranker.type if reranker.type not in names else f"{reranker.type}_{i}"
             names.append(name)
         return tuple(names)
 
@@ -106,8 +106,8 @@ class Pipeline(BaseModel):
             parsed.check(self.fingerprint, ctx.now)
 
         reasons = np.full(len(batch), "", dtype="U1")
-        for stage in self.filters:
-            found = stage.reasons(batch, ctx)
+        for filt in self.filters:
+            found = filt.reasons(batch, ctx)
             reasons = np.where(reasons == "", found, reasons)
         kept = np.flatnonzero(reasons == "")
         if kept.shape[0] != len(batch):
@@ -123,17 +123,17 @@ class Pipeline(BaseModel):
         scores = table.scores
         order = final_order(tier, scores, kbatch.created_at, kbatch.ids)
         moves = Moves.empty()
-        for i, stage in enumerate(self.rerankers):
-            step = stage.adjust(kbatch, kctx, order, scores)
+        for i, reranker in enumerate(self.rerankers):
+            step = reranker.adjust(kbatch, kctx, order, scores)
             if step.multiplier is not None:
-                _check_multiplier(step.multiplier, kbatch, stage.type)
+                _check_multiplier(step.multiplier, kbatch, reranker.type)
                 factors = np.column_stack([factors, step.multiplier])
                 factor_names.append(self.rerank_factor_names[i])
                 scores = combine(table.contributions, factors)
             if step.tier is not None:
                 tier = tier + step.tier
             new_order = final_order(tier, scores, kbatch.created_at, kbatch.ids)
-            moves = moves.extend(order, new_order, i, step.reasons, stage.type)
+            moves = moves.extend(order, new_order, i, step.reasons, reranker.type)
             order = new_order
 
         start = 0

@@ -52,7 +52,9 @@ def preset(name: str) -> Pipeline:
         return PRESETS[name]()
     except KeyError:
         raise SpecError(
-            f"unknown preset {name!r}", field="spec", expected="one of " + ", ".join(sorted(PRESETS))
+            f"unknown preset {name!r}",
+            field="spec",
+            expected="one of " + ", ".join(sorted(PRESETS)),
         ) from None
 
 

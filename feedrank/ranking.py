@@ -134,7 +134,7 @@ class Ranking:
     @property
     def post_ids(self) -> list[str]:
         """Ids of the served page, best first."""
-        return self._kept_ids[self.page].tolist()
+        return [str(x) for x in self._kept_ids[self.page]]
 
     @property
     def page_scores(self) -> NDArray[np.float64]:
@@ -162,7 +162,7 @@ class Ranking:
     @property
     def all_post_ids(self) -> list[str]:
         """Every kept candidate in final order (beyond the page too)."""
-        return self._kept_ids[self.order].tolist()
+        return [str(x) for x in self._kept_ids[self.order]]
 
     @property
     def removed(self) -> dict[str, str]:

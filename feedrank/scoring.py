@@ -132,7 +132,8 @@ def combine(
     contributions: NDArray[np.float64], factors: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """The one formula every score comes from: Σ contributions × Π factors, row-wise."""
-    return contributions.sum(axis=1) * factors.prod(axis=1)
+    scores: NDArray[np.float64] = contributions.sum(axis=1) * factors.prod(axis=1)
+    return scores
 
 
 def _evaluate(signal: Signal, batch: PostBatch, ctx: Context, what: str) -> NDArray[np.float64]:

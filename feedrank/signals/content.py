@@ -70,7 +70,7 @@ class EmbeddingSimilarity(Signal):
         norms = np.linalg.norm(batch.embeddings, axis=1) * np.linalg.norm(v)
         dots = batch.embeddings @ v
         ok = batch.has_embedding & (norms > 0)
-        return np.where(ok, dots / np.where(ok, norms, 1.0), self.missing)
+        return np.asarray(np.where(ok, dots / np.where(ok, norms, 1.0), self.missing), np.float64)
 
 
 @register_signal
@@ -98,8 +98,8 @@ class Feature(Signal):
                     post_id=str(batch.ids[int(np.argmax(missing))]),
                     expected="a value for every candidate, or a 'default' in the spec",
                 )
-            return np.where(missing, self.default, column)
-        return column.copy()
+            column = np.where(missing, self.default, column)
+        return np.array(column, dtype=np.float64)
 
     def describe(self) -> str:
         return f"Platform feature {self.name!r}"
