@@ -20,10 +20,11 @@ from typing import Annotated
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ._time import MICROS_PER_HOUR, from_micros, to_micros
 from .batch import PostBatch
+from .components import SpecModel
 from .errors import InputError
 from .models import NEGATIVE_KINDS, Interaction, InteractionKind, Viewer
 
@@ -44,15 +45,13 @@ def _default_weights() -> dict[InteractionKind, float]:
     }
 
 
-class AffinityModel(BaseModel):
+class AffinityModel(SpecModel):
     """How a viewer's past interactions turn into affinity for an author.
 
     affinity(author) = Σ weights[kind] · 0.5^(age_hours / half_life_hours) over
     the viewer's interactions with that author's posts, and likewise
     ``negative(author)`` over the kinds in NEGATIVE_KINDS with weight 1.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     half_life_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 168.0
     weights: dict[InteractionKind, Annotated[float, Field(allow_inf_nan=False)]] = Field(

@@ -18,14 +18,16 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import Field
 
 from .batch import PostBatch
 from .canonical import fingerprint
+from .components import SpecModel
 from .context import Context
 from .cursor import Cursor
 from .errors import RankingError
@@ -37,15 +39,13 @@ from .scoring import Scorer, combine
 __all__ = ["Pipeline"]
 
 
-class Pipeline(BaseModel):
+class Pipeline(SpecModel):
     """A complete, publishable ranking algorithm.
 
     ``filters`` run first (each removed post keeps the reason of the first filter
     that removed it), then ``scorer``, then ``rerankers`` in order. ``limit`` is
     the default page size.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Annotated[str, Field(min_length=1, max_length=128)]
     version: str = "1"
@@ -55,18 +55,14 @@ class Pipeline(BaseModel):
     rerankers: tuple[RerankerSpec, ...] = ()
     limit: Annotated[int, Field(ge=1, le=10_000)] = 50
 
-    _fingerprint: str = PrivateAttr(default="")
-
     def to_spec(self) -> dict[str, Any]:
         """The spec as plain JSON values, every default written out."""
         return self.model_dump(mode="json")
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Hex SHA-256 of the canonical JSON of :meth:`to_spec`."""
-        if not self._fingerprint:
-            self._fingerprint = fingerprint(self.to_spec())
-        return self._fingerprint
+        return fingerprint(self.to_spec())
 
     @property
     def rerank_factor_names(self) -> tuple[str, ...]:

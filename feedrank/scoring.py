@@ -22,9 +22,10 @@ from typing import Annotated
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from .batch import PostBatch
+from .components import SpecModel
 from .context import Context
 from .errors import RankingError
 from .signals.base import Signal, SignalSpec
@@ -34,9 +35,7 @@ __all__ = ["Factor", "ScoreTable", "Scorer", "Term"]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)]
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
+class _Part(SpecModel):
     name: Name
     signal: SignalSpec
 
@@ -73,10 +72,8 @@ class ScoreTable:
     scores: NDArray[np.float64]
 
 
-class Scorer(BaseModel):
+class Scorer(SpecModel):
     """Weighted additive terms, then multiplicative factors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     terms: Annotated[tuple[Term, ...], Field(min_length=1)]
     factors: tuple[Factor, ...] = ()
