@@ -1,0 +1,193 @@
+"""The feedrank command, run in-process and as a real subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import feedrank as fr
+from feedrank.cli import main
+
+T0 = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
+
+
+def run(argv: list[str]) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(argv, out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    posts = [
+        fr.Post(
+            id=f"p{i}",
+            author_id=f"a{i % 4}",
+            created_at=T0 - timedelta(hours=i),
+            counts={"like": 3 * i, "view": 50 + i},
+            topics=("music",) if i % 2 else ("news",),
+            text=f"post number {i}",
+        )
+        for i in range(12)
+    ]
+    authors = [fr.Author(id=f"a{i}", followers=10 * i) for i in range(4)]
+    viewer = fr.Viewer(id="v", follows={"a1"}, seen={"p2"}, interests={"music": 1.0})
+    interactions = [
+        fr.Interaction(viewer_id="v", post_id="p5", kind="like", at=T0 - timedelta(hours=1))
+    ]
+    paths = {
+        "posts": tmp_path / "posts.jsonl",
+        "authors": tmp_path / "authors.jsonl",
+        "viewer": tmp_path / "viewer.json",
+        "interactions": tmp_path / "interactions.jsonl",
+    }
+    fr.write_jsonl(posts, paths["posts"])
+    fr.write_jsonl(authors, paths["authors"])
+    fr.write_jsonl(interactions, paths["interactions"])
+    paths["viewer"].write_text(viewer.model_dump_json())
+    return paths
+
+
+def _rank_args(files: dict[str, Path], *extra: str) -> list[str]:
+    return [
+        "rank",
+        "--spec",
+        "balanced",
+        "--posts",
+        str(files["posts"]),
+        "--authors",
+        str(files["authors"]),
+        "--viewer",
+        str(files["viewer"]),
+        "--interactions",
+        str(files["interactions"]),
+        "--now",
+        "2026-05-01T12:00:00Z",
+        *extra,
+    ]
+
+
+def test_rank_json_has_every_part_of_every_score(files: dict[str, Path]) -> None:
+    code, out = run(_rank_args(files, "--format", "json", "--limit", "5"))
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["spec"]["fingerprint"] == fr.preset("balanced").fingerprint
+    assert [item["rank"] for item in doc["items"]] == [1, 2, 3, 4, 5]
+    for item in doc["items"]:
+        factors = 1.0
+        for value in item["factors"].values():
+            factors *= value
+        rebuilt = sum(item["contributions"].values()) * factors
+        assert rebuilt == pytest.approx(item["score"], rel=1e-9, abs=1e-12)
+        assert set(item["contributions"]) == set(doc["terms"])
+    assert {"post_id": "p2", "reason": "seen"} in doc["removed"]
+
+
+def test_rank_json_matches_the_library(files: dict[str, Path]) -> None:
+    code, out = run(_rank_args(files, "--format", "json", "--limit", "50"))
+    posts = fr.read_posts(files["posts"])
+    batch = fr.PostBatch.from_posts(posts, fr.read_authors(files["authors"]))
+    ctx = fr.Context.build(
+        batch,
+        now=T0,
+        viewer=fr.read_viewer(files["viewer"]),
+        interactions=fr.read_interactions(files["interactions"]),
+    )
+    expected = fr.preset("balanced").rank(batch, ctx, limit=50)
+    assert [i["post_id"] for i in json.loads(out)["items"]] == expected.post_ids
+
+
+def test_paging_with_the_printed_cursor_covers_the_feed_once(files: dict[str, Path]) -> None:
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(20):
+        extra = ["--format", "json", "--limit", "3"]
+        if cursor:
+            extra += ["--cursor", cursor]
+        code, out = run(_rank_args(files, *extra))
+        assert code == 0
+        doc = json.loads(out)
+        seen += [i["post_id"] for i in doc["items"]]
+        cursor = doc["next_cursor"]
+        if cursor is None:
+            break
+    _, full = run(_rank_args(files, "--format", "json", "--limit", "100"))
+    assert seen == [i["post_id"] for i in json.loads(full)["items"]]
+    assert len(seen) == len(set(seen))
+
+
+def test_rank_table_explains(files: dict[str, Path]) -> None:
+    code, out = run(_rank_args(files, "--limit", "3", "--explain"))
+    assert code == 0
+    assert "fingerprint " + fr.preset("balanced").fingerprint in out
+    assert "filtered out: 1 seen" in out
+    assert "engagement" in out
+    assert "next page: --cursor" in out
+
+
+def test_bad_post_line_is_reported_with_line_and_field(files: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
+    lines = files["posts"].read_text().splitlines()
+    lines[3] = json.dumps({**json.loads(lines[3]), "created_at": "yesterday"})
+    files["posts"].write_text("\n".join(lines) + "\n")
+    code, _ = run(_rank_args(files))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{files['posts']}:4" in err
+    assert "post 'p3'" in err
+    assert "field 'created_at'" in err
+    assert "Traceback" not in err
+
+
+def test_naive_now_and_missing_files_are_clear_errors(files: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
+    args = _rank_args(files)
+    args[args.index("--now") + 1] = "2026-05-01T12:00:00"
+    assert run(args)[0] == 2
+    assert "has no timezone" in capsys.readouterr().err
+    args = _rank_args(files)
+    args[args.index("--posts") + 1] = str(files["posts"].with_name("nope.jsonl"))
+    assert run(args)[0] == 2
+    assert "nope.jsonl" in capsys.readouterr().err
+
+
+def test_spec_commands(tmp_path: Path) -> None:
+    code, toml_text = run(["spec", "show", "balanced"])
+    assert code == 0
+    path = tmp_path / "mine.toml"
+    path.write_text(toml_text)
+    code, out = run(["spec", "validate", str(path)])
+    assert code == 0
+    assert fr.preset("balanced").fingerprint in out
+    code, out = run(["spec", "show", "balanced", "--format", "canonical"])
+    assert out.strip() == fr.dump_spec(fr.preset("balanced"), "canonical")
+    code, out = run(["spec", "schema"])
+    assert json.loads(out)["title"] == "feedrank ranking spec"
+    code, out = run(["presets"])
+    assert "chronological" in out
+    assert "balanced" in out
+
+
+def test_demo_shows_explained_feeds() -> None:
+    code, out = run(["demo", "--viewers", "2", "--limit", "3"])
+    assert code == 0
+    assert out.count("── feed of") == 2
+    assert "fingerprint " + fr.preset("balanced").fingerprint in out
+    assert "×" in out or "+" in out
+    code2, out2 = run(["demo", "--viewers", "2", "--limit", "3"])
+    assert out2 == out  # seeded: the same network and the same feeds
+
+
+def test_console_script_runs_as_a_subprocess(files: dict[str, Path]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "feedrank.cli", *_rank_args(files, "--format", "json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["items"]
