@@ -37,6 +37,9 @@ class InNetwork(_Flag):
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return self._flag(ctx.in_network)
 
+    def describe(self) -> str:
+        return f"{self.true_value:g} if the viewer follows the author, else {self.false_value:g}"
+
 
 @register_signal
 class IsReply(_Flag):
@@ -47,6 +50,9 @@ class IsReply(_Flag):
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return self._flag(np.char.str_len(batch.reply_to) > 0)
+
+    def describe(self) -> str:
+        return f"{self.true_value:g} for a reply, else {self.false_value:g}"
 
 
 @register_signal
