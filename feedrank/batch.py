@@ -273,8 +273,22 @@ class PostBatch:
 
     # ------------------------------------------------------------ reshaping
     def take(self, index: Any) -> PostBatch:
-        """Rows ``index`` (an intp array, any order) as a new batch."""
-        idx = np.asarray(index, dtype=np.intp)
+        """Rows ``index`` (integer positions in any order, or a boolean mask of
+        length n) as a new batch."""
+        raw = np.asarray(index)
+        if raw.dtype == bool:
+            if raw.shape != (len(self),):
+                raise BatchError(
+                    f"boolean mask has shape {raw.shape}",
+                    field="index",
+                    expected=f"shape ({len(self)},)",
+                )
+            raw = np.flatnonzero(raw)
+        elif raw.size and raw.dtype.kind not in "iu":
+            raise BatchError(
+                f"index has dtype {raw.dtype}", field="index", expected="integer row positions"
+            )
+        idx = raw.astype(np.intp)
         return PostBatch(
             ids=self.ids[idx],
             author_ids=self.author_ids[idx],
@@ -430,6 +444,16 @@ def _string_column(values: Any, name: str, ids: NDArray[np.str_] | None) -> NDAr
     if arr.dtype.kind == "T" or (
         arr.dtype == object and all(isinstance(v, str) for v in arr.tolist())
     ):
+        # Fixed-width unicode (the fast path, dtype 'U') drops trailing NUL
+        # characters; strings arriving as objects are checked so none is altered.
+        lost = np.fromiter(("\x00" in s for s in arr.tolist()), dtype=bool, count=arr.shape[0])
+        if np.any(lost):
+            raise BatchError(
+                "string ends with a NUL character",
+                field=name,
+                post_id=_first_bad(lost, ids),
+                expected="strings without NUL characters",
+            )
         return arr.astype(np.str_)
     raise BatchError(f"has dtype {arr.dtype}", field=name, expected="an array of strings")
 
@@ -457,9 +481,31 @@ def _text_column(values: Any, name: str, ids: NDArray[np.str_]) -> NDArray[Any]:
     return arr.astype(TEXT)
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _check_int64_range(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> None:
+    if arr.dtype.kind == "u" and arr.size and arr.dtype.itemsize >= 8:
+        too_big = arr > _INT64_MAX
+        if np.any(too_big):
+            rows = too_big.reshape(arr.shape[0], -1).any(axis=1)
+            raise BatchError(
+                "value exceeds the int64 range",
+                field=name,
+                post_id=_first_bad(rows, ids),
+                expected=f"integers <= {_INT64_MAX}",
+            )
+
+
 def _time_column(values: Any, ids: NDArray[np.str_]) -> NDArray[np.int64]:
     arr = np.asarray(values)
     _check_length(arr, "created_at", ids)
+    if arr.ndim != 1:
+        raise BatchError(
+            f"has shape {arr.shape}", field="created_at", expected="a one-dimensional array"
+        )
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind == "M":
         if np.any(np.isnat(arr)):
             raise BatchError(
@@ -470,6 +516,7 @@ def _time_column(values: Any, ids: NDArray[np.str_]) -> NDArray[np.int64]:
             )
         return arr.astype("datetime64[us]").astype(np.int64)
     if arr.dtype.kind in "iu":
+        _check_int64_range(arr, "created_at", ids)
         return arr.astype(np.int64)
     raise BatchError(
         f"has dtype {arr.dtype}",
@@ -538,6 +585,15 @@ def _check_counts(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> None:
             )
     elif arr.dtype.kind not in "iu":
         raise BatchError(f"has dtype {arr.dtype}", field=name, expected="integers >= 0")
+    _check_int64_range(arr, name, ids)
+    if arr.dtype.kind == "f" and np.any(arr > _INT64_MAX):
+        rows = (arr > _INT64_MAX).reshape(arr.shape[0], -1).any(axis=1)
+        raise BatchError(
+            "count exceeds the int64 range",
+            field=name,
+            post_id=_first_bad(rows, ids),
+            expected=f"integers <= {_INT64_MAX}",
+        )
     negative = arr < 0
     if np.any(negative):
         rows = negative.reshape(arr.shape[0], -1).any(axis=1)

@@ -148,7 +148,10 @@ def _author_scores(
         return np.zeros(n), np.zeros(n)
     post_ids = np.array([i.post_id for i in mine], dtype=np.str_)
     rows = batch.index_of(post_ids)
-    authors = np.where(rows >= 0, batch.author_ids[np.maximum(rows, 0)], "")
+    known = batch.author_ids[rows[rows >= 0]].tolist()
+    authors_list: list[str] = [""] * len(mine)
+    for j, author in zip(np.flatnonzero(rows >= 0).tolist(), known, strict=True):
+        authors_list[j] = author
     for j in np.flatnonzero(rows < 0):
         pid = str(post_ids[j])
         if pid not in post_authors:
@@ -158,7 +161,8 @@ def _author_scores(
                 post_id=pid,
                 expected="a candidate post, or an entry in post_authors",
             )
-        authors[j] = post_authors[pid]
+        authors_list[j] = post_authors[pid]
+    authors = np.array(authors_list, dtype=np.str_)
     at = np.array([to_micros(i.at, field="interactions.at") for i in mine], dtype=np.int64)
     age_h = (now_us - at) / MICROS_PER_HOUR
     decay = np.where(age_h >= 0, 0.5 ** (np.maximum(age_h, 0) / model.half_life_hours), 0.0)

@@ -41,11 +41,13 @@ __all__ = [
     "Viewer",
 ]
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^\x00]*$")]
+"""A non-empty identifier without NUL characters (NUL cannot survive columnar storage)."""
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00]*$")]
 Timestamp = AwareDatetime
 IdSet = Annotated[frozenset[str], PlainSerializer(sorted, return_type=list[str])]
 """A set of ids; serialised sorted so output is deterministic."""
-Count = Annotated[int, Strict(), Field(ge=0)]
+Count = Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)]
 Number = Annotated[float, Strict()]
 
 
@@ -100,9 +102,9 @@ class Post(_Record):
     created_at: Timestamp
     counts: dict[InteractionKind, Count] = Field(default_factory=dict)
     features: dict[str, Number] = Field(default_factory=dict)
-    topics: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ()
-    lang: str | None = None
+    topics: tuple[Tag, ...] = ()
+    labels: tuple[Tag, ...] = ()
+    lang: Tag | None = None
     reply_to: Id | None = None
     repost_of: Id | None = None
     quote_of: Id | None = None

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .errors import BatchError
+
 __all__ = ["Tags"]
 
 
@@ -41,6 +43,15 @@ class Tags:
     def from_lists(cls, rows: Sequence[Iterable[str]]) -> Tags:
         """Build from one iterable of strings per row (duplicates within a row merge)."""
         sets = [sorted(set(row)) for row in rows]
+        for i, row in enumerate(sets):
+            for tag in row:
+                if not tag or "\x00" in tag:
+                    raise BatchError(
+                        f"tag {tag!r} is empty or holds a NUL character",
+                        field="tags",
+                        post_id=f"<row {i}>",
+                        expected="non-empty strings without NUL characters",
+                    )
         vocabulary = tuple(sorted({tag for row in sets for tag in row}))
         lookup = {tag: i for i, tag in enumerate(vocabulary)}
         lengths = np.fromiter((len(row) for row in sets), dtype=np.int64, count=len(sets))
@@ -88,7 +99,9 @@ class Tags:
     def first_of(self, names: Sequence[str]) -> NDArray[np.int64]:
         """ndarray of shape (n,), int64: index in ``names`` of the first name the row
         holds (in the order of ``names``), or -1."""
-        order = {name: len(names) - i for i, name in enumerate(names)}
+        order: dict[str, int] = {}
+        for i, name in enumerate(names):
+            order.setdefault(name, len(names) - i)  # a repeated name keeps its first place
         vec = self._vocab_vector({k: float(v) for k, v in order.items()})
         best = np.zeros(len(self), dtype=np.float64)
         if len(self.codes):

@@ -1,0 +1,242 @@
+"""The pydantic boundary models: strict, frozen, closed, timezone-aware."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
+
+import feedrank as fr
+
+T0 = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+NAIVE = datetime(2026, 1, 1, 12)
+
+POST = {"id": "p1", "author_id": "alice", "created_at": T0}
+AUTHOR = {"id": "alice"}
+INTERACTION = {"viewer_id": "v", "post_id": "p1", "kind": "like", "at": T0}
+VIEWER = {"id": "v"}
+
+
+def invalid_locs(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Validate ``data`` expecting failure; return the locations of every problem."""
+    with pytest.raises(ValidationError) as info:
+        model.model_validate(data)
+    return [tuple(e["loc"]) for e in info.value.errors()]
+
+
+# ---------------------------------------------------------------- valid input
+def test_post_with_every_field() -> None:
+    tz = timezone(timedelta(hours=2))
+    post = fr.Post(
+        id="p1",
+        author_id="alice",
+        created_at=datetime(2026, 1, 1, 14, tzinfo=tz),
+        counts={"like": 3, fr.InteractionKind.REPLY: 0},
+        features={"p_reply": 0.25, "n": 2},
+        topics=("news", "sport"),
+        labels=("nsfw",),
+        lang="en",
+        reply_to="p0",
+        repost_of="p-1",
+        quote_of="p-2",
+        url="https://example.org/p1",
+        text="hello",
+        embedding=(0.5, -1.0),
+    )
+    assert post.counts == {fr.InteractionKind.LIKE: 3, fr.InteractionKind.REPLY: 0}
+    assert all(isinstance(k, fr.InteractionKind) for k in post.counts)
+    assert post.features == {"p_reply": 0.25, "n": 2.0}
+    assert post.created_at == T0  # same instant, other offset
+    assert post.created_at.utcoffset() == timedelta(hours=2)
+    assert post.embedding == (0.5, -1.0)
+
+
+def test_defaults_are_empty() -> None:
+    post = fr.Post(**POST)
+    assert (post.counts, post.features, post.topics, post.embedding) == ({}, {}, (), None)
+    author = fr.Author(**AUTHOR)
+    assert (author.followers, author.created_at, author.attributes) == (0, None, {})
+    viewer = fr.Viewer(**VIEWER)
+    assert viewer.follows == frozenset()
+    assert viewer.seen == frozenset()
+    assert fr.FeedRequest(viewer=viewer, now=T0).limit == 50
+
+
+def test_json_parses_iso_timestamps_and_kinds() -> None:
+    post = fr.Post.model_validate_json(
+        '{"id": "p", "author_id": "a", "created_at": "2026-01-01T12:00:00Z",'
+        ' "counts": {"repost": 2}}'
+    )
+    assert post.created_at == T0
+    assert post.counts == {fr.InteractionKind.REPOST: 2}
+    inter = fr.Interaction.model_validate_json(
+        '{"viewer_id": "v", "post_id": "p", "kind": "hide", "at": "2026-01-01T13:00:00+01:00"}'
+    )
+    assert inter.kind is fr.InteractionKind.HIDE
+    assert inter.at == T0
+
+
+def test_interaction_kind_order_is_the_documented_column_order() -> None:
+    assert tuple(fr.InteractionKind) == fr.KINDS
+    assert fr.KINDS[0] is fr.InteractionKind.LIKE
+    assert len(fr.KINDS) == 15
+
+
+# ---------------------------------------------------------------- timestamps
+@pytest.mark.parametrize(
+    ("model", "data", "loc"),
+    [
+        (fr.Post, {**POST, "created_at": NAIVE}, ("created_at",)),
+        (fr.Author, {**AUTHOR, "created_at": NAIVE}, ("created_at",)),
+        (fr.Interaction, {**INTERACTION, "at": NAIVE}, ("at",)),
+        (fr.FeedRequest, {"viewer": VIEWER, "now": NAIVE}, ("now",)),
+    ],
+)
+def test_naive_datetime_rejected(model: type[BaseModel], data: dict[str, Any], loc: tuple) -> None:
+    assert invalid_locs(model, data) == [loc]
+
+
+def test_naive_iso_string_rejected() -> None:
+    with pytest.raises(ValidationError, match="timezone"):
+        fr.Post.model_validate_json(
+            '{"id": "p", "author_id": "a", "created_at": "2026-01-01T00:00:00"}'
+        )
+
+
+# ------------------------------------------------------------------- numbers
+@pytest.mark.parametrize("bad", [-1, "3", True, False, 1.0, 2.5, None])
+def test_bad_count_rejected(bad: Any) -> None:
+    """Counts are strict non-negative ints: no strings, bools or floats."""
+    assert invalid_locs(fr.Post, {**POST, "counts": {"like": bad}}) == [("counts", "like")]
+
+
+@pytest.mark.parametrize("bad", [-1, "3", True, 2.0])
+def test_bad_follower_count_rejected(bad: Any) -> None:
+    assert invalid_locs(fr.Author, {**AUTHOR, "followers": bad}) == [("followers",)]
+
+
+def test_string_count_rejected_in_json_too() -> None:
+    with pytest.raises(ValidationError) as info:
+        fr.Post.model_validate_json(
+            '{"id": "p", "author_id": "a", "created_at": "2026-01-01T00:00:00Z",'
+            ' "counts": {"like": "3"}}'
+        )
+    assert [tuple(e["loc"]) for e in info.value.errors()] == [("counts", "like")]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_feature_rejected(bad: float) -> None:
+    with pytest.raises(ValidationError, match="finite"):
+        fr.Post(**POST, features={"ok": 1.0, "p_like": bad})
+
+
+@pytest.mark.parametrize("bad", ["0.5", True])
+def test_non_number_feature_rejected(bad: Any) -> None:
+    assert invalid_locs(fr.Post, {**POST, "features": {"p_like": bad}}) == [("features", "p_like")]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_non_finite_embedding_and_value_rejected(bad: float) -> None:
+    assert invalid_locs(fr.Post, {**POST, "embedding": (1.0, bad)}) == [("embedding",)]
+    assert invalid_locs(fr.Interaction, {**INTERACTION, "value": bad}) == [("value",)]
+
+
+def test_empty_embedding_rejected() -> None:
+    with pytest.raises(ValidationError, match="embedding is empty"):
+        fr.Post(**POST, embedding=())
+
+
+def test_feed_request_limit_bounds() -> None:
+    viewer = fr.Viewer(**VIEWER)
+    assert fr.FeedRequest(viewer=viewer, now=T0, limit=1).limit == 1
+    for bad in (0, 10_001, "5", True):
+        assert invalid_locs(fr.FeedRequest, {"viewer": viewer, "now": T0, "limit": bad}) == [
+            ("limit",)
+        ]
+
+
+# ----------------------------------------------------------------- closed sets
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        (fr.Post, POST),
+        (fr.Author, AUTHOR),
+        (fr.Interaction, INTERACTION),
+        (fr.Viewer, VIEWER),
+        (fr.FeedRequest, {"viewer": VIEWER, "now": T0}),
+    ],
+)
+def test_unknown_key_rejected(model: type[BaseModel], data: dict[str, Any]) -> None:
+    model.model_validate(data)  # the base record itself is valid
+    assert invalid_locs(model, {**data, "likes": 3}) == [("likes",)]
+
+
+def test_unknown_key_in_nested_viewer_rejected() -> None:
+    locs = invalid_locs(fr.FeedRequest, {"viewer": {**VIEWER, "friends": []}, "now": T0})
+    assert locs == [("viewer", "friends")]
+
+
+def test_unknown_interaction_kind_rejected() -> None:
+    assert invalid_locs(fr.Interaction, {**INTERACTION, "kind": "poke"}) == [("kind",)]
+    locs = invalid_locs(fr.Post, {**POST, "counts": {"poke": 1}})
+    assert locs
+    assert locs[0][:2] == ("counts", "poke")
+
+
+@pytest.mark.parametrize("field", ["id", "author_id"])
+def test_empty_id_rejected(field: str) -> None:
+    assert invalid_locs(fr.Post, {**POST, field: ""}) == [(field,)]
+
+
+def test_blank_muted_word_rejected() -> None:
+    assert invalid_locs(fr.Viewer, {**VIEWER, "muted_words": ["ok", "  "]}) == [("muted_words",)]
+
+
+# -------------------------------------------------------------------- frozen
+@pytest.mark.parametrize(
+    ("record", "field", "value"),
+    [
+        (fr.Post(**POST), "id", "p2"),
+        (fr.Author(**AUTHOR), "followers", 7),
+        (fr.Interaction(**INTERACTION), "kind", fr.InteractionKind.HIDE),
+        (fr.Viewer(**VIEWER), "follows", frozenset({"x"})),
+    ],
+)
+def test_models_are_frozen(record: BaseModel, field: str, value: Any) -> None:
+    before = getattr(record, field)
+    with pytest.raises(ValidationError):
+        setattr(record, field, value)
+    assert getattr(record, field) == before
+
+
+# ---------------------------------------------------------------- serialising
+ids = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=8)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    follows=st.frozensets(ids, max_size=8),
+    blocked=st.frozensets(ids, max_size=8),
+    seen=st.frozensets(ids, max_size=8),
+)
+def test_viewer_sets_serialise_sorted_and_round_trip(
+    follows: frozenset[str], blocked: frozenset[str], seen: frozenset[str]
+) -> None:
+    viewer = fr.Viewer(id="v", follows=follows, blocked=blocked, muted=follows, seen=seen)
+    data = viewer.model_dump(mode="json")
+    assert data["follows"] == sorted(follows)
+    assert data["blocked"] == sorted(blocked)
+    assert data["muted"] == sorted(follows)
+    assert data["seen"] == sorted(seen)
+    assert fr.Viewer.model_validate_json(viewer.model_dump_json()) == viewer
+
+
+def test_viewer_accepts_any_iterable_for_sets() -> None:
+    viewer = fr.Viewer(id="v", follows=["b", "a", "b"])
+    assert viewer.follows == frozenset({"a", "b"})
+    assert viewer.model_dump(mode="json")["follows"] == ["a", "b"]
