@@ -50,7 +50,9 @@ def _parse_now(text: str) -> datetime:
     return moment
 
 
-def _table(ranking: Ranking, batch: PostBatch, out: TextIO, *, explain: bool) -> None:
+def _table(
+    ranking: Ranking, batch: PostBatch, out: TextIO, *, explain: bool, cursor: bool = True
+) -> None:
     if len(ranking) == 0:
         out.write("(no posts to show)\n")
     authors = dict(zip(batch.ids.tolist(), batch.author_ids.tolist(), strict=True))
@@ -74,7 +76,7 @@ def _table(ranking: Ranking, batch: PostBatch, out: TextIO, *, explain: bool) ->
     if removed:
         parts = ", ".join(f"{n} {why}" for why, n in sorted(removed.items()))
         out.write(f"filtered out: {parts}\n")
-    if ranking.next_cursor:
+    if cursor and ranking.next_cursor:
         out.write(f"next page: --cursor {ranking.next_cursor}\n")
 
 
@@ -114,7 +116,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     for viewer in net.viewers[: args.viewers]:
         ranking = pipeline.rank(batch, net.context(viewer.id, batch), limit=args.limit)
         out.write("\n" + _viewer_line(viewer) + "\n")
-        _table(ranking, batch, out, explain=True)
+        _table(ranking, batch, out, explain=True, cursor=False)
     out.write(
         "\nEvery score above is Σ (weight × signal) × Π factors; run "
         "`feedrank spec show " + args.spec + "` to read the whole algorithm.\n"

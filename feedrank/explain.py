@@ -79,11 +79,16 @@ class Explanation:
         if self.removed_by is not None:
             return f"{self.post_id}: removed by filter ({self.removed_by})"
         lines = [f"#{self.rank} {self.post_id}  score {self.score:.6g}"]
+        zero = [t.name for t in self.terms if t.contribution == 0]
         for t in sorted(self.terms, key=lambda t: -abs(t.contribution)):
+            if t.contribution == 0:
+                continue
             lines.append(
                 f"  + {t.name:<18} {t.contribution:>+12.6g}  ({t.share:5.1%})  "
                 f"= {t.weight:g} × {t.input:.6g}  [{t.description}]"
             )
+        if zero:
+            lines.append(f"  0 from {', '.join(zero)}")
         for f in self.factors:
             if f.value != 1.0:
                 lines.append(f"  × {f.name:<18} {f.value:>12.6g}  [{f.description}]")

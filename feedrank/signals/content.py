@@ -43,6 +43,10 @@ class TopicMatch(Signal):
             return total / np.maximum(batch.topics.counts(), 1)
         return total
 
+    def describe(self) -> str:
+        how = "mean" if self.normalize == "mean" else "sum"
+        return f"Viewer's interest in the post's topics ({how})"
+
 
 @register_signal
 class EmbeddingSimilarity(Signal):
@@ -71,6 +75,9 @@ class EmbeddingSimilarity(Signal):
         dots = batch.embeddings @ v
         ok = batch.has_embedding & (norms > 0)
         return np.asarray(np.where(ok, dots / np.where(ok, norms, 1.0), self.missing), np.float64)
+
+    def describe(self) -> str:
+        return "Cosine similarity of the viewer's and the post's embeddings"
 
 
 @register_signal

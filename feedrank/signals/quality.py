@@ -94,5 +94,6 @@ class EngagementRate(Signal):
         return (num + self.prior_rate * self.prior_strength) / (den + self.prior_strength)
 
     def describe(self) -> str:
-        base = self.base if isinstance(self.base, str) else self.base.value
-        return f"Smoothed engagement rate per {base} (prior {self.prior_rate:g})"
+        base = self.base.value if isinstance(self.base, InteractionKind) else self.base
+        kinds = " + ".join(k.value for k in self.weights)
+        return f"({kinds}) per {base}, smoothed towards {self.prior_rate:g}"

@@ -67,6 +67,9 @@ class AuthorAffinity(Signal):
         x = np.maximum(ctx.affinity, 0.0)
         return np.log1p(x) if self.transform == "log1p" else x.copy()
 
+    def describe(self) -> str:
+        return f"Viewer's recent interactions with the author ({self.transform})"
+
 
 @register_signal
 class NegativeFeedback(Signal):
@@ -78,3 +81,6 @@ class NegativeFeedback(Signal):
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return np.log1p(ctx.negative)
+
+    def describe(self) -> str:
+        return "Viewer hid, muted, blocked or reported this author (log1p)"

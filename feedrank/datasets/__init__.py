@@ -1,0 +1,33 @@
+"""Datasets with ground truth for benchmarking rankers.
+
+:func:`simulate` builds a social network (people, follows, posts, interactions,
+logged feeds) whose relevance of every post to every person is known; see
+:mod:`feedrank.datasets.simulate` for the generative model.
+
+>>> from feedrank.datasets import simulate_demo
+>>> net = simulate_demo()
+>>> len(net.viewers), len(net.posts)
+(30, 150)
+"""
+
+from __future__ import annotations
+
+from .simulate import (
+    GRADE_THRESHOLDS,
+    TOPICS,
+    GroundTruth,
+    Impressions,
+    SimulatedNetwork,
+    simulate,
+    simulate_demo,
+)
+
+__all__ = [
+    "GRADE_THRESHOLDS",
+    "TOPICS",
+    "GroundTruth",
+    "Impressions",
+    "SimulatedNetwork",
+    "simulate",
+    "simulate_demo",
+]
