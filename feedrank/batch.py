@@ -400,8 +400,8 @@ def _unicode(values: Sequence[str]) -> NDArray[np.str_]:
     return np.array(values, dtype=np.str_) if values else np.zeros(0, dtype="U1")
 
 
-def _first_bad(mask: NDArray[np.bool_], ids: NDArray[np.str_] | None) -> str | None:
-    row = int(np.argmax(mask))
+def _first_bad(mask: Any, ids: NDArray[np.str_] | None) -> str | None:
+    row = int(np.argmax(np.asarray(mask)))
     if ids is None or ids.shape[0] <= row:
         return f"<row {row}>"
     return str(ids[row])

@@ -2,7 +2,7 @@
 
 :func:`simulate` builds a social network (people, follows, posts, interactions,
 logged feeds) whose relevance of every post to every person is known; see
-:mod:`feedrank.datasets.simulate` for the generative model.
+:mod:`feedrank.datasets.simulator` for the generative model.
 
 >>> from feedrank.datasets import simulate_demo
 >>> net = simulate_demo()
@@ -12,15 +12,8 @@ logged feeds) whose relevance of every post to every person is known; see
 
 from __future__ import annotations
 
-from .simulate import (
-    GRADE_THRESHOLDS,
-    TOPICS,
-    GroundTruth,
-    Impressions,
-    SimulatedNetwork,
-    simulate,
-    simulate_demo,
-)
+from .network import GRADE_THRESHOLDS, GroundTruth, Impressions, SimulatedNetwork
+from .simulator import TOPICS, simulate, simulate_demo
 
 __all__ = [
     "GRADE_THRESHOLDS",
