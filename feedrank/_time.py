@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from .errors import InputError
+
 __all__ = ["EPOCH", "from_micros", "to_micros"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -13,8 +15,6 @@ MICROS_PER_HOUR = 3_600_000_000
 
 def to_micros(moment: datetime, *, field: str = "now") -> int:
     """Microseconds since 1970-01-01 UTC; ``moment`` must carry a timezone."""
-    from .errors import InputError
-
     if not isinstance(moment, datetime):
         raise InputError(
             f"got {type(moment).__name__}", field=field, expected="a timezone-aware datetime"
