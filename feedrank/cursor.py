@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,7 +73,10 @@ class Cursor:
             )
             if not ok:
                 raise ValueError
-            return cls(fp, now, tier, float.fromhex(score), created, post_id)
+            value = float.fromhex(score)
+            if not math.isfinite(value):
+                raise ValueError
+            return cls(fp, now, tier, value, created, post_id)
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             raise CursorError(
                 "malformed cursor", field="cursor", expected="a cursor returned by a previous page"

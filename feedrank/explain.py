@@ -175,9 +175,13 @@ def explain_post(ranking: Ranking, post_id: str) -> Explanation:
         )
         for j, term in enumerate(pipe.scorer.terms)
     )
-    described = [(f.signal.describe(), f.why) for f in pipe.scorer.factors] + [
-        (stage.describe(), "") for stage in pipe.rerankers
-    ]
+    described: list[tuple[str, str]] = []
+    for j, stage in enumerate(ranking.factor_stages):
+        if stage < 0:
+            factor = pipe.scorer.factors[j]
+            described.append((factor.signal.describe(), factor.why))
+        else:
+            described.append((pipe.rerankers[stage].describe(), ""))
     factors = tuple(
         FactorPart(name, described[j][0], float(ranking.factors[row, j]), described[j][1])
         for j, name in enumerate(ranking.factor_names)

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .batch import PostBatch
 from .canonical import fingerprint
@@ -63,6 +63,16 @@ class Pipeline(SpecModel):
     def fingerprint(self) -> str:
         """Hex SHA-256 of the canonical JSON of :meth:`to_spec`."""
         return fingerprint(self.to_spec())
+
+    @model_validator(mode="after")
+    def _distinct_factor_names(self) -> Pipeline:
+        for name in self.scorer.factor_names:
+            if name in self.rerank_factor_names:
+                raise ValueError(
+                    f"factor name {name!r} is taken by the multiplier of the {name!r} "
+                    "re-ranker; rename the scorer factor"
+                )
+        return self
 
     @property
     def rerank_factor_names(self) -> tuple[str, ...]:
@@ -116,6 +126,7 @@ class Pipeline(SpecModel):
         tier = np.zeros(m, dtype=np.int64)
         factors = table.factors
         factor_names = list(table.factor_names)
+        factor_stages = [-1] * len(factor_names)
         scores = table.scores
         order = final_order(tier, scores, kbatch.created_at, kbatch.ids)
         moves = Moves.empty()
@@ -125,6 +136,7 @@ class Pipeline(SpecModel):
                 _check_multiplier(step.multiplier, kbatch, reranker.type)
                 factors = np.column_stack([factors, step.multiplier])
                 factor_names.append(self.rerank_factor_names[i])
+                factor_stages.append(i)
                 scores = combine(table.contributions, factors)
             if step.tier is not None:
                 tier = tier + step.tier
@@ -161,6 +173,7 @@ class Pipeline(SpecModel):
             factors=factors,
             term_names=table.term_names,
             factor_names=tuple(factor_names),
+            factor_stages=tuple(factor_stages),
             scores=scores,
             tier=tier,
             order=order,

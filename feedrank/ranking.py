@@ -101,7 +101,8 @@ class Ranking:
 
     Row-aligned arrays (m = number of kept candidates): ``inputs`` and
     ``contributions`` (m, T); ``factors`` (m, F) — the scorer's factors then one
-    column per score-multiplying re-ranker; ``scores`` (m,) =
+    column per score-multiplying re-ranker (``factor_stages``: per column, -1 for
+    a scorer factor, else the index of the re-ranker); ``scores`` (m,) =
     contributions.sum(1) × factors.prod(1); ``tier`` (m,). ``order`` lists kept
     rows best first; ``kept`` maps kept rows to candidate rows;
     ``removed_reasons`` (n,) gives the filter reason of each candidate ("" = kept).
@@ -114,6 +115,7 @@ class Ranking:
     kept: NDArray[np.intp]
     term_names: tuple[str, ...]
     factor_names: tuple[str, ...]
+    factor_stages: tuple[int, ...]
     inputs: NDArray[np.float64]
     contributions: NDArray[np.float64]
     factors: NDArray[np.float64]

@@ -169,7 +169,9 @@ class NetworkCaps(Reranker):
         return RerankStep(None, (over_in | over_out).astype(np.int64), reasons)
 
     def describe(self) -> str:
-        return (
-            f"At most {self.max_in_network} followed and {self.max_out_of_network} "
-            "other posts rank ahead of the rest"
-        )
+        caps = []
+        if self.max_in_network is not None:
+            caps.append(f"{self.max_in_network} from followed accounts")
+        if self.max_out_of_network is not None:
+            caps.append(f"{self.max_out_of_network} from other accounts")
+        return "At most " + " and ".join(caps) + " rank ahead of the rest"

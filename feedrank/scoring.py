@@ -104,7 +104,8 @@ class Scorer(SpecModel):
         for j, term in enumerate(self.terms):
             inputs[:, j] = _evaluate(term.signal, batch, ctx, f"term {term.name!r}")
         weights = np.array([t.weight for t in self.terms], dtype=np.float64)
-        contributions = inputs * weights
+        with np.errstate(over="ignore", invalid="ignore"):
+            contributions = inputs * weights
         factors = np.empty((n, len(self.factors)), dtype=np.float64)
         for j, factor in enumerate(self.factors):
             values = _evaluate(factor.signal, batch, ctx, f"factor {factor.name!r}")
@@ -129,7 +130,8 @@ def combine(
     contributions: NDArray[np.float64], factors: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """The one formula every score comes from: Σ contributions × Π factors, row-wise."""
-    scores: NDArray[np.float64] = contributions.sum(axis=1) * factors.prod(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores: NDArray[np.float64] = contributions.sum(axis=1) * factors.prod(axis=1)
     return scores
 
 

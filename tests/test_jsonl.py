@@ -107,7 +107,7 @@ def test_write_to_stream_and_read_back() -> None:
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 # Ids and tags never hold NUL: the models reject it (it cannot survive columnar storage).
-names = st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=6)
+names = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=6)
 posts = st.builds(
     fr.Post,
     id=names,
