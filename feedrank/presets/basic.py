@@ -1,22 +1,13 @@
-"""Named, built-in ranking algorithms. Each is an ordinary spec.
-
->>> sorted(PRESETS)
-['balanced', 'chronological']
->>> preset("chronological").scorer.terms[0].signal.type
-'timestamp'
-"""
+"""The reverse-chronological control and the balanced personalised feed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .errors import SpecError
-from .filters import BlockedAuthors, Labels, MaxAge, MutedAuthors, MutedWords, Seen
-from .models import InteractionKind as K
-from .pipeline import Pipeline
-from .rerank import AuthorDiversity, NetworkCaps
-from .scoring import Factor, Scorer, Term
-from .signals import (
+from ..filters import BlockedAuthors, Labels, MaxAge, MutedAuthors, MutedWords, Seen
+from ..models import InteractionKind as K
+from ..pipeline import Pipeline
+from ..rerank import AuthorDiversity, NetworkCaps
+from ..scoring import Factor, Scorer, Term
+from ..signals import (
     AuthorAffinity,
     EngagementRate,
     GravityDecay,
@@ -27,35 +18,9 @@ from .signals import (
     Timestamp,
     TopicMatch,
 )
+from .registry import register_preset
 
-__all__ = ["PRESETS", "preset", "register_preset"]
-
-PRESETS: dict[str, Callable[[], Pipeline]] = {}
-"""Preset name -> function building its :class:`Pipeline`."""
-
-
-def register_preset(name: str) -> Callable[[Callable[[], Pipeline]], Callable[[], Pipeline]]:
-    """Decorator adding a preset under ``name``."""
-
-    def add(factory: Callable[[], Pipeline]) -> Callable[[], Pipeline]:
-        if name in PRESETS:
-            raise SpecError(f"preset {name!r} is already registered", field="preset")
-        PRESETS[name] = factory
-        return factory
-
-    return add
-
-
-def preset(name: str) -> Pipeline:
-    """The pipeline of preset ``name``; SpecError lists the known names otherwise."""
-    try:
-        return PRESETS[name]()
-    except KeyError:
-        raise SpecError(
-            f"unknown preset {name!r}",
-            field="spec",
-            expected="one of " + ", ".join(sorted(PRESETS)),
-        ) from None
+__all__ = ["balanced", "chronological"]
 
 
 @register_preset("chronological")

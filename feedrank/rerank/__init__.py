@@ -1,0 +1,29 @@
+"""Re-rankers: change the order after scoring, recording every move.
+
+Import this package to register every built-in re-ranker type; see
+:mod:`feedrank.rerank.base` for the contract.
+"""
+
+from __future__ import annotations
+
+from .balance import NetworkCaps
+from .base import (
+    RERANKERS,
+    Reranker,
+    RerankerSpec,
+    RerankStep,
+    rank_within_groups,
+    register_reranker,
+)
+from .diversity import AuthorDiversity
+
+__all__ = [
+    "RERANKERS",
+    "AuthorDiversity",
+    "NetworkCaps",
+    "RerankStep",
+    "Reranker",
+    "RerankerSpec",
+    "rank_within_groups",
+    "register_reranker",
+]

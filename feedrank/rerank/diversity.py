@@ -1,0 +1,50 @@
+"""Author diversity: repeated authors are discounted (the X heuristic)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from ..batch import PostBatch
+from ..context import Context
+from .base import Reranker, RerankStep, rank_within_groups, register_reranker
+
+__all__ = ["AuthorDiversity"]
+
+
+@register_reranker
+class AuthorDiversity(Reranker):
+    """X's author diversity discount: the k-th post (0-based, in score order) of the
+    same author is multiplied by (1 - floor) · decay^k + floor.
+
+    With the defaults: 1, 0.625, 0.4375, 0.34375, ... A negative score is divided
+    by the same number instead, so the discount always lowers a repeated
+    author's post.
+    """
+
+    type: Literal["author_diversity"] = "author_diversity"
+    decay: Annotated[float, Field(gt=0, le=1)] = 0.5
+    floor: Annotated[float, Field(ge=0, le=1)] = 0.25
+
+    def adjust(
+        self,
+        batch: PostBatch,
+        ctx: Context,
+        order: NDArray[np.intp],
+        scores: NDArray[np.float64],
+    ) -> RerankStep:
+        _, authors = np.unique(batch.author_ids, return_inverse=True)
+        k = rank_within_groups(authors.astype(np.intp), order)
+        m = (1.0 - self.floor) * np.power(self.decay, k.astype(np.float64)) + self.floor
+        multiplier = np.where(scores >= 0, m, 1.0 / m)
+        reasons = np.where(k > 0, "author_diversity", "")
+        return RerankStep(multiplier, None, reasons)
+
+    def describe(self) -> str:
+        return (
+            f"Author diversity: the k-th post of an author is scaled by "
+            f"{1 - self.floor:g}·{self.decay:g}^k + {self.floor:g}"
+        )
