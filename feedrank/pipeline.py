@@ -137,7 +137,7 @@ class Pipeline(SpecModel):
                 factors = np.column_stack([factors, step.multiplier])
                 factor_names.append(self.rerank_factor_names[i])
                 factor_stages.append(i)
-                scores = combine(table.contributions, factors)
+                scores = combine(table.contributions, factors, self.scorer.round_digits)
             if step.tier is not None:
                 tier = tier + step.tier
             new_order = final_order(tier, scores, kbatch.created_at, kbatch.ids)

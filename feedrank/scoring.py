@@ -77,6 +77,9 @@ class Scorer(SpecModel):
 
     terms: Annotated[tuple[Term, ...], Field(min_length=1)]
     factors: tuple[Factor, ...] = ()
+    round_digits: Annotated[int, Field(ge=0, le=15)] | None = None
+    """Round every final score to this many decimals, exactly as Python's
+    ``round(x, d)`` does (Reddit's hot rounds to 7). None keeps full precision."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scorer:
@@ -119,7 +122,7 @@ class Scorer(SpecModel):
                 )
             factors[:, j] = values
         _check_finite(contributions, batch, self.term_names, "contribution of term")
-        scores = combine(contributions, factors)
+        scores = combine(contributions, factors, self.round_digits)
         _check_finite(scores[:, None], batch, ("score",), "value of")
         return ScoreTable(
             self.term_names, self.factor_names, inputs, contributions, factors, scores
@@ -127,12 +130,36 @@ class Scorer(SpecModel):
 
 
 def combine(
-    contributions: NDArray[np.float64], factors: NDArray[np.float64]
+    contributions: NDArray[np.float64],
+    factors: NDArray[np.float64],
+    round_digits: int | None = None,
 ) -> NDArray[np.float64]:
-    """The one formula every score comes from: Σ contributions × Π factors, row-wise."""
+    """The one formula every score comes from: Σ contributions × Π factors, row-wise,
+    then, if ``round_digits`` is set, rounded as Python's ``round(x, round_digits)``."""
     with np.errstate(over="ignore", invalid="ignore"):
         scores: NDArray[np.float64] = contributions.sum(axis=1) * factors.prod(axis=1)
+    if round_digits is not None:
+        scores = round_like_python(scores, round_digits)
     return scores
+
+
+def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
+    """``round(x, digits)`` for every x, correctly rounded like Python's built-in.
+
+    numpy's ``round`` scales by 10**digits first and can land on the other side of
+    a half-way point; the few values near one are rounded again by Python.
+
+    >>> round_like_python(np.array([2.675, 0.125, -1.5]), 2).tolist()
+    [2.67, 0.12, -1.5]
+    """
+    out = np.round(values, digits)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = values * 10.0**digits
+        frac = np.abs(scaled - np.floor(scaled) - 0.5)
+    near = np.flatnonzero(~np.isfinite(frac) | (frac < 1e-6))
+    if near.shape[0]:
+        out[near] = [round(float(v), digits) for v in values[near]]
+    return out
 
 
 def _evaluate(signal: Signal, batch: PostBatch, ctx: Context, what: str) -> NDArray[np.float64]:

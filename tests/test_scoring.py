@@ -341,3 +341,33 @@ def test_scores_decompose_exactly(
     np.testing.assert_array_equal(
         table.scores, table.contributions.sum(axis=1) * table.factors.prod(axis=1)
     )
+
+
+def test_round_digits_rounds_exactly_like_python() -> None:
+    """Reddit's hot is round(x, 7); the scorer must agree with Python on every value."""
+    from feedrank.scoring import round_like_python
+
+    rng = np.random.default_rng(3)
+    values = np.concatenate(
+        [
+            rng.normal(0, 1e4, 20_000),
+            np.round(rng.normal(0, 100, 20_000), 8) + 5e-8,  # exact half-way cases
+            np.array([2.675, 0.125, -0.125, 1e300, -0.0]),
+        ]
+    )
+    expected = np.array([round(float(v), 7) for v in values])
+    assert np.array_equal(round_like_python(values, 7), expected)
+
+
+def test_scorer_round_digits_applies_to_final_scores() -> None:
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    posts = [
+        fr.Post(id=f"p{i}", author_id="a", created_at=t, features={"x": v})
+        for i, v in enumerate([1.23456789, 2.5e-8, -0.33333333])
+    ]
+    batch = fr.PostBatch.from_posts(posts)
+    scorer = fr.Scorer(
+        terms=[fr.Term(name="x", signal=Feature(name="x"), weight=1.0)], round_digits=7
+    )
+    table = scorer.score(batch, fr.Context.build(batch, now=t))
+    assert table.scores.tolist() == [round(v, 7) for v in (1.23456789, 2.5e-8, -0.33333333)]
