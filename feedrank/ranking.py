@@ -104,7 +104,8 @@ class Ranking:
     column per score-multiplying re-ranker (``factor_stages``: per column, -1 for
     a scorer factor, else the index of the re-ranker); ``scores`` (m,) =
     contributions.sum(1) × factors.prod(1), rounded if the scorer sets
-    ``round_digits``; ``tier`` (m,). ``order`` lists kept rows best first; ``kept`` maps kept rows to candidate rows;
+    ``round_digits``; ``tier`` (m,). ``order`` lists kept rows best first;
+    ``kept`` maps kept rows to candidate rows;
     ``removed_reasons`` (n,) gives the filter reason of each candidate ("" = kept).
     """
 
