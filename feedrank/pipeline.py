@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any
 
@@ -83,6 +84,38 @@ class Pipeline(SpecModel):
             names.append(name)
         return tuple(names)
 
+    def rerank(
+        self,
+        batch: PostBatch,
+        ctx: Context,
+        contributions: NDArray[np.float64],
+        factors: NDArray[np.float64],
+    ) -> Reranked:
+        """Run the re-rankers on scored, kept posts (``batch`` and ``ctx`` hold only
+        the kept rows; ``contributions`` (m, T) and ``factors`` (m, F) are the
+        scorer's). Used by :meth:`rank` and by ablations that change the parts."""
+        m = len(batch)
+        tier = np.zeros(m, dtype=np.int64)
+        names: list[str] = []
+        stages: list[int] = []
+        scores = combine(contributions, factors, self.scorer.round_digits)
+        order = final_order(tier, scores, batch.created_at, batch.ids)
+        moves = Moves.empty()
+        for i, reranker in enumerate(self.rerankers):
+            step = reranker.adjust(batch, ctx, order, scores)
+            if step.multiplier is not None:
+                _check_multiplier(step.multiplier, batch, reranker.type)
+                factors = np.column_stack([factors, step.multiplier])
+                names.append(self.rerank_factor_names[i])
+                stages.append(i)
+                scores = combine(contributions, factors, self.scorer.round_digits)
+            if step.tier is not None:
+                tier = tier + step.tier
+            new_order = final_order(tier, scores, batch.created_at, batch.ids)
+            moves = moves.extend(order, new_order, i, step.reasons, reranker.type)
+            order = new_order
+        return Reranked(factors, tuple(names), tuple(stages), scores, tier, order, moves)
+
     def rank(
         self,
         batch: PostBatch,
@@ -123,26 +156,8 @@ class Pipeline(SpecModel):
 
         table = self.scorer.score(kbatch, kctx)
         m = len(kbatch)
-        tier = np.zeros(m, dtype=np.int64)
-        factors = table.factors
-        factor_names = list(table.factor_names)
-        factor_stages = [-1] * len(factor_names)
-        scores = table.scores
-        order = final_order(tier, scores, kbatch.created_at, kbatch.ids)
-        moves = Moves.empty()
-        for i, reranker in enumerate(self.rerankers):
-            step = reranker.adjust(kbatch, kctx, order, scores)
-            if step.multiplier is not None:
-                _check_multiplier(step.multiplier, kbatch, reranker.type)
-                factors = np.column_stack([factors, step.multiplier])
-                factor_names.append(self.rerank_factor_names[i])
-                factor_stages.append(i)
-                scores = combine(table.contributions, factors, self.scorer.round_digits)
-            if step.tier is not None:
-                tier = tier + step.tier
-            new_order = final_order(tier, scores, kbatch.created_at, kbatch.ids)
-            moves = moves.extend(order, new_order, i, step.reasons, reranker.type)
-            order = new_order
+        staged = self.rerank(kbatch, kctx, table.contributions, table.factors)
+        factors, scores, tier, order = staged.factors, staged.scores, staged.tier, staged.order
 
         start = 0
         if parsed is not None:
@@ -172,16 +187,35 @@ class Pipeline(SpecModel):
             contributions=table.contributions,
             factors=factors,
             term_names=table.term_names,
-            factor_names=tuple(factor_names),
-            factor_stages=tuple(factor_stages),
+            factor_names=table.factor_names + staged.factor_names,
+            factor_stages=(-1,) * len(table.factor_names) + staged.factor_stages,
             scores=scores,
             tier=tier,
             order=order,
-            moves=moves,
+            moves=staged.moves,
+            context=kctx,
             page_start=start,
             page_stop=stop,
             next_cursor=next_cursor,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class Reranked:
+    """The outcome of the re-ranking stages for the kept posts.
+
+    ``factors`` (m, F + R): the scorer's factors then one column per
+    score-multiplying re-ranker (named ``factor_names``, from stages
+    ``factor_stages``); ``scores``, ``tier`` and ``order`` (m,) final.
+    """
+
+    factors: NDArray[np.float64]
+    factor_names: tuple[str, ...]
+    factor_stages: tuple[int, ...]
+    scores: NDArray[np.float64]
+    tier: NDArray[np.int64]
+    order: NDArray[np.intp]
+    moves: Moves
 
 
 def _check_multiplier(values: NDArray[np.float64], batch: PostBatch, stage: str) -> None:

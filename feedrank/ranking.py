@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from ._time import from_micros
 from .batch import PostBatch
+from .context import Context
 from .errors import RankingError
 
 if TYPE_CHECKING:
@@ -105,7 +106,8 @@ class Ranking:
     a scorer factor, else the index of the re-ranker); ``scores`` (m,) =
     contributions.sum(1) × factors.prod(1), rounded if the scorer sets
     ``round_digits``; ``tier`` (m,). ``order`` lists kept rows best first;
-    ``kept`` maps kept rows to candidate rows;
+    ``kept`` maps kept rows to candidate rows; ``context`` is the request's
+    context restricted to the kept rows;
     ``removed_reasons`` (n,) gives the filter reason of each candidate ("" = kept).
     """
 
@@ -127,6 +129,7 @@ class Ranking:
     page_start: int
     page_stop: int
     next_cursor: str | None
+    context: Context
 
     # ---------------------------------------------------------------- page
     @property
