@@ -2,6 +2,7 @@
 
     feedrank demo                      rank a built-in simulated network, explained
     feedrank rank --spec S --posts P --now T [...]
+    feedrank explain --spec S --posts P --now T --post ID [--compare ID2] [...]
     feedrank spec show|validate|schema
     feedrank presets
 
@@ -23,10 +24,12 @@ from typing import TextIO
 from . import __version__
 from .batch import PostBatch
 from .context import Context
+from .counterfactual import Change
 from .cursor import Cursor
 from .errors import FeedrankError, InputError
 from .jsonl import read_authors, read_interactions, read_posts, read_viewer
 from .models import Viewer
+from .pipeline import Pipeline
 from .presets import PRESETS, preset
 from .ranking import Ranking
 from .spec import dump_spec, load_spec, spec_schema
@@ -80,17 +83,26 @@ def _table(
         out.write(f"next page: --cursor {ranking.next_cursor}\n")
 
 
-def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
+def _request(args: argparse.Namespace) -> tuple[Pipeline, PostBatch, Context]:
     pipeline = load_spec(args.spec)
     authors = read_authors(args.authors) if args.authors else None
     posts = read_posts(args.posts)
     batch = PostBatch.from_posts(posts, authors)
     viewer = read_viewer(args.viewer) if args.viewer else None
     interactions = read_interactions(args.interactions) if args.interactions else []
-    if args.now is None and args.cursor is None:
+    cursor: str | None = getattr(args, "cursor", None)
+    if args.now is not None:
+        now = _parse_now(args.now)
+    elif cursor is not None:
+        now = Cursor.decode(cursor).now_datetime
+    else:
         raise InputError("missing", field="--now", expected="--now ISO8601 (or a --cursor)")
-    now = _parse_now(args.now) if args.now else Cursor.decode(args.cursor).now_datetime
     ctx = Context.build(batch, now=now, viewer=viewer, interactions=interactions)
+    return pipeline, batch, ctx
+
+
+def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
+    pipeline, batch, ctx = _request(args)
     ranking = pipeline.rank(batch, ctx, limit=args.limit, cursor=args.cursor)
     if args.format == "json":
         json.dump(ranking.to_dict(), out, ensure_ascii=False, indent=2)
@@ -99,6 +111,51 @@ def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"spec {pipeline.name} v{pipeline.version}  fingerprint {pipeline.fingerprint}\n")
         _table(ranking, batch, out, explain=args.explain)
     return 0
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    pipeline, batch, ctx = _request(args)
+    ranking = pipeline.rank(batch, ctx, limit=len(batch) or 1)
+    explanation = ranking.explain(args.post)
+    report: dict[str, object] = {"explanation": explanation.to_dict()}
+    if args.compare:
+        report["comparison"] = ranking.compare(args.post, args.compare).to_dict()
+        report["weight_to_swap"] = [
+            vars(c) for c in ranking.weight_to_swap(args.post, args.compare)
+        ]
+    if args.ablation and explanation.rank is not None:
+        report["without_term"] = ranking.ablation().for_post(args.post)
+    if args.top_k:
+        report["input_to_top_k"] = [vars(c) for c in ranking.input_to_top_k(args.post, args.top_k)]
+    if args.format == "json":
+        json.dump(report, out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+        return 0
+    out.write(explanation.to_markdown() if args.format == "markdown" else explanation.to_text())
+    out.write("\n")
+    if args.compare:
+        out.write("\n" + ranking.compare(args.post, args.compare).to_text() + "\n")
+        out.write(f"smallest weight change that reorders {args.post} and {args.compare}:\n")
+        for change in ranking.weight_to_swap(args.post, args.compare):
+            out.write("  " + _change_line(change) + "\n")
+    if args.ablation and explanation.rank is not None:
+        out.write("\nrank without each term:\n")
+        for term, rank in ranking.ablation().for_post(args.post).items():
+            out.write(f"  {term:<20} {rank:>5}  (now {explanation.rank})\n")
+    if args.top_k:
+        out.write(f"\nsmallest change of one input that reaches the top {args.top_k}:\n")
+        changes = ranking.input_to_top_k(args.post, args.top_k)
+        if not changes:
+            out.write("  already there\n")
+        for change in changes:
+            out.write("  " + _change_line(change) + "\n")
+    return 0
+
+
+def _change_line(change: Change) -> str:
+    if not change.feasible or change.after is None:
+        return f"{change.term:<20} none ({change.note})"
+    return f"{change.term:<20} {change.what} {change.before:.6g} -> {change.after:.6g}"
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
@@ -155,6 +212,15 @@ def _cmd_presets(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _request_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", required=True, help="spec file (.toml/.json) or preset name")
+    parser.add_argument("--posts", required=True, type=Path, help="posts, JSON Lines")
+    parser.add_argument("--authors", type=Path, help="authors, JSON Lines")
+    parser.add_argument("--viewer", type=Path, help="the viewer, a JSON file")
+    parser.add_argument("--interactions", type=Path, help="the viewer's interactions, JSON Lines")
+    parser.add_argument("--now", help="ranking time, ISO 8601 with timezone")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``feedrank`` command."""
     parser = argparse.ArgumentParser(
@@ -171,17 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_cmd_demo)
 
     rank = sub.add_parser("rank", help="rank posts from JSON Lines files")
-    rank.add_argument("--spec", required=True, help="spec file (.toml/.json) or preset name")
-    rank.add_argument("--posts", required=True, type=Path, help="posts, JSON Lines")
-    rank.add_argument("--authors", type=Path, help="authors, JSON Lines")
-    rank.add_argument("--viewer", type=Path, help="the viewer, a JSON file")
-    rank.add_argument("--interactions", type=Path, help="the viewer's interactions, JSON Lines")
-    rank.add_argument("--now", help="ranking time, ISO 8601 with timezone")
+    _request_options(rank)
     rank.add_argument("--limit", type=int, help="page size (default: the spec's)")
     rank.add_argument("--cursor", help="continue after a previous page")
     rank.add_argument("--format", choices=("table", "json"), default="table")
     rank.add_argument("--explain", action="store_true", help="explain every post (table)")
     rank.set_defaults(run=_cmd_rank)
+
+    explain = sub.add_parser("explain", help="why one post ranked where it did")
+    _request_options(explain)
+    explain.add_argument("--post", required=True, help="the post to explain")
+    explain.add_argument("--compare", help="a second post: decompose the score gap")
+    explain.add_argument("--ablation", action="store_true", help="rank without each term")
+    explain.add_argument("--top-k", type=int, help="smallest input change to reach the top k")
+    explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    explain.set_defaults(run=_cmd_explain)
 
     spec = sub.add_parser("spec", help="show, validate or describe specs")
     spec_sub = spec.add_subparsers(dest="spec_command", required=True)

@@ -18,6 +18,8 @@ from .context import Context
 from .errors import RankingError
 
 if TYPE_CHECKING:
+    from .ablation import Ablation
+    from .counterfactual import Change
     from .explain import Comparison, Explanation
     from .pipeline import Pipeline
 
@@ -227,6 +229,24 @@ class Ranking:
         from .explain import compare_posts
 
         return compare_posts(self, a, b)
+
+    def ablation(self) -> Ablation:
+        """Every kept post's rank with each term removed (see :mod:`feedrank.ablation`)."""
+        from .ablation import ablation
+
+        return ablation(self)
+
+    def weight_to_swap(self, a: str, b: str) -> list[Change]:
+        """Per term, the smallest weight change that reorders ``a`` and ``b``."""
+        from .counterfactual import weight_to_swap
+
+        return weight_to_swap(self, a, b)
+
+    def input_to_top_k(self, post_id: str, k: int) -> list[Change]:
+        """Per term, the smallest input change that brings ``post_id`` into the top k."""
+        from .counterfactual import input_to_top_k
+
+        return input_to_top_k(self, post_id, k)
 
     def to_dict(self) -> dict[str, Any]:
         """The served page as plain JSON values, with every part of every score."""

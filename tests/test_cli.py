@@ -193,3 +193,32 @@ def test_console_script_runs_as_a_subprocess(files: dict[str, Path]) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["items"]
+
+
+def _explain_args(files: dict[str, Path], *extra: str) -> list[str]:
+    args = _rank_args(files, *extra)
+    args[0] = "explain"
+    return args
+
+
+def test_explain_command_shows_parts_comparison_ablation_and_counterfactuals(
+    files: dict[str, Path],
+) -> None:
+    _, full = run(_rank_args(files, "--format", "json", "--limit", "100"))
+    order = [i["post_id"] for i in json.loads(full)["items"]]
+    first, fourth = order[0], order[3]
+    code, out = run(
+        _explain_args(files, "--post", fourth, "--compare", first, "--ablation", "--top-k", "2")
+    )
+    assert code == 0
+    assert out.startswith(f"#4 {fourth}")
+    assert f"{fourth} (" in out
+    assert "smallest weight change that reorders" in out
+    assert "rank without each term:" in out
+    assert "smallest change of one input that reaches the top 2:" in out
+    code, out = run(_explain_args(files, "--post", fourth, "--format", "json", "--top-k", "1"))
+    doc = json.loads(out)
+    assert doc["explanation"]["rank"] == 4
+    assert doc["input_to_top_k"]
+    code, out = run(_explain_args(files, "--post", "p2", "--format", "markdown"))
+    assert "Removed by a filter: `seen`" in out
