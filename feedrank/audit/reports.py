@@ -1,0 +1,229 @@
+"""Reports over many requests: what each term does, who gets seen, who is amplified.
+
+- :func:`influence`: each term's share of the mean |contribution| and the mean
+  Kendall tau between the served order and the order without the term.
+- :func:`exposure`: position-weighted exposure by author and by author group,
+  v(rank) = 1 / log2(1 + rank) (Singh & Joachims 2018), with concentration:
+  Gini (zero-exposure authors included), HHI = Σ s², effective number 1 / HHI.
+- :func:`amplification`: reach of each group's posts among the people served by
+  a treatment algorithm versus a control (``chronological``), Huszár et al. 2022:
+  a(T) = ((|U_T ∩ treat| + 1) / (ratio · |U_T ∩ control| + 1) − 1) × 100 %,
+  ratio = |treat| / |control|; 0 % means no amplification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import InputError
+from ..ranking import Ranking
+
+__all__ = [
+    "Amplification",
+    "ExposureReport",
+    "TermInfluence",
+    "amplification",
+    "exposure",
+    "gini",
+    "influence",
+    "position_weights",
+]
+
+
+def position_weights(ranks: NDArray[np.int64]) -> NDArray[np.float64]:
+    """v(rank) = 1 / log2(1 + rank) for 1-based ranks.
+
+    >>> position_weights(np.array([1, 2, 3])).round(4).tolist()
+    [1.0, 0.6309, 0.5]
+    """
+    return 1.0 / np.log2(1.0 + ranks.astype(np.float64))
+
+
+def gini(values: NDArray[np.float64]) -> float:
+    """Gini index Σ_i (2i − N − 1) x_(i) / (N Σ x), x ascending, i from 1.
+
+    >>> gini(np.array([1.0, 1.0, 1.0])), gini(np.array([0.0, 0.0, 3.0]))
+    (0.0, 0.6666666666666666)
+    """
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    n = x.shape[0]
+    total = float(x.sum())
+    if n == 0 or total == 0.0:
+        return 0.0
+    i = np.arange(1, n + 1, dtype=np.float64)
+    return float(((2 * i - n - 1) * x).sum() / (n * total))
+
+
+@dataclass(frozen=True)
+class TermInfluence:
+    """One term's influence over a set of requests."""
+
+    term: str
+    share: float
+    """Share of the mean |contribution| over all ranked posts (terms sum to 1)."""
+    kendall_tau: float
+    """Mean Kendall tau between the served order and the order without the term."""
+
+
+def influence(rankings: Sequence[Ranking]) -> list[TermInfluence]:
+    """Each term's share of mean |contribution| and mean Kendall tau (all rankings
+    must come from one spec)."""
+    if not rankings:
+        raise InputError("no rankings", field="rankings", expected="at least one ranking")
+    prints = {r.fingerprint for r in rankings}
+    if len(prints) != 1:
+        raise InputError(
+            f"rankings come from {len(prints)} different specs",
+            field="rankings",
+            expected="rankings of one spec",
+        )
+    names = rankings[0].term_names
+    totals = np.zeros(len(names))
+    count = 0
+    taus = np.zeros(len(names))
+    for ranking in rankings:
+        totals += np.abs(ranking.contributions).sum(axis=0)
+        count += ranking.contributions.shape[0]
+        tau = ranking.ablation().kendall_tau()
+        taus += np.array([tau[n] for n in names])
+    mean_abs = totals / max(count, 1)
+    share = mean_abs / mean_abs.sum() if mean_abs.sum() > 0 else np.zeros(len(names))
+    return [
+        TermInfluence(name, float(s), float(t / len(rankings)))
+        for name, s, t in zip(names, share, taus, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class ExposureReport:
+    """Position-weighted exposure of authors and groups over the served pages."""
+
+    by_author: dict[str, float]
+    by_group: dict[str, float]
+    share_by_group: dict[str, float]
+    gini: float
+    hhi: float
+    effective_authors: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by_author": self.by_author,
+            "by_group": self.by_group,
+            "share_by_group": self.share_by_group,
+            "gini": self.gini,
+            "hhi": self.hhi,
+            "effective_authors": self.effective_authors,
+        }
+
+
+def _served(ranking: Ranking, k: int | None) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
+    rows = ranking.page if k is None else ranking.order[:k]
+    ranks = (
+        ranking.ranks.astype(np.int64)
+        if k is None
+        else np.arange(1, rows.shape[0] + 1, dtype=np.int64)
+    )
+    authors = ranking.candidates.author_ids[ranking.kept[rows]]
+    return authors, ranks
+
+
+def exposure(
+    rankings: Sequence[Ranking],
+    groups: Mapping[str, str] | None = None,
+    *,
+    k: int | None = None,
+) -> ExposureReport:
+    """Exposure over the served pages (or the top ``k`` of each feed).
+
+    ``groups`` maps author id -> group (e.g. an Author attribute); authors
+    without a group count under "unknown". Every candidate author is included,
+    so authors who were never shown count with zero exposure in the Gini.
+    """
+    groups = groups or {}
+    authors_seen: list[NDArray[np.str_]] = []
+    weights: list[NDArray[np.float64]] = []
+    every_author: set[str] = set()
+    for ranking in rankings:
+        authors, ranks = _served(ranking, k)
+        authors_seen.append(authors)
+        weights.append(position_weights(ranks))
+        every_author.update(ranking.candidates.author_ids.tolist())
+    names = np.array(sorted(every_author), dtype=np.str_)
+    total = np.zeros(names.shape[0])
+    if authors_seen:
+        flat = np.concatenate(authors_seen)
+        w = np.concatenate(weights)
+        if flat.shape[0]:
+            total += np.bincount(np.searchsorted(names, flat), weights=w, minlength=names.shape[0])
+    by_author = dict(zip(names.tolist(), total.tolist(), strict=True))
+    by_group: dict[str, float] = {}
+    for author, value in by_author.items():
+        group = groups.get(author, "unknown")
+        by_group[group] = by_group.get(group, 0.0) + value
+    grand = float(total.sum())
+    shares = total / grand if grand > 0 else total
+    hhi = float((shares**2).sum())
+    return ExposureReport(
+        by_author=by_author,
+        by_group=dict(sorted(by_group.items())),
+        share_by_group={g: (v / grand if grand > 0 else 0.0) for g, v in sorted(by_group.items())},
+        gini=gini(total),
+        hhi=hhi,
+        effective_authors=1.0 / hhi if hhi > 0 else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class Amplification:
+    """Reach of one group's posts under the treatment and the control."""
+
+    group: str
+    reached_treatment: int
+    reached_control: int
+    ratio: float
+    percent: float
+
+
+def amplification(
+    treatment: Sequence[Ranking],
+    control: Sequence[Ranking],
+    groups: Mapping[str, str],
+    *,
+    k: int | None = None,
+) -> dict[str, Amplification]:
+    """Huszár et al.'s amplification of each author group, treatment vs control.
+
+    Each ranking is one person's feed; a person is reached by a group when at
+    least one post of an author of that group is on their page (or top ``k``).
+    ``ratio`` = |treatment| / |control| corrects for populations of different
+    size. With the same people ranked both ways (a counterfactual audit),
+    ratio = 1.
+    """
+    if not treatment or not control:
+        raise InputError(
+            "treatment and control need at least one feed each",
+            field="rankings",
+            expected="non-empty lists of rankings",
+        )
+    ratio = len(treatment) / len(control)
+
+    def reached(rankings: Sequence[Ranking]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for ranking in rankings:
+            authors, _ = _served(ranking, k)
+            for group in {groups.get(a, "unknown") for a in authors.tolist()}:
+                counts[group] = counts.get(group, 0) + 1
+        return counts
+
+    treat, ctrl = reached(treatment), reached(control)
+    out: dict[str, Amplification] = {}
+    for group in sorted(set(groups.values()) | set(treat) | set(ctrl)):
+        t, c = treat.get(group, 0), ctrl.get(group, 0)
+        pct = ((t + 1) / (ratio * c + 1) - 1.0) * 100.0
+        out[group] = Amplification(group, t, c, ratio, pct)
+    return out
