@@ -22,17 +22,18 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from ._time import from_micros
 from .batch import PostBatch
 from .context import Context
 from .counterfactual import Change
 from .cursor import Cursor
 from .errors import FeedrankError, InputError
-from .jsonl import read_authors, read_interactions, read_posts, read_viewer
+from .jsonl import read_authors, read_interactions, read_jsonl, read_posts, read_viewer
 from .models import Viewer
 from .pipeline import Pipeline
 from .presets import PRESETS, preset
 from .ranking import Ranking
-from .spec import dump_spec, load_spec, spec_schema
+from .spec import diff_specs, dump_spec, load_spec, spec_schema
 
 __all__ = ["main"]
 
@@ -158,6 +159,47 @@ def _change_line(change: Change) -> str:
     return f"{change.term:<20} {change.what} {change.before:.6g} -> {change.after:.6g}"
 
 
+def _cmd_card(args: argparse.Namespace, out: TextIO) -> int:
+    from .audit.card import build_card, card_html, card_markdown
+
+    pipeline = load_spec(args.spec)
+    previous = load_spec(args.previous) if args.previous else None
+    sample: list[Ranking] = []
+    if args.sample:
+        authors = read_authors(args.authors) if args.authors else None
+        batch = PostBatch.from_posts(read_posts(args.sample), authors)
+        if args.now:
+            now = _parse_now(args.now)
+        elif len(batch):
+            now = from_micros(int(batch.created_at.max()))
+        else:
+            raise InputError("the sample holds no posts", field="--sample", expected="posts")
+        viewers = read_jsonl(args.viewers, Viewer) if args.viewers else [None]
+        interactions = read_interactions(args.interactions) if args.interactions else []
+        for viewer in viewers:
+            ctx = Context.build(batch, now=now, viewer=viewer, interactions=interactions)
+            sample.append(pipeline.rank(batch, ctx))
+    card = build_card(pipeline, sample, previous)
+    text = card_html(card) if args.format == "html" else card_markdown(card)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        out.write(f"wrote {args.output}\n")
+    else:
+        out.write(text)
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
+    old, new = load_spec(args.old), load_spec(args.new)
+    out.write(f"{old.fingerprint[:16]} -> {new.fingerprint[:16]}\n")
+    changes = diff_specs(old, new)
+    for change in changes:
+        out.write(f"{change}\n")
+    if not changes:
+        out.write("no change\n")
+    return 1 if changes and args.exit_code else 0
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from .datasets import simulate
 
@@ -252,6 +294,24 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--top-k", type=int, help="smallest input change to reach the top k")
     explain.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     explain.set_defaults(run=_cmd_explain)
+
+    card = sub.add_parser("card", help="write the plain-language algorithm card")
+    card.add_argument("--spec", required=True, help="spec file or preset name")
+    card.add_argument("--sample", type=Path, help="posts (JSON Lines) to measure the terms on")
+    card.add_argument("--authors", type=Path, help="authors of the sample, JSON Lines")
+    card.add_argument("--viewers", type=Path, help="viewers (JSON Lines), one feed each")
+    card.add_argument("--interactions", type=Path, help="interactions, JSON Lines")
+    card.add_argument("--now", help="ranking time (default: the newest sample post)")
+    card.add_argument("--previous", help="the previous spec: list what changed")
+    card.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    card.add_argument("--output", help="write to this file instead of standard output")
+    card.set_defaults(run=_cmd_card)
+
+    diff = sub.add_parser("diff", help="what changed between two specs")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    diff.add_argument("--exit-code", action="store_true", help="exit 1 when they differ")
+    diff.set_defaults(run=_cmd_diff)
 
     spec = sub.add_parser("spec", help="show, validate or describe specs")
     spec_sub = spec.add_subparsers(dest="spec_command", required=True)
