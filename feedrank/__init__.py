@@ -17,6 +17,7 @@ engagement 2.3026
 from __future__ import annotations
 
 from .batch import KINDS, PostBatch
+from .bridging import BridgingFit, StatusRule, fit_bridging
 from .context import AffinityModel, Context
 from .cursor import Cursor
 from .errors import (
@@ -56,6 +57,7 @@ __all__ = [
     "AffinityModel",
     "Author",
     "BatchError",
+    "BridgingFit",
     "Comparison",
     "Context",
     "Cursor",
@@ -80,12 +82,14 @@ __all__ = [
     "Scorer",
     "Signal",
     "SpecError",
+    "StatusRule",
     "Tags",
     "Term",
     "Viewer",
     "__version__",
     "diff_specs",
     "dump_spec",
+    "fit_bridging",
     "load_spec",
     "loads_spec",
     "parse_spec",

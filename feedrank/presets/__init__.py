@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import basic
+from . import basic, bridging
 from .registry import PRESETS, preset, register_preset
 
-__all__ = ["PRESETS", "basic", "preset", "register_preset"]
+__all__ = ["PRESETS", "basic", "bridging", "preset", "register_preset"]

@@ -6,6 +6,7 @@ Import this package to register every built-in signal type.
 from __future__ import annotations
 
 from .base import SIGNALS, Signal, SignalSpec, register_signal
+from .bridging import Bridging
 from .content import EmbeddingSimilarity, Feature, TopicMatch
 from .engagement import Interactions
 from .quality import EngagementRate, WilsonLowerBound
@@ -16,6 +17,7 @@ __all__ = [
     "SIGNALS",
     "AgeHours",
     "AuthorAffinity",
+    "Bridging",
     "EmbeddingSimilarity",
     "EngagementRate",
     "ExponentialDecay",

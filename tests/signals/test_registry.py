@@ -20,6 +20,7 @@ NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 BUILT_IN = {
     "age_hours",
     "author_affinity",
+    "bridging",
     "embedding_similarity",
     "engagement_rate",
     "exponential_decay",
