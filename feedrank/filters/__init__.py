@@ -6,19 +6,26 @@ Import this package to register every built-in filter type.
 from __future__ import annotations
 
 from .base import FILTERS, Filter, FilterSpec, register_filter
+from .community import CreatedWithin, MinInteractions, TopLevel
 from .content import Labels, Language, MaxAge
+from .feedback import SeeFewer, SocialProof
 from .viewer import BlockedAuthors, MutedAuthors, MutedWords, Seen
 
 __all__ = [
     "FILTERS",
     "BlockedAuthors",
+    "CreatedWithin",
     "Filter",
     "FilterSpec",
     "Labels",
     "Language",
     "MaxAge",
+    "MinInteractions",
     "MutedAuthors",
     "MutedWords",
+    "SeeFewer",
     "Seen",
+    "SocialProof",
+    "TopLevel",
     "register_filter",
 ]

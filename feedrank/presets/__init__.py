@@ -1,14 +1,26 @@
 """Named, built-in ranking algorithms. Each is an ordinary spec.
 
->>> sorted(PRESETS)[:2]
-['balanced', 'chronological']
+>>> {"balanced", "chronological", "reddit-hot", "hacker-news"} <= set(PRESETS)
+True
 >>> preset("chronological").scorer.terms[0].signal.type
 'timestamp'
 """
 
 from __future__ import annotations
 
-from . import basic, bridging
+from . import basic, bluesky, bridging, hacker_news, lemmy, mastodon, reddit, x
 from .registry import PRESETS, preset, register_preset
 
-__all__ = ["PRESETS", "basic", "bridging", "preset", "register_preset"]
+__all__ = [
+    "PRESETS",
+    "basic",
+    "bluesky",
+    "bridging",
+    "hacker_news",
+    "lemmy",
+    "mastodon",
+    "preset",
+    "reddit",
+    "register_preset",
+    "x",
+]

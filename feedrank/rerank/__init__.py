@@ -16,11 +16,13 @@ from .base import (
     register_reranker,
 )
 from .diversity import AuthorDiversity
+from .per_author import OnePerAuthor
 
 __all__ = [
     "RERANKERS",
     "AuthorDiversity",
     "NetworkCaps",
+    "OnePerAuthor",
     "RerankStep",
     "Reranker",
     "RerankerSpec",

@@ -1,0 +1,187 @@
+"""Mastodon trending posts against REFERENCES.md and an independent computation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+import feedrank as fr
+import feedrank.presets.mastodon  # registers the preset(s)
+from feedrank.rerank.per_author import OnePerAuthor
+from feedrank.signals.votes import Surprise
+
+UTC = timezone.utc
+NOW = datetime(2026, 3, 1, 18, tzinfo=UTC)
+NAME = "mastodon-trends"
+K = fr.InteractionKind
+
+
+def ref_score(reblogs: int, favourites: int, age_seconds: float) -> float:
+    expected = 1.0
+    observed = float(reblogs + favourites)
+    score = 0.0 if expected > observed or observed < 5 else (observed - expected) ** 2 / expected
+    return float(score * 0.5 ** (age_seconds / 3600.0))
+
+
+def eligible(post: fr.Post) -> bool:
+    bad = {"sensitive", "spoiler", "not_public"}
+    top_level = post.reply_to is None and post.repost_of is None
+    return top_level and post.created_at <= NOW and not bad & set(post.labels)
+
+
+def ref_ranking(posts: list[fr.Post]) -> tuple[list[str], dict[str, float]]:
+    """Scores of the eligible posts and their order: each account's best post by
+    (score desc, created desc, id asc), then every other post in the same order."""
+    scores = {
+        p.id: ref_score(
+            p.counts.get(K.REPOST, 0),
+            p.counts.get(K.LIKE, 0),
+            (NOW - p.created_at).total_seconds(),
+        )
+        for p in posts
+        if eligible(p)
+    }
+    by_id = {p.id: p for p in posts}
+
+    def key(pid: str) -> tuple[float, float, str]:
+        return (-scores[pid], -by_id[pid].created_at.timestamp(), pid)
+
+    order = sorted(scores, key=key)
+    seen: set[str] = set()
+    first: list[str] = []
+    rest: list[str] = []
+    for pid in order:
+        author = by_id[pid].author_id
+        (rest if author in seen else first).append(pid)
+        seen.add(author)
+    return first + rest, scores
+
+
+def feed() -> list[fr.Post]:
+    posts = []
+    for i in range(36):
+        posts.append(
+            fr.Post(
+                id=f"m{i:02d}",
+                author_id=f"@user{i % 6}@example.social",
+                created_at=NOW - timedelta(minutes=13 * i + 1),
+                counts={"repost": (i * 7) % 23, "like": (i * 11) % 41, "reply": i},
+                reply_to="m00" if i % 10 == 3 else None,
+                repost_of="m01" if i % 13 == 7 else None,
+                labels=("sensitive",) if i % 8 == 6 else ("spoiler",) if i == 17 else (),
+            )
+        )
+    posts.append(fr.Post(id="few", author_id="@lone@x", created_at=NOW, counts={"like": 4}))
+    return posts
+
+
+def rank(posts: list[fr.Post], now: datetime = NOW) -> fr.Ranking:
+    batch = fr.PostBatch.from_posts(posts)
+    return fr.preset(NAME).rank(batch, fr.Context.build(batch, now=now), limit=10_000)
+
+
+def test_worked_value() -> None:
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    post = fr.Post(id="p", author_id="a", created_at=t, counts={"repost": 3, "like": 7})
+    assert rank([post], t + timedelta(hours=1)).page_scores.tolist() == [40.5]
+    assert ref_score(3, 7, 3600) == 40.5
+
+
+def test_thresholds() -> None:
+    t = NOW
+    posts = [
+        fr.Post(id="four", author_id="a", created_at=t, counts={"like": 4}),
+        fr.Post(id="five", author_id="b", created_at=t, counts={"like": 2, "repost": 3}),
+        fr.Post(id="none", author_id="c", created_at=t),
+    ]
+    ranking = rank(posts)
+    assert ranking.post_ids == ["five", "four", "none"]  # ties: newer, then id
+    assert ranking.page_scores.tolist() == [16.0, 0.0, 0.0]
+
+
+def test_scores_filters_and_order_match_the_reference() -> None:
+    posts = feed()
+    ranking = rank(posts)
+    order, want = ref_ranking(posts)
+    got = dict(zip(ranking.post_ids, ranking.page_scores.tolist(), strict=True))
+    assert set(got) == set(want)
+    for pid, value in want.items():
+        assert got[pid] == pytest.approx(value, rel=1e-12, abs=0), pid
+    assert ranking.post_ids == order
+    assert set(ranking.removed.values()) == {"reply", "repost", "label:sensitive", "label:spoiler"}
+
+
+def test_one_per_author_records_every_move() -> None:
+    posts = feed()
+    ranking = rank(posts)
+    data = ranking.to_dict()
+    demoted = {m["post_id"] for m in data["moves"] if m["reason"] == "one_per_author"}
+    order, scores = ref_ranking(posts)
+    created = {p.id: p.created_at.timestamp() for p in posts}
+    before = sorted(scores, key=lambda pid: (-scores[pid], -created[pid], pid))
+    authors = {p.id: p.author_id for p in posts}
+    n_authors = len({authors[pid] for pid in order})
+    # every repeated post whose position changed, and only those, moved for this reason
+    assert demoted == {pid for pid in order[n_authors:] if before.index(pid) != order.index(pid)}
+    assert len(demoted) > 10
+    for pid in demoted:
+        (move,) = ranking.moves_of(pid)
+        assert move.stage == "one_per_author"
+        assert move.after >= n_authors
+        assert move.after == ranking.position(pid)
+    # the best post of each author moved up only because others moved down
+    shifted = {m["post_id"] for m in data["moves"] if m["reason"] == "shifted_by:one_per_author"}
+    assert shifted <= set(order[:n_authors])
+    # scores are untouched: no multiplier column
+    assert ranking.factor_names == ("decay",)
+
+
+def test_future_posts_are_removed() -> None:
+    posts = [
+        fr.Post(id="later", author_id="a", created_at=NOW + timedelta(hours=2), counts={"like": 9}),
+        fr.Post(id="far", author_id="b", created_at=NOW + timedelta(days=400), counts={"like": 9}),
+        fr.Post(id="now", author_id="c", created_at=NOW, counts={"like": 9}),
+    ]
+    ranking = rank(posts)
+    assert ranking.post_ids == ["now"]
+    assert ranking.page_scores.tolist() == [64.0]
+    assert ranking.removed == {"later": "created_after_now", "far": "created_after_now"}
+
+
+def test_one_per_author_alone() -> None:
+    posts = [
+        fr.Post(id=f"p{i}", author_id=a, created_at=NOW, counts={"like": c})
+        for i, (a, c) in enumerate([("x", 9), ("x", 8), ("y", 7), ("x", 6), ("z", 1)])
+    ]
+    batch = fr.PostBatch.from_posts(posts)
+    ctx = fr.Context.build(batch, now=NOW)
+    step = OnePerAuthor().adjust(batch, ctx, np.arange(5), np.array([9.0, 8.0, 7.0, 6.0, 1.0]))
+    assert step.multiplier is None
+    assert step.tier is not None
+    assert step.tier.tolist() == [0, 1, 0, 1, 0]
+    assert step.reasons.tolist() == ["", "one_per_author", "", "one_per_author", ""]
+    assert OnePerAuthor().describe().startswith("One post per author")
+
+
+def test_round_trips_through_its_spec() -> None:
+    pipe = fr.preset(NAME)
+    assert pipe.name == NAME
+    assert pipe.description
+    assert all(t.why for t in pipe.scorer.terms)
+    assert all(f.why for f in pipe.scorer.factors)
+    assert fr.preset(NAME).fingerprint == pipe.fingerprint
+    for fmt in ("toml", "json"):
+        again = fr.loads_spec(fr.dump_spec(pipe, fmt), fmt)
+        assert again == pipe
+        assert again.fingerprint == pipe.fingerprint
+
+
+def test_surprise_validates_and_describes() -> None:
+    with pytest.raises(ValidationError):
+        Surprise(expected=0.0)
+    with pytest.raises(ValidationError):
+        Surprise(threshold=-1.0)
+    assert Surprise().describe() == "(observed − 1)² / 1 with observed = repost + like; 0 below 5"
