@@ -98,8 +98,37 @@ def _request(args: argparse.Namespace) -> tuple[Pipeline, PostBatch, Context]:
         now = Cursor.decode(cursor).now_datetime
     else:
         raise InputError("missing", field="--now", expected="--now ISO8601 (or a --cursor)")
-    ctx = Context.build(batch, now=now, viewer=viewer, interactions=interactions)
+    network = read_interactions(args.network) if getattr(args, "network", None) else []
+    follow_graph = (
+        _read_follow_graph(args.follow_graph) if getattr(args, "follow_graph", None) else None
+    )
+    ctx = Context.build(
+        batch,
+        now=now,
+        viewer=viewer,
+        interactions=interactions,
+        network=network,
+        follow_graph=follow_graph,
+    )
     return pipeline, batch, ctx
+
+
+def _read_follow_graph(path: Path) -> dict[str, list[str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", source=str(path), line=exc.lineno) from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+        for k, v in data.items()
+    ):
+        raise InputError(
+            "not a follow graph",
+            source=str(path),
+            field="--follow-graph",
+            expected='a JSON object mapping an account id to the ids it follows, {"a": ["b"]}',
+        )
+    return data
 
 
 def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
@@ -261,6 +290,12 @@ def _request_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--viewer", type=Path, help="the viewer, a JSON file")
     parser.add_argument("--interactions", type=Path, help="the viewer's interactions, JSON Lines")
     parser.add_argument("--now", help="ranking time, ISO 8601 with timezone")
+    parser.add_argument(
+        "--network", type=Path, help="interactions of other accounts (social proof), JSON Lines"
+    )
+    parser.add_argument(
+        "--follow-graph", type=Path, help='who follows whom, a JSON object {"account": [ids]}'
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

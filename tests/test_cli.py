@@ -222,3 +222,44 @@ def test_explain_command_shows_parts_comparison_ablation_and_counterfactuals(
     assert doc["input_to_top_k"]
     code, out = run(_explain_args(files, "--post", "p2", "--format", "markdown"))
     assert "Removed by a filter: `seen`" in out
+
+
+def test_network_and_follow_graph_give_out_of_network_posts_social_proof(tmp_path: Path) -> None:
+    posts = [
+        fr.Post(id="inn", author_id="friend", created_at=T0 - timedelta(hours=1)),
+        fr.Post(id="vouched", author_id="stranger", created_at=T0 - timedelta(hours=1)),
+        fr.Post(id="unknown", author_id="other", created_at=T0 - timedelta(hours=1)),
+        fr.Post(id="followed-by-friend", author_id="star", created_at=T0 - timedelta(hours=1)),
+    ]
+    fr.write_jsonl(posts, tmp_path / "p.jsonl")
+    (tmp_path / "v.json").write_text(fr.Viewer(id="me", follows={"friend"}).model_dump_json())
+    like = fr.Interaction(
+        viewer_id="friend", post_id="vouched", kind="like", at=T0 - timedelta(minutes=5)
+    )
+    fr.write_jsonl([like], tmp_path / "net.jsonl")
+    (tmp_path / "graph.json").write_text(json.dumps({"friend": ["star"]}))
+    base = ["rank", "--spec", "x-for-you-2023", "--posts", str(tmp_path / "p.jsonl"),
+            "--viewer", str(tmp_path / "v.json"), "--now", "2026-05-01T12:00:00Z",
+            "--format", "json"]  # fmt: skip
+    code, out = run(base)
+    assert code == 0
+    assert {r["post_id"] for r in json.loads(out)["removed"]} == {
+        "vouched",
+        "unknown",
+        "followed-by-friend",
+    }
+    code, out = run(
+        [
+            *base,
+            "--network",
+            str(tmp_path / "net.jsonl"),
+            "--follow-graph",
+            str(tmp_path / "graph.json"),
+        ]  # fmt: skip
+    )
+    doc = json.loads(out)
+    assert code == 0
+    assert {i["post_id"] for i in doc["items"]} == {"inn", "vouched", "followed-by-friend"}
+    assert doc["removed"] == [{"post_id": "unknown", "reason": "no_social_proof"}]
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    assert run([*base, "--follow-graph", str(tmp_path / "bad.json")])[0] == 2
