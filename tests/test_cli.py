@@ -248,15 +248,9 @@ def test_network_and_follow_graph_give_out_of_network_posts_social_proof(tmp_pat
         "unknown",
         "followed-by-friend",
     }
-    code, out = run(
-        [
-            *base,
-            "--network",
-            str(tmp_path / "net.jsonl"),
-            "--follow-graph",
-            str(tmp_path / "graph.json"),
-        ]  # fmt: skip
-    )
+    social = ["--network", str(tmp_path / "net.jsonl")]
+    social += ["--follow-graph", str(tmp_path / "graph.json")]
+    code, out = run([*base, *social])
     doc = json.loads(out)
     assert code == 0
     assert {i["post_id"] for i in doc["items"]} == {"inn", "vouched", "followed-by-friend"}
