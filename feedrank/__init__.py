@@ -16,6 +16,7 @@ engagement 2.3026
 
 from __future__ import annotations
 
+from .audit import AuditError, DecisionLog, read_log, replay, verify
 from .batch import KINDS, PostBatch
 from .bridging import BridgingFit, StatusRule, fit_bridging
 from .context import AffinityModel, Context
@@ -55,6 +56,7 @@ __all__ = [
     "KINDS",
     "PRESETS",
     "AffinityModel",
+    "AuditError",
     "Author",
     "BatchError",
     "BridgingFit",
@@ -62,6 +64,7 @@ __all__ = [
     "Context",
     "Cursor",
     "CursorError",
+    "DecisionLog",
     "Explanation",
     "Factor",
     "FeedRequest",
@@ -97,11 +100,14 @@ __all__ = [
     "read_authors",
     "read_interactions",
     "read_jsonl",
+    "read_log",
     "read_posts",
     "read_viewer",
     "register_filter",
     "register_reranker",
     "register_signal",
+    "replay",
     "spec_schema",
+    "verify",
     "write_jsonl",
 ]

@@ -23,6 +23,7 @@ from typing import TextIO
 
 from . import __version__
 from ._time import from_micros
+from .audit.commands import add_audit_commands, add_rank_audit_options, open_rank_audit_log
 from .batch import PostBatch
 from .context import Context
 from .counterfactual import Change
@@ -133,7 +134,12 @@ def _read_follow_graph(path: Path) -> dict[str, list[str]]:
 
 def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
     pipeline, batch, ctx = _request(args)
-    ranking = pipeline.rank(batch, ctx, limit=args.limit, cursor=args.cursor)
+    audit = open_rank_audit_log(args)
+    try:
+        ranking = pipeline.rank(batch, ctx, limit=args.limit, cursor=args.cursor, audit=audit)
+    finally:
+        if audit is not None:
+            audit.close()
     if args.format == "json":
         json.dump(ranking.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -319,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--cursor", help="continue after a previous page")
     rank.add_argument("--format", choices=("table", "json"), default="table")
     rank.add_argument("--explain", action="store_true", help="explain every post (table)")
+    add_rank_audit_options(rank)
     rank.set_defaults(run=_cmd_rank)
 
     explain = sub.add_parser("explain", help="why one post ranked where it did")
@@ -357,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("spec")
     spec_sub.add_parser("schema", help="print the JSON Schema of specs")
     spec.set_defaults(run=_cmd_spec)
+
+    add_audit_commands(sub)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(run=_cmd_presets)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,6 +36,9 @@ from .filters import FilterSpec
 from .ranking import Moves, Ranking, final_order
 from .rerank import RerankerSpec
 from .scoring import Scorer, combine
+
+if TYPE_CHECKING:
+    from .audit import DecisionLog
 
 __all__ = ["Pipeline"]
 
@@ -123,13 +126,22 @@ class Pipeline(SpecModel):
         *,
         limit: int | None = None,
         cursor: str | Cursor | None = None,
+        audit: DecisionLog | None = None,
+        request_id: str | None = None,
     ) -> Ranking:
         """Rank ``batch`` for ``ctx`` and return one page as a :class:`Ranking`.
 
         ``limit`` overrides the spec's page size; ``cursor`` (from a previous
         page's ``next_cursor``) continues after the last post served. An empty
-        batch ranks to an empty feed.
+        batch ranks to an empty feed. ``audit``: a
+        :class:`~feedrank.audit.DecisionLog` that gets one hash-chained record of
+        this request, under ``request_id`` (derived from the request when None);
+        if the append fails, ``rank`` raises, so nothing is served unlogged.
         """
+        if request_id is not None and audit is None:
+            raise RankingError(
+                "request_id without a decision log", field="request_id", expected="audit=log"
+            )
         if len(ctx) != len(batch):
             raise RankingError(
                 f"context has {len(ctx)} rows but the batch has {len(batch)}",
@@ -177,7 +189,7 @@ class Pipeline(SpecModel):
                 int(kbatch.created_at[last]),
                 str(kbatch.ids[last]),
             ).encode()
-        return Ranking(
+        ranking = Ranking(
             pipeline=self,
             candidates=batch,
             now=ctx.now,
@@ -198,6 +210,9 @@ class Pipeline(SpecModel):
             page_stop=stop,
             next_cursor=next_cursor,
         )
+        if audit is not None:
+            audit.append(ranking, ctx, request_id)
+        return ranking
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +27,13 @@ from ..ranking import Ranking
 __all__ = [
     "Amplification",
     "ExposureReport",
+    "LogReport",
     "TermInfluence",
     "amplification",
     "exposure",
     "gini",
     "influence",
+    "log_report",
     "position_weights",
 ]
 
@@ -227,3 +230,101 @@ def amplification(
         pct = ((t + 1) / (ratio * c + 1) - 1.0) * 100.0
         out[group] = Amplification(group, t, c, ratio, pct)
     return out
+
+
+@dataclass(frozen=True)
+class LogReport:
+    """Influence, exposure and amplification over the requests of a decision log."""
+
+    requests: int
+    spec_fingerprint: str
+    control: str
+    influence: tuple[TermInfluence, ...]
+    exposure: ExposureReport
+    control_exposure: ExposureReport
+    amplification: dict[str, Amplification]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "spec_fingerprint": self.spec_fingerprint,
+            "control": self.control,
+            "influence": [vars(i) for i in self.influence],
+            "exposure": self.exposure.to_dict(),
+            "control_exposure": self.control_exposure.to_dict(),
+            "amplification": {g: vars(a) for g, a in self.amplification.items()},
+        }
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.requests} requests ranked by spec {self.spec_fingerprint[:16]}, "
+            f"control: {self.control}",
+            "",
+            f"{'term':<24}{'share':>8}{'order kept':>12}",
+        ]
+        for i in sorted(self.influence, key=lambda i: -i.share):
+            lines.append(f"{i.term:<24}{i.share:>8.1%}{i.kendall_tau:>12.2f}")
+        lines += ["", f"{'group':<24}{'exposure':>10}{'control':>10}{'amplification':>15}"]
+        for group, amp in self.amplification.items():
+            lines.append(
+                f"{group:<24}{self.exposure.share_by_group.get(group, 0.0):>10.1%}"
+                f"{self.control_exposure.share_by_group.get(group, 0.0):>10.1%}"
+                f"{amp.percent:>+14.1f}%"
+            )
+        e, c = self.exposure, self.control_exposure
+        lines += [
+            "",
+            f"author concentration: Gini {e.gini:.3f} (control {c.gini:.3f}), "
+            f"effective authors {e.effective_authors:.1f} (control {c.effective_authors:.1f})",
+        ]
+        return "\n".join(lines)
+
+
+def log_report(
+    path: str | os.PathLike[str],
+    groups: Mapping[str, str] | None = None,
+    *,
+    control: str = "chronological",
+) -> LogReport:
+    """Rank every valid request of a decision log again, with its logged spec and
+    with ``control`` on the same inputs, and report influence, exposure and the
+    amplification of each author group (``groups``: author id -> group)."""
+    from ..cursor import Cursor
+    from ..presets import preset
+    from .verify import read_log
+
+    records = read_log(path).records
+    if not records:
+        raise InputError("the log holds no valid record", field="log", expected="a decision log")
+    prints = {r.spec.fingerprint for r in records}
+    if len(prints) != 1:
+        raise InputError(
+            f"the log mixes {len(prints)} specs",
+            field="log",
+            expected="records of one spec (split the log by spec fingerprint)",
+        )
+    baseline = preset(control)
+    treated: list[Ranking] = []
+    controlled: list[Ranking] = []
+    for record in records:
+        batch = record.batch()
+        ctx = record.context(batch)
+        pipeline = record.pipeline()
+        page = record.inputs.page
+        cursor = None
+        if page.after is not None:
+            a = page.after
+            cursor = Cursor(
+                pipeline.fingerprint, record.now, a.tier, a.score, a.created_at, a.post_id
+            )
+        treated.append(pipeline.rank(batch, ctx, limit=page.limit, cursor=cursor))
+        controlled.append(baseline.rank(batch, ctx, limit=page.limit))
+    return LogReport(
+        requests=len(records),
+        spec_fingerprint=records[0].spec.fingerprint,
+        control=control,
+        influence=tuple(influence(treated)),
+        exposure=exposure(treated, groups),
+        control_exposure=exposure(controlled, groups),
+        amplification=amplification(treated, controlled, groups or {}),
+    )

@@ -1,0 +1,386 @@
+"""Replaying a decision log: rank every logged request again and compare.
+
+For each record, :func:`replay` rebuilds the :class:`~feedrank.PostBatch` and
+:class:`~feedrank.Context` from the stored inputs, ranks them with the given
+spec at the stored ``now`` and page (size and starting key), and compares the
+result with what the log says was computed and served:
+
+- the spec: the replaying spec's fingerprint against the logged one;
+- every candidate: its position in the whole feed, its score, its filter
+  reason, whether it was served, and — for the posts of the logged page —
+  every term's contribution and every factor, by name;
+- the re-rankers' moves (how many differ).
+
+The comparison is exact by default (feedrank is deterministic: same spec,
+inputs and ``now`` give the same bytes); ``rtol`` allows a relative tolerance.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..cursor import Cursor
+from ..errors import FeedrankError
+from .record import AuditError, AuditRecord
+from .verify import VerifyReport, _scan
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+    from ..ranking import Ranking
+
+__all__ = ["PostDiff", "RecordReplay", "ReplayReport", "replay", "replay_record"]
+
+Pair = tuple[float | None, float | None]
+
+
+@dataclass(frozen=True)
+class PostDiff:
+    """How one post differs between the log (first of each pair) and the replay.
+
+    ``position``: 0-based position in the whole feed (None: not kept);
+    ``served``: on the page; ``score``; ``removed``: filter reason ("" = kept);
+    ``contributions`` and ``factors``: only the names whose values differ
+    (compared for posts of the logged page; None where a side has no value).
+    """
+
+    post_id: str
+    position: tuple[int | None, int | None]
+    served: tuple[bool, bool]
+    score: Pair
+    removed: tuple[str, str]
+    contributions: Mapping[str, Pair] = field(default_factory=dict)
+    factors: Mapping[str, Pair] = field(default_factory=dict)
+
+    @property
+    def score_diff(self) -> float | None:
+        """Replayed minus logged score (None unless both were kept)."""
+        a, b = self.score
+        return None if a is None or b is None else b - a
+
+    def __str__(self) -> str:
+        parts = []
+        if self.position[0] != self.position[1]:
+            parts.append(f"position {_pos(self.position[0])} -> {_pos(self.position[1])}")
+        if self.served[0] != self.served[1]:
+            parts.append("now served" if self.served[1] else "no longer served")
+        if self.removed[0] != self.removed[1]:
+            parts.append(f"removed {self.removed[0] or '-'!r} -> {self.removed[1] or '-'!r}")
+        if self.score[0] != self.score[1]:
+            diff = self.score_diff
+            extra = f" ({diff:+.6g})" if diff is not None else ""
+            parts.append(f"score {_num(self.score[0])} -> {_num(self.score[1])}{extra}")
+        for label, items in (("term", self.contributions), ("factor", self.factors)):
+            for name, (a, b) in items.items():
+                parts.append(f"{label} {name} {_num(a)} -> {_num(b)}")
+        return f"post {self.post_id!r}: " + "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values."""
+        return {
+            "post_id": self.post_id,
+            "position": list(self.position),
+            "served": list(self.served),
+            "score": list(self.score),
+            "score_diff": self.score_diff,
+            "removed": list(self.removed),
+            "contributions": {k: list(v) for k, v in self.contributions.items()},
+            "factors": {k: list(v) for k, v in self.factors.items()},
+        }
+
+
+def _pos(p: int | None) -> str:
+    return "-" if p is None else str(p)
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else repr(x)
+
+
+@dataclass(frozen=True)
+class RecordReplay:
+    """The replay of one record (``record``: its record number, ``line``: its line)."""
+
+    record: int
+    line: int
+    request_id: str
+    logged_fingerprint: str
+    replay_fingerprint: str | None
+    diffs: tuple[PostDiff, ...] = ()
+    moves_changed: int = 0
+    error: str | None = None
+
+    @property
+    def spec_matches(self) -> bool:
+        """Whether the replaying spec is the one the log names."""
+        return self.logged_fingerprint == self.replay_fingerprint
+
+    @property
+    def ok(self) -> bool:
+        """Same spec, no error, no difference."""
+        return (
+            self.spec_matches and self.error is None and not self.diffs and not self.moves_changed
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values."""
+        return {
+            "record": self.record,
+            "line": self.line,
+            "request_id": self.request_id,
+            "ok": self.ok,
+            "spec_matches": self.spec_matches,
+            "logged_fingerprint": self.logged_fingerprint,
+            "replay_fingerprint": self.replay_fingerprint,
+            "error": self.error,
+            "moves_changed": self.moves_changed,
+            "diffs": [d.to_dict() for d in self.diffs],
+        }
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """Every record replayed, with the integrity report of the log."""
+
+    path: str
+    verify: VerifyReport
+    records: tuple[RecordReplay, ...]
+
+    @property
+    def mismatched(self) -> tuple[RecordReplay, ...]:
+        """Records whose replay differs (spec, error or any post)."""
+        return tuple(r for r in self.records if not r.ok)
+
+    @property
+    def ok(self) -> bool:
+        """The log verifies and every record replays identically."""
+        return self.verify.ok and not self.mismatched
+
+    def summary(self, max_records: int = 10, max_diffs: int = 5) -> str:
+        """A short human-readable account."""
+        bad = self.mismatched
+        out = [
+            f"{self.path}: replayed {len(self.records)} record(s); "
+            f"{len(self.records) - len(bad)} identical, {len(bad)} differ"
+        ]
+        if not self.verify.ok:
+            out.append("integrity: " + self.verify.summary().replace("\n", "\n  "))
+        for rec in bad[:max_records]:
+            head = f"record {rec.record} (line {rec.line}, request {rec.request_id})"
+            if not rec.spec_matches:
+                out.append(
+                    f"{head}: spec fingerprint {rec.logged_fingerprint[:16]}... in the log, "
+                    f"{(rec.replay_fingerprint or '?')[:16]}... replayed"
+                )
+            if rec.error is not None:
+                out.append(f"{head}: cannot replay: {rec.error}")
+            if rec.diffs:
+                out.append(f"{head}: {len(rec.diffs)} post(s) differ")
+                out.extend(f"  {d}" for d in rec.diffs[:max_diffs])
+                if len(rec.diffs) > max_diffs:
+                    out.append(f"  ... and {len(rec.diffs) - max_diffs} more")
+            if rec.moves_changed:
+                out.append(f"{head}: {rec.moves_changed} re-ranker move(s) differ")
+        if len(bad) > max_records:
+            out.append(f"... and {len(bad) - max_records} more record(s) differ")
+        if self.ok:
+            out.append("OK: every request ranks exactly as logged")
+        return "\n".join(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values."""
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "replayed": len(self.records),
+            "mismatched": len(self.mismatched),
+            "verify": self.verify.to_dict(),
+            "records": [r.to_dict() for r in self.records],
+        }
+
+
+def _resolve(spec: Pipeline | str | os.PathLike[str] | None) -> Pipeline | None:
+    from ..pipeline import Pipeline
+    from ..spec import load_spec
+
+    if spec is None or isinstance(spec, Pipeline):
+        return spec
+    return load_spec(spec if isinstance(spec, str) else Path(spec))
+
+
+def replay(
+    path: str | os.PathLike[str],
+    spec: Pipeline | str | os.PathLike[str] | None = None,
+    *,
+    rtol: float = 0.0,
+) -> ReplayReport:
+    """Rank every record of the log at ``path`` again with ``spec`` and compare.
+
+    ``spec``: a Pipeline, a spec file or a preset name; None replays each record
+    with the spec embedded in it. Every record that follows the schema is
+    replayed, also after an integrity fault (``report.verify`` says where).
+    """
+    pipeline = _resolve(spec)
+    report, records = _scan(path)
+    cache: dict[str, Pipeline] = {}
+    results = []
+    for line, record in records:
+        use = pipeline
+        if use is None:
+            try:
+                use = cache.get(record.spec.fingerprint) or record.pipeline()
+                cache[record.spec.fingerprint] = use
+            except FeedrankError as err:
+                results.append(_failed(record, line, None, f"no spec to replay with: {err}"))
+                continue
+        results.append(replay_record(record, use, line=line, rtol=rtol))
+    return ReplayReport(str(path), report, tuple(results))
+
+
+def _failed(record: AuditRecord, line: int, fp: str | None, error: str) -> RecordReplay:
+    return RecordReplay(
+        record.seq, line, record.request_id, record.spec.fingerprint, fp, (), 0, error
+    )
+
+
+def replay_record(
+    record: AuditRecord, pipeline: Pipeline, *, line: int | None = None, rtol: float = 0.0
+) -> RecordReplay:
+    """Rank one record again with ``pipeline`` and compare it with the log."""
+    where = record.seq if line is None else line
+    try:
+        batch = record.batch()
+        ctx = record.context(batch)
+        page = record.inputs.page
+        cursor = None
+        if page.after is not None:
+            a = page.after
+            cursor = Cursor(
+                pipeline.fingerprint, record.now, a.tier, a.score, a.created_at, a.post_id
+            )
+        ranking = pipeline.rank(batch, ctx, limit=page.limit, cursor=cursor)
+        diffs, moves_changed = _compare(record, ranking, rtol)
+    except (FeedrankError, ValueError, IndexError) as err:  # a bad record, not a crash
+        return _failed(record, where, pipeline.fingerprint, str(err))
+    return RecordReplay(
+        record.seq,
+        where,
+        record.request_id,
+        record.spec.fingerprint,
+        pipeline.fingerprint,
+        tuple(diffs),
+        moves_changed,
+    )
+
+
+def _differs(a: NDArray[np.float64], b: NDArray[np.float64], rtol: float) -> NDArray[np.bool_]:
+    """Elementwise: values differ (NaN = absent; absent vs present differs)."""
+    na, nb = np.isnan(a), np.isnan(b)
+    with np.errstate(invalid="ignore"):
+        close = (a == b) | (np.abs(a - b) <= rtol * np.maximum(np.abs(a), np.abs(b)))
+    out: NDArray[np.bool_] = (na != nb) | (~na & ~nb & ~close)
+    return out
+
+
+def _value(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def _compare(record: AuditRecord, r: Ranking, rtol: float) -> tuple[list[PostDiff], int]:
+    out = record.outputs
+    n = len(r.candidates)
+    ids = r.candidates.ids
+    # logged, per candidate row
+    order_l = record.order()
+    if order_l.size and (order_l.min() < 0 or order_l.max() >= n):
+        raise AuditError("rows outside the candidates", field="outputs.order")
+    pos_l = np.full(n, -1, dtype=np.intp)
+    pos_l[order_l] = np.arange(order_l.shape[0])
+    score_l = np.full(n, np.nan)
+    score_l[order_l] = record.scores()
+    removed_l = np.full(n, "", dtype=object)
+    removed_l[record.removed_rows()] = out.removed.reasons
+    # What was served is what the page says (ids, positions, scores), whatever
+    # the feed arrays say: a record whose two views disagree shows as a difference.
+    page_l = r.candidates.index_of(out.page.ids)
+    if np.any(page_l < 0) or np.unique(page_l).shape[0] != page_l.shape[0]:
+        raise AuditError("names unknown or repeated posts", field="outputs.page.ids")
+    served_l = np.zeros(n, dtype=bool)
+    served_l[page_l] = True
+    pos_l[page_l] = out.page.start + np.arange(page_l.shape[0])
+    score_l[page_l] = record.page_scores()
+    # replayed
+    order_r = r.kept[r.order]
+    pos_r = np.full(n, -1, dtype=np.intp)
+    pos_r[order_r] = np.arange(order_r.shape[0])
+    score_r = np.full(n, np.nan)
+    score_r[order_r] = r.scores[r.order]
+    removed_r = r.removed_reasons.astype(object)
+    served_r = np.zeros(n, dtype=bool)
+    served_r[order_r[r.page_start : r.page_stop]] = True
+    kept_row = np.full(n, -1, dtype=np.intp)
+    kept_row[r.kept] = np.arange(r.kept.shape[0])
+
+    flagged = (
+        (pos_l != pos_r)
+        | (served_l != served_r)
+        | (removed_l != removed_r)
+        | _differs(score_l, score_r, rtol)
+    )
+    parts: dict[int, tuple[dict[str, Pair], dict[str, Pair]]] = {}
+    for kind, names_l, values_l, names_r, values_r in (
+        ("t", out.term_names, record.contributions(), r.term_names, r.contributions),
+        ("f", out.factor_names, record.factors(), r.factor_names, r.factors),
+    ):
+        rows_r = kept_row[page_l]
+        for name in dict.fromkeys([*names_l, *names_r]):
+            a = (
+                values_l[:, names_l.index(name)]
+                if name in names_l
+                else np.full(len(page_l), np.nan)
+            )
+            b = np.full(len(page_l), np.nan)
+            if name in names_r:
+                col = values_r[:, list(names_r).index(name)]
+                b = np.where(rows_r >= 0, col[np.maximum(rows_r, 0)] if col.size else np.nan, b)
+            for i in np.flatnonzero(_differs(a, b, rtol)).tolist():
+                c = int(page_l[i])
+                flagged[c] = True
+                slot = parts.setdefault(c, ({}, {}))[0 if kind == "t" else 1]
+                slot[name] = (_value(a[i]), _value(b[i]))
+    diffs = []
+    for c in np.flatnonzero(flagged).tolist():
+        terms, facts = parts.get(c, ({}, {}))
+        diffs.append(
+            PostDiff(
+                post_id=str(ids[c]),
+                position=(
+                    int(pos_l[c]) if pos_l[c] >= 0 else None,
+                    int(pos_r[c]) if pos_r[c] >= 0 else None,
+                ),
+                served=(bool(served_l[c]), bool(served_r[c])),
+                score=(_value(score_l[c]), _value(score_r[c])),
+                removed=(str(removed_l[c]), str(removed_r[c])),
+                contributions=terms,
+                factors=facts,
+            )
+        )
+    diffs.sort(key=lambda d: (min(p for p in (*d.position, n) if p is not None), d.post_id))
+    logged_moves = set(record.moves())
+    replayed_moves = set(
+        zip(
+            r.kept[r.moves.rows].tolist(),
+            r.moves.stages.tolist(),
+            r.moves.before.tolist(),
+            r.moves.after.tolist(),
+            r.moves.reasons.tolist(),
+            strict=True,
+        )
+    )
+    return diffs, len(logged_moves ^ replayed_moves)

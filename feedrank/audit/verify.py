@@ -1,0 +1,266 @@
+"""Checking a decision log: every record's hash, the chain, the numbering.
+
+:func:`verify` reads the log once and returns a :class:`VerifyReport`: how
+many records there are, how many lead the log without a fault (``valid``),
+every :class:`Problem` with its record number and line (``first_bad`` is the
+first), and a torn tail — a last line without its final newline, or one that
+is not JSON — reported separately because a crash mid-write causes it, while a
+problem inside the log means it was altered. :func:`read_log` returns the
+validated records of the valid prefix together with the report, so nothing
+valid is lost to a fault after it.
+
+Checks, per line, in this order (a line reports the first that fails, and its
+detail lists every failure):
+
+- ``unreadable``: not a JSON object;
+- ``malformed``: ``seq``, ``prev`` or ``hash`` missing or ill-formed, or the
+  record does not follow the schema;
+- ``hash``: SHA-256 of the canonical JSON without ``hash`` differs from
+  ``hash`` (the record was altered);
+- ``sequence``: ``seq`` is not one more than the previous record's (a record
+  is missing, repeated or out of order);
+- ``chain``: ``prev`` is not the previous record's ``hash`` (64 zeros for the
+  first record);
+- ``spec``: the embedded spec does not hash to the record's fingerprint.
+
+The chain alone cannot notice whole records cut from the *end* of a log: pass
+an ``anchor`` (a record hash published earlier, e.g. from
+:meth:`DecisionLog.head`) and a log without that record fails with ``anchor``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .log import TornTail
+from .record import (
+    GENESIS,
+    AuditError,
+    AuditRecord,
+    is_hex64,
+    parse_record,
+    record_hash,
+    spec_matches,
+)
+
+__all__ = ["LogContents", "Problem", "ProblemKind", "VerifyReport", "read_log", "verify"]
+
+ProblemKind = Literal["unreadable", "malformed", "hash", "sequence", "chain", "spec", "anchor"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A fault at ``line`` (1-based), where record number ``record`` was expected;
+    ``seq`` is the record number the line itself carries (None if unreadable)."""
+
+    record: int
+    line: int
+    kind: ProblemKind
+    detail: str
+    seq: int | None = None
+
+    def __str__(self) -> str:
+        return f"record {self.record} (line {self.line}): {self.kind}: {self.detail}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values."""
+        return {
+            "record": self.record,
+            "line": self.line,
+            "kind": self.kind,
+            "detail": self.detail,
+            "seq": self.seq,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What :func:`verify` found.
+
+    ``lines``: whole lines read (a torn tail excluded); ``valid``: records before
+    the first problem (or the torn tail) — they are intact and chained;
+    ``head``: hash of the last valid record (64 zeros if none); ``problems`` in
+    file order; ``torn_tail``: the incomplete last line, if any.
+    """
+
+    path: str
+    lines: int
+    valid: int
+    head: str
+    problems: tuple[Problem, ...]
+    torn_tail: TornTail | None
+
+    @property
+    def ok(self) -> bool:
+        """No problem and no torn tail."""
+        return not self.problems and self.torn_tail is None
+
+    @property
+    def first_bad(self) -> Problem | None:
+        """The first problem (a torn tail is reported separately)."""
+        return self.problems[0] if self.problems else None
+
+    def summary(self, max_problems: int = 10) -> str:
+        """A short human-readable account."""
+        out = [f"{self.path}: {self.lines} record(s), {self.valid} valid before any fault"]
+        if self.ok:
+            out.append(f"OK: every hash and link checks; head {self.head}")
+        for problem in self.problems[:max_problems]:
+            out.append(f"PROBLEM {problem}")
+        if len(self.problems) > max_problems:
+            out.append(f"... and {len(self.problems) - max_problems} more problem(s)")
+        if self.torn_tail is not None:
+            t = self.torn_tail
+            out.append(
+                f"TORN TAIL at line {t.line} (record {t.record}): {t.size} byte(s) from byte "
+                f"{t.offset}: {t.reason}; the records before it are unaffected"
+            )
+        return "\n".join(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values."""
+        tail = self.torn_tail
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "lines": self.lines,
+            "valid": self.valid,
+            "head": self.head,
+            "first_bad": None if self.first_bad is None else self.first_bad.to_dict(),
+            "problems": [p.to_dict() for p in self.problems],
+            "torn_tail": None
+            if tail is None
+            else {
+                "record": tail.record,
+                "line": tail.line,
+                "offset": tail.offset,
+                "size": tail.size,
+                "reason": tail.reason,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class LogContents:
+    """The validated records of a log's valid prefix, and the full report."""
+
+    records: tuple[AuditRecord, ...]
+    report: VerifyReport
+
+
+def _check(
+    data: dict[str, Any], expected: int, prev_hash: str | None
+) -> tuple[list[tuple[ProblemKind, str]], AuditRecord | None]:
+    seq, digest, prev = data.get("seq"), data.get("hash"), data.get("prev")
+    found: list[tuple[ProblemKind, str]] = []
+    if type(seq) is not int or not is_hex64(digest) or not is_hex64(prev):
+        found.append(("malformed", "seq, prev or hash is missing or not well formed"))
+    elif record_hash(data) != digest:
+        found.append(("hash", "the content does not match its hash: the record was altered"))
+    record: AuditRecord | None = None
+    try:
+        record = parse_record(data)
+    except AuditError as err:
+        if not found:
+            found.append(("malformed", f"not a decision record: {err}"))
+    if type(seq) is int and seq != expected:
+        if seq > expected:
+            gap = seq - expected
+            why = f"{gap} record(s) missing before it, or records out of order"
+        else:
+            why = "a record repeated or out of order"
+        found.append(("sequence", f"it carries record number {seq}, expected {expected}: {why}"))
+    if prev_hash is not None and is_hex64(prev) and prev != prev_hash:
+        what = "64 zeros (the first record)" if prev_hash == GENESIS else "the previous hash"
+        found.append(("chain", f"its prev is not {what}: the chain is broken here"))
+    if record is not None and not spec_matches(record.spec):
+        found.append(("spec", "the embedded spec does not hash to the record's fingerprint"))
+    return found, record
+
+
+def _scan(
+    path: str | os.PathLike[str], anchor: str | None = None
+) -> tuple[VerifyReport, list[tuple[int, AuditRecord]]]:
+    """One pass over the log: the report, and every record that follows the schema
+    (with its line), whether or not it is in the valid prefix."""
+    problems: list[Problem] = []
+    records: list[tuple[int, AuditRecord]] = []
+    torn: TornTail | None = None
+    expected, head, valid, lines, offset = 1, GENESIS, 0, 0, 0
+    prev_hash: str | None = GENESIS
+    anchored = anchor is None
+    with Path(path).open("rb") as fh:
+        pending = fh.readline()
+        while pending:
+            raw, pending = pending, fh.readline()
+            line = lines + 1
+            last = not pending
+            data: Any = None
+            reason = ""
+            if not raw.endswith(b"\n"):
+                reason = "the last line has no final newline (an interrupted write)"
+            else:
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    data = None
+                if not isinstance(data, dict):
+                    reason = "the last line is not a JSON object"
+            if reason and last:
+                torn = TornTail(expected, line, offset, len(raw), reason)
+                break
+            lines += 1
+            offset += len(raw)
+            if not isinstance(data, dict):
+                problems.append(Problem(expected, line, "unreadable", "not a JSON object"))
+                expected, prev_hash = expected + 1, None
+                continue
+            found, record = _check(data, expected, prev_hash)
+            seq = data.get("seq") if type(data.get("seq")) is int else None
+            if record is not None:
+                records.append((line, record))
+            if found:
+                kinds = "; ".join(detail for _, detail in found)
+                problems.append(Problem(expected, line, found[0][0], kinds, seq))
+            elif not problems:
+                valid += 1
+                head = record.hash if record is not None else head
+                anchored = anchored or head == anchor
+            digest = data.get("hash")
+            prev_hash = digest if is_hex64(digest) else None
+            expected = seq + 1 if seq is not None else expected + 1
+    if not anchored:
+        problems.append(
+            Problem(
+                valid + 1,
+                valid + 1,
+                "anchor",
+                f"no valid record has the anchor hash {anchor}: the log was truncated or "
+                "rewritten before it",
+            )
+        )
+    report = VerifyReport(str(path), lines, valid, head, tuple(problems), torn)
+    return report, records
+
+
+def verify(path: str | os.PathLike[str], *, anchor: str | None = None) -> VerifyReport:
+    """Check every record's hash, the chain and the numbering of the log at ``path``.
+
+    ``anchor``: the hash of a record published earlier; the log must still
+    hold it among its valid records. Raises OSError if the file cannot be read.
+    """
+    return _scan(path, anchor)[0]
+
+
+def read_log(path: str | os.PathLike[str], *, anchor: str | None = None) -> LogContents:
+    """The validated records of the valid prefix of the log, with the report.
+
+    Records after the first fault are not returned (they cannot be trusted);
+    ``report`` says where the fault is.
+    """
+    report, records = _scan(path, anchor)
+    return LogContents(tuple(record for _, record in records[: report.valid]), report)
