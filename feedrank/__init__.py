@@ -40,6 +40,7 @@ from .jsonl import (
     read_viewer,
     write_jsonl,
 )
+from .learn import LoggedRequest, WeightFit, fit_logistic, fit_ranknet
 from .models import Author, FeedRequest, Interaction, InteractionKind, Post, Viewer
 from .pipeline import Pipeline
 from .presets import PRESETS, preset
@@ -73,6 +74,7 @@ __all__ = [
     "InputError",
     "Interaction",
     "InteractionKind",
+    "LoggedRequest",
     "Move",
     "Pipeline",
     "Post",
@@ -89,10 +91,13 @@ __all__ = [
     "Tags",
     "Term",
     "Viewer",
+    "WeightFit",
     "__version__",
     "diff_specs",
     "dump_spec",
     "fit_bridging",
+    "fit_logistic",
+    "fit_ranknet",
     "load_spec",
     "loads_spec",
     "parse_spec",

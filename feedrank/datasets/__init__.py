@@ -12,6 +12,17 @@ logged feeds) whose relevance of every post to every person is known; see
 
 from __future__ import annotations
 
+from .loaders import (
+    HackerNewsData,
+    HackerNewsSnapshot,
+    MovieLensData,
+    PostsData,
+    load_hacker_news,
+    load_movielens,
+    load_reddit,
+    load_twitter,
+    movielens_grade,
+)
 from .network import GRADE_THRESHOLDS, GroundTruth, Impressions, SimulatedNetwork
 from .simulator import TOPICS, simulate, simulate_demo
 
@@ -19,8 +30,17 @@ __all__ = [
     "GRADE_THRESHOLDS",
     "TOPICS",
     "GroundTruth",
+    "HackerNewsData",
+    "HackerNewsSnapshot",
     "Impressions",
+    "MovieLensData",
+    "PostsData",
     "SimulatedNetwork",
+    "load_hacker_news",
+    "load_movielens",
+    "load_reddit",
+    "load_twitter",
+    "movielens_grade",
     "simulate",
     "simulate_demo",
 ]

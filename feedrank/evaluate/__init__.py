@@ -3,4 +3,70 @@ off-policy estimators, statistics and the benchmark harness."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .beyond import (
+    AuthorConcentration,
+    Concentration,
+    Coverage,
+    GroupExposure,
+    PerFeed,
+    author_concentration,
+    catalog_coverage,
+    group_exposure,
+    intra_list_diversity,
+    novelty,
+    tag_matrix,
+)
+from .offpolicy import (
+    OffPolicyEstimate,
+    SlateEstimate,
+    doubly_robust,
+    ips,
+    slate_iips,
+    slate_ips,
+    slate_rips,
+    snips,
+)
+from .stats import (
+    BaselineComparison,
+    BootstrapCI,
+    RandomizationTest,
+    RankerComparison,
+    TTest,
+    bootstrap_ci,
+    compare_to_baseline,
+    holm,
+    paired_t_test,
+    randomization_test,
+)
+
+__all__ = [
+    "AuthorConcentration",
+    "BaselineComparison",
+    "BootstrapCI",
+    "Concentration",
+    "Coverage",
+    "GroupExposure",
+    "OffPolicyEstimate",
+    "PerFeed",
+    "RandomizationTest",
+    "RankerComparison",
+    "SlateEstimate",
+    "TTest",
+    "author_concentration",
+    "bootstrap_ci",
+    "catalog_coverage",
+    "compare_to_baseline",
+    "doubly_robust",
+    "group_exposure",
+    "holm",
+    "intra_list_diversity",
+    "ips",
+    "novelty",
+    "paired_t_test",
+    "randomization_test",
+    "slate_iips",
+    "slate_ips",
+    "slate_rips",
+    "snips",
+    "tag_matrix",
+]
