@@ -41,6 +41,7 @@ from .jsonl import (
     write_jsonl,
 )
 from .learn import LoggedRequest, WeightFit, fit_logistic, fit_ranknet
+from .many import ContextBatch, RankingBatch
 from .models import Author, FeedRequest, Interaction, InteractionKind, Post, Viewer
 from .pipeline import Pipeline
 from .presets import PRESETS, preset
@@ -63,6 +64,7 @@ __all__ = [
     "BridgingFit",
     "Comparison",
     "Context",
+    "ContextBatch",
     "Cursor",
     "CursorError",
     "DecisionLog",
@@ -80,6 +82,7 @@ __all__ = [
     "Post",
     "PostBatch",
     "Ranking",
+    "RankingBatch",
     "RankingError",
     "RegistryError",
     "RerankStep",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._segments import segment_of_rows, string_hash
 from .errors import BatchError
 from .models import Author, InteractionKind
 from .tags import Tags
@@ -53,10 +54,33 @@ def _check_length(arr: NDArray[Any], name: str, ids: NDArray[np.str_] | None) ->
         )
 
 
-def _check_unique(ids: NDArray[np.str_]) -> None:
-    if ids.shape[0] < 2:
+def _check_unique(ids: NDArray[np.str_], offsets: NDArray[np.intp] | None = None) -> None:
+    """Raise BatchError on a repeated id (within a segment, when ``offsets`` is given).
+
+    Large arrays are checked on 64-bit hashes of the ids (an integer sort instead
+    of a string sort); any pair of equal hashes sends the check to the exact
+    string sort, so the outcome and the error message are the same either way.
+    """
+    n = ids.shape[0]
+    if n < 2:
         return
-    ordered = np.sort(ids)
+    if (n > 8192 or offsets is not None) and ids.dtype.kind == "U":
+        h = string_hash(ids)
+        if offsets is not None:
+            seg = segment_of_rows(offsets).astype(np.uint64)
+            h = h ^ (seg * np.uint64(0xD6E8FEB86659FD93) + np.uint64(0x2545F4914F6CDD1D))
+        h.sort()
+        if not np.any(h[1:] == h[:-1]):
+            return
+    if offsets is None:
+        _check_sorted(np.sort(ids))
+        return
+    for start, stop in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
+        if stop - start > 1:
+            _check_sorted(np.sort(ids[start:stop]))
+
+
+def _check_sorted(ordered: NDArray[np.str_]) -> None:
     dup = ordered[1:] == ordered[:-1]
     if np.any(dup):
         raise BatchError(
@@ -65,6 +89,25 @@ def _check_unique(ids: NDArray[np.str_]) -> None:
             post_id=str(ordered[1:][dup][0]),
             expected="unique post ids",
         )
+
+
+def _offsets(values: Any, n: int) -> NDArray[np.intp]:
+    """Validated segment offsets: (S + 1,) integers from 0 to ``n``, non-decreasing."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] < 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise BatchError(
+            f"has shape {arr.shape} and dtype {arr.dtype}",
+            field="offsets",
+            expected="a one-dimensional integer array [0, ..., n]",
+        )
+    out = arr.astype(np.intp)
+    if int(out[0]) != 0 or int(out[-1]) != n or np.any(np.diff(out) < 0):
+        raise BatchError(
+            "offsets do not run from 0 to the number of rows without decreasing",
+            field="offsets",
+            expected=f"non-decreasing integers from 0 to {n}",
+        )
+    return out
 
 
 def _string_column(values: Any, name: str, ids: NDArray[np.str_] | None) -> NDArray[np.str_]:

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from ._columns import (
     _embedding_matrix,
     _float_column,
     _followers,
+    _offsets,
     _optional_strings,
     _string_column,
     _tags_column,
@@ -38,6 +40,7 @@ from ._columns import (
     _unicode,
     kind_index,
 )
+from ._segments import group_codes
 from ._time import from_micros, to_micros
 from .errors import BatchError
 from .models import Author, InteractionKind, Post
@@ -100,11 +103,99 @@ class PostBatch:
         wanted = np.asarray(list(post_ids) if not isinstance(post_ids, np.ndarray) else post_ids)
         if len(self) == 0 or wanted.size == 0:
             return np.full(wanted.shape, -1, dtype=np.intp)
-        order = np.argsort(self.ids, kind="stable")
-        sorted_ids = self.ids[order]
+        small = len(self) <= _DICT_ROWS or "_id_index" in self.__dict__
+        if small and wanted.ndim == 1 and wanted.shape[0] <= 4096:
+            lookup = self._id_index
+            return np.fromiter(
+                (lookup.get(x, -1) for x in wanted.tolist()), dtype=np.intp, count=wanted.shape[0]
+            )
+        order, sorted_ids = self._id_sorted
         pos = np.minimum(np.searchsorted(sorted_ids, wanted), len(self) - 1)
         found = sorted_ids[pos] == wanted
         return np.where(found, order[pos], -1).astype(np.intp)
+
+    # ------------------------------------------------- derived, cached per batch
+    # The batch is immutable, so indexes derived from its columns are computed once,
+    # on first use, and kept on the instance (never serialised: not dataclass fields).
+    @cached_property
+    def _id_sorted(self) -> tuple[NDArray[np.intp], NDArray[np.str_]]:
+        order = np.argsort(self.ids, kind="stable").astype(np.intp)
+        return order, self.ids[order]
+
+    @cached_property
+    def _id_index(self) -> dict[str, int]:
+        return dict(zip(self.ids.tolist(), range(len(self)), strict=True))
+
+    @cached_property
+    def _author_groups(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """(dense author code of every row, first row of every code)."""
+        return group_codes(self.author_ids)
+
+    @cached_property
+    def _author_codes(self) -> NDArray[np.intp]:
+        """Author group label of every row (equal labels = equal author ids)."""
+        return self._author_groups[0]
+
+    @cached_property
+    def _author_lookup(self) -> dict[str, int]:
+        """Author id -> its code in :attr:`_author_codes`."""
+        first = self._author_groups[1]
+        return dict(zip(self.author_ids[first].tolist(), range(first.shape[0]), strict=True))
+
+    def _ids_at(self, rows: NDArray[np.intp]) -> NDArray[np.str_]:
+        return self.ids[rows]
+
+    def _authors_in(self, authors: Iterable[str]) -> NDArray[np.bool_]:
+        """ndarray (n,), bool: is the post's author in ``authors`` (looked up once
+        per distinct author of the batch, not per post)."""
+        wanted = authors if isinstance(authors, (set, frozenset)) else set(authors)
+        if not wanted or len(self) == 0:
+            return np.zeros(len(self), dtype=bool)
+        if len(self) > _DICT_ROWS and "_author_groups" not in self.__dict__:
+            return np.isin(self.author_ids, _sorted_strings(wanted))
+        lookup = self._author_lookup
+        hit = np.zeros(len(lookup), dtype=bool)
+        hit[[code for a in wanted if (code := lookup.get(a)) is not None]] = True
+        out: NDArray[np.bool_] = hit[self._author_groups[0]]
+        return out
+
+    def _ids_in(self, post_ids: Iterable[str]) -> NDArray[np.bool_]:
+        """ndarray (n,), bool: is the post's id in ``post_ids``."""
+        wanted = post_ids if isinstance(post_ids, (set, frozenset)) else set(post_ids)
+        if not wanted or len(self) == 0:
+            return np.zeros(len(self), dtype=bool)
+        if len(self) > _DICT_ROWS and "_id_index" not in self.__dict__:
+            return np.isin(self.ids, _sorted_strings(wanted))
+        lookup = self._id_index
+        out = np.zeros(len(self), dtype=bool)
+        out[[row for p in wanted if (row := lookup.get(p)) is not None]] = True
+        return out
+
+    def _rows(self, index: NDArray[np.intp]) -> PostBatch:
+        """Rows ``index`` as a batch whose columns are gathered on first use (for
+        the ranking stages, which read only the columns their components need)."""
+        return _TakenRows(self, index)
+
+    def _slice(self, start: int, stop: int) -> PostBatch:
+        """Rows ``start:stop`` as a batch of views (no copy)."""
+        return PostBatch(
+            ids=self.ids[start:stop],
+            author_ids=self.author_ids[start:stop],
+            created_at=self.created_at[start:stop],
+            counts=self.counts[start:stop],
+            features={k: v[start:stop] for k, v in self.features.items()},
+            topics=self.topics._slice(start, stop),
+            labels=self.labels._slice(start, stop),
+            lang=self.lang[start:stop],
+            reply_to=self.reply_to[start:stop],
+            repost_of=self.repost_of[start:stop],
+            quote_of=self.quote_of[start:stop],
+            url=self.url[start:stop],
+            text=self.text[start:stop],
+            embeddings=None if self.embeddings is None else self.embeddings[start:stop],
+            has_embedding=self.has_embedding[start:stop],
+            author_followers=self.author_followers[start:stop],
+        )
 
     def age_hours(self, now_micros: int) -> NDArray[np.float64]:
         """ndarray of shape (n,), float64: hours from creation to ``now`` (negative if
@@ -203,6 +294,7 @@ class PostBatch:
         text: Any = None,
         embeddings: Any = None,
         author_followers: Any = None,
+        offsets: Any = None,
     ) -> PostBatch:
         """Columns from arrays, validated without a Python loop over posts.
 
@@ -211,9 +303,15 @@ class PostBatch:
         ``features`` map to float arrays; NaN marks a missing value, inf is rejected.
         ``embeddings`` is (n, d) with a row of NaN for posts without one.
         Errors name the column and the first offending post id.
+
+        ``offsets``: for the candidates of many requests stored one request after
+        another (see :meth:`Pipeline.rank_many`), the (S + 1,) start of each
+        request's rows; ids must then be unique within each request only (the
+        same post may be a candidate of several requests).
         """
         id_arr = _string_column(ids, "ids", None)
         n = id_arr.shape[0]
+        segments = None if offsets is None else _offsets(offsets, n)
         if n and not np.all(np.char.str_len(id_arr) > 0):
             raise BatchError(
                 "empty post id",
@@ -221,7 +319,7 @@ class PostBatch:
                 expected="non-empty strings",
                 post_id=f"<row {int(np.argmin(np.char.str_len(id_arr) > 0))}>",
             )
-        _check_unique(id_arr)
+        _check_unique(id_arr, segments)
         authors = _string_column(author_ids, "author_ids", id_arr)
         if n and not np.all(np.char.str_len(authors) > 0):
             bad = int(np.argmin(np.char.str_len(authors) > 0))
@@ -288,7 +386,7 @@ class PostBatch:
                 f"index has dtype {raw.dtype}", field="index", expected="integer row positions"
             )
         idx = raw.astype(np.intp)
-        return PostBatch(
+        out = PostBatch(
             ids=self.ids[idx],
             author_ids=self.author_ids[idx],
             created_at=self.created_at[idx],
@@ -306,6 +404,9 @@ class PostBatch:
             has_embedding=self.has_embedding[idx],
             author_followers=self.author_followers[idx],
         )
+        if "_author_codes" in self.__dict__:
+            out.__dict__["_author_codes"] = self._author_codes[idx]
+        return out
 
     @classmethod
     def concat(cls, batches: Sequence[PostBatch]) -> PostBatch:
@@ -314,6 +415,22 @@ class PostBatch:
         A feature absent from one batch is NaN (missing) for its rows; embeddings
         must share their dimension.
         """
+        return cls._stack(batches, unique=True)
+
+    @classmethod
+    def stack(cls, batches: Sequence[PostBatch]) -> tuple[PostBatch, NDArray[np.intp]]:
+        """The candidates of many requests, one batch per request, stacked for
+        :meth:`Pipeline.rank_many`: (batch, offsets (S + 1,), intp).
+
+        Like :meth:`concat`, but an id may repeat across batches (the same post
+        can be a candidate of several requests); each batch keeps its ids unique.
+        """
+        offsets = np.zeros(len(batches) + 1, dtype=np.intp)
+        np.cumsum([len(b) for b in batches], out=offsets[1:])
+        return cls._stack(batches, unique=False), offsets
+
+    @classmethod
+    def _stack(cls, batches: Sequence[PostBatch], *, unique: bool) -> PostBatch:
         if not batches:
             return cls.empty()
         names = sorted({name for b in batches for name in b.features})
@@ -338,7 +455,8 @@ class PostBatch:
                 ]
             )
         ids = np.concatenate([b.ids for b in batches])
-        _check_unique(ids)
+        if unique:
+            _check_unique(ids)
         return cls(
             ids=ids,
             author_ids=np.concatenate([b.author_ids for b in batches]),
@@ -392,3 +510,95 @@ class PostBatch:
                 )
             )
         return posts
+
+
+_DICT_ROWS = 200_000
+"""Above this many rows, membership tests sort strings instead of building a
+Python dict of the batch's ids or authors."""
+
+
+def _sorted_strings(values: Iterable[str]) -> NDArray[np.str_]:
+    items = sorted(values)
+    return np.array(items, dtype=np.str_) if items else np.zeros(0, dtype="U1")
+
+
+_COLUMNS = tuple(f.name for f in fields(PostBatch))
+
+
+class _TakenRows(PostBatch):
+    """Rows ``index`` of ``source``: each column is gathered when first read.
+
+    Internal to the ranking stages (filters have removed rows; the signals of a
+    spec read only some columns). It is a :class:`PostBatch` in every respect, a
+    read-only one; :meth:`take` and :meth:`_slice` compose the row index instead
+    of copying columns.
+    """
+
+    def __init__(self, source: PostBatch, index: NDArray[np.intp]) -> None:
+        # Not the dataclass __init__: the columns are properties defined below.
+        if isinstance(source, _TakenRows):
+            index = source._index[index]
+            source = source._source
+        object.__setattr__(self, "_source", source)
+        object.__setattr__(self, "_index", np.asarray(index, dtype=np.intp))
+        object.__setattr__(self, "_cache", {})
+        if "_author_codes" in source.__dict__:
+            self.__dict__["_author_codes"] = source._author_codes[self._index]
+
+    _source: PostBatch
+    _index: NDArray[np.intp]
+    _cache: dict[str, Any]
+
+    def __len__(self) -> int:
+        return int(self._index.shape[0])
+
+    def _gather(self, name: str) -> Any:
+        src, idx = self._source, self._index
+        value = getattr(src, name)
+        if name == "features":
+            return {k: v[idx] for k, v in value.items()}
+        if name in ("topics", "labels"):
+            return value.take(idx)
+        if value is None:
+            return None
+        return value[idx]
+
+    def count(self, kind: InteractionKind | str) -> NDArray[np.int64]:
+        if "counts" in self._cache:
+            return super().count(kind)
+        key = f"counts.{kind_index(kind)}"
+        column: NDArray[np.int64] | None = self._cache.get(key)
+        if column is None:
+            column = self._source.count(kind)[self._index]
+            self._cache[key] = column
+        return column
+
+    def _ids_at(self, rows: NDArray[np.intp]) -> NDArray[np.str_]:
+        if "ids" in self._cache:
+            return super()._ids_at(rows)
+        return self._source.ids[self._index[rows]]
+
+    def take(self, index: Any) -> PostBatch:
+        raw = np.asarray(index)
+        if raw.dtype == bool and raw.shape == (len(self),):
+            raw = np.flatnonzero(raw)
+        if raw.size and raw.dtype.kind not in "iu":
+            return super().take(index)
+        return _TakenRows(self, raw.astype(np.intp))
+
+    def _slice(self, start: int, stop: int) -> PostBatch:
+        return _TakenRows(self, np.arange(start, stop, dtype=np.intp))
+
+
+def _lazy_column(name: str) -> property:
+    def get(self: _TakenRows) -> Any:
+        cache = self._cache
+        if name not in cache:
+            cache[name] = self._gather(name)
+        return cache[name]
+
+    return property(get, doc=f"Column ``{name}`` of the taken rows.")
+
+
+for _name in _COLUMNS:
+    setattr(_TakenRows, _name, _lazy_column(_name))

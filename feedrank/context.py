@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from ._time import MICROS_PER_HOUR, from_micros, to_micros
+from ._time import EPOCH, MICROS_PER_HOUR, from_micros, to_micros
 from .batch import PostBatch
 from .components import SpecModel
 from .errors import InputError
@@ -49,6 +49,7 @@ SOCIAL_PROOF_KINDS: tuple[InteractionKind, ...] = (InteractionKind.LIKE, Interac
 """Kinds by which an account the viewer follows vouches for a post (liked or reposted)."""
 
 _NEGATIVE_COLUMN = {kind: j for j, kind in enumerate(NEGATIVE_KINDS)}
+_MICRO = timedelta(microseconds=1)
 
 
 def _default_weights() -> dict[InteractionKind, float]:
@@ -201,8 +202,8 @@ class Context:
         if viewer is None:
             zeros = np.zeros(n, dtype=np.float64)
             return cls(now_us, None, np.zeros(n, bool), np.zeros(n, bool), zeros, zeros.copy())
-        in_network = np.isin(batch.author_ids, _strings(viewer.follows))
-        seen = np.isin(batch.ids, _strings(viewer.seen))
+        in_network = batch._authors_in(viewer.follows)
+        seen = batch._ids_in(viewer.seen)
         pos, neg, last = _author_scores(
             batch, now_us, viewer, interactions, post_authors or {}, affinity or AffinityModel()
         )
@@ -248,9 +249,93 @@ def _author_scores(
     model: AffinityModel,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     n = len(batch)
-    mine = [i for i in interactions if i.viewer_id == viewer.id]
+    vid = viewer.id
+    mine = [i for i in interactions if i.viewer_id == vid]
     if not mine:
         return np.zeros(n), np.zeros(n), np.full((n, len(NEGATIVE_KINDS)), -1, dtype=np.int64)
+    if n > _DICT_ROWS_CONTEXT:
+        return _author_scores_sorted(batch, now_us, mine, post_authors, model)
+    # Authors are coded by the batch's author table (computed once per batch);
+    # authors known only from post_authors get codes after the batch's.
+    rows = batch.index_of([i.post_id for i in mine]).tolist()
+    author_of_row = batch._author_groups[0]
+    lookup = batch._author_lookup
+    extra: dict[str, int] = {}
+    codes: list[int] = []
+    for item, row in zip(mine, rows, strict=True):
+        if row >= 0:
+            codes.append(int(author_of_row[row]))
+            continue
+        pid = item.post_id
+        if pid not in post_authors:
+            raise InputError(
+                "interaction with a post whose author is unknown",
+                field="interactions.post_id",
+                post_id=pid,
+                expected="a candidate post, or an entry in post_authors",
+            )
+        author = post_authors[pid]
+        code = lookup.get(author)
+        if code is None:
+            code = extra.setdefault(author, len(lookup) + len(extra))
+        codes.append(code)
+    inverse = np.array(codes, dtype=np.intp)
+    size = len(lookup) + len(extra)
+    at = _micros_of(mine)
+    weights = model.weights
+    w_pos = np.array([weights.get(i.kind, 0.0) for i in mine], dtype=np.float64)
+    column = np.array([_NEGATIVE_COLUMN.get(i.kind, -1) for i in mine], dtype=np.intp)
+    pos_by_author, neg_by_author, last_by_author = _per_author(
+        inverse, size, at, w_pos, column, now_us, model
+    )
+    slot = author_of_row
+    pos: NDArray[np.float64] = pos_by_author[slot].astype(np.float64)
+    neg: NDArray[np.float64] = neg_by_author[slot].astype(np.float64)
+    last: NDArray[np.int64] = last_by_author[slot].astype(np.int64)
+    return pos, neg, last
+
+
+_DICT_ROWS_CONTEXT = 200_000
+
+
+def _micros_of(items: list[Interaction]) -> NDArray[np.int64]:
+    """int64 microseconds since the epoch of every ``item.at`` (exact)."""
+    try:
+        return np.array([(i.at - EPOCH) // _MICRO for i in items], dtype=np.int64)
+    except TypeError:  # a naive datetime slipped past validation: say which
+        return np.array([to_micros(i.at, field="interactions.at") for i in items], np.int64)
+
+
+def _per_author(
+    inverse: NDArray[np.intp],
+    size: int,
+    at: NDArray[np.int64],
+    w_pos: NDArray[np.float64],
+    column: NDArray[np.intp],
+    now_us: int,
+    model: AffinityModel,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """Decayed positive and negative sums and latest negative times per author code."""
+    age_h = (now_us - at) / MICROS_PER_HOUR
+    decay = np.where(age_h >= 0, 0.5 ** (np.maximum(age_h, 0) / model.half_life_hours), 0.0)
+    w_neg = (column >= 0).astype(np.float64)
+    pos_by_author = np.bincount(inverse, weights=w_pos * decay, minlength=size).astype(np.float64)
+    neg_by_author = np.bincount(inverse, weights=w_neg * decay, minlength=size).astype(np.float64)
+    last_by_author = np.full((size, len(NEGATIVE_KINDS)), -1, dtype=np.int64)
+    pick = (column >= 0) & (at <= now_us)
+    np.maximum.at(last_by_author, (inverse[pick], column[pick]), at[pick])
+    return pos_by_author, neg_by_author, last_by_author
+
+
+def _author_scores_sorted(
+    batch: PostBatch,
+    now_us: int,
+    mine: list[Interaction],
+    post_authors: Mapping[str, str],
+    model: AffinityModel,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """:func:`_author_scores` for a very large batch: sorted strings, no dicts."""
+    n = len(batch)
     post_ids = np.array([i.post_id for i in mine], dtype=np.str_)
     rows = batch.index_of(post_ids)
     known = batch.author_ids[rows[rows >= 0]].tolist()
@@ -268,18 +353,13 @@ def _author_scores(
             )
         authors_list[j] = post_authors[pid]
     authors = np.array(authors_list, dtype=np.str_)
-    at = np.array([to_micros(i.at, field="interactions.at") for i in mine], dtype=np.int64)
-    age_h = (now_us - at) / MICROS_PER_HOUR
-    decay = np.where(age_h >= 0, 0.5 ** (np.maximum(age_h, 0) / model.half_life_hours), 0.0)
+    at = _micros_of(mine)
     w_pos = np.array([model.weights.get(i.kind, 0.0) for i in mine], dtype=np.float64)
     column = np.array([_NEGATIVE_COLUMN.get(i.kind, -1) for i in mine], dtype=np.intp)
-    w_neg = (column >= 0).astype(np.float64)
     uniq, inverse = np.unique(authors, return_inverse=True)
-    pos_by_author = np.bincount(inverse, weights=w_pos * decay, minlength=len(uniq))
-    neg_by_author = np.bincount(inverse, weights=w_neg * decay, minlength=len(uniq))
-    last_by_author = np.full((len(uniq), len(NEGATIVE_KINDS)), -1, dtype=np.int64)
-    pick = (column >= 0) & (at <= now_us)
-    np.maximum.at(last_by_author, (inverse[pick], column[pick]), at[pick])
+    pos_by_author, neg_by_author, last_by_author = _per_author(
+        inverse.astype(np.intp).reshape(-1), len(uniq), at, w_pos, column, now_us, model
+    )
     slot = np.minimum(np.searchsorted(uniq, batch.author_ids), max(len(uniq) - 1, 0))
     hit = uniq[slot] == batch.author_ids if n else np.zeros(0, bool)
     return (

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
+from ._segments import segmented_order
 from .batch import PostBatch
 from .canonical import fingerprint
 from .components import SpecModel
@@ -33,12 +35,13 @@ from .context import Context
 from .cursor import Cursor
 from .errors import RankingError
 from .filters import FilterSpec
-from .ranking import Moves, Ranking, final_order
+from .ranking import Moves, Ranking
 from .rerank import RerankerSpec
-from .scoring import Scorer, combine
+from .scoring import Scorer, combine_sums
 
 if TYPE_CHECKING:
     from .audit import DecisionLog
+    from .many import ContextBatch, RankingBatch
 
 __all__ = ["Pipeline"]
 
@@ -101,8 +104,13 @@ class Pipeline(SpecModel):
         tier = np.zeros(m, dtype=np.int64)
         names: list[str] = []
         stages: list[int] = []
-        scores = combine(contributions, factors, self.scorer.round_digits)
-        order = final_order(tier, scores, batch.created_at, batch.ids)
+        digits = self.scorer.round_digits
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums = contributions.sum(axis=1)
+        scores = combine_sums(sums, factors, digits)
+        offsets = np.array([0, m], dtype=np.intp)
+        created, ids_at = batch.created_at, batch._ids_at
+        order = segmented_order(offsets, tier, scores, created, ids_at)
         moves = Moves.empty()
         for i, reranker in enumerate(self.rerankers):
             step = reranker.adjust(batch, ctx, order, scores)
@@ -111,10 +119,10 @@ class Pipeline(SpecModel):
                 factors = np.column_stack([factors, step.multiplier])
                 names.append(self.rerank_factor_names[i])
                 stages.append(i)
-                scores = combine(contributions, factors, self.scorer.round_digits)
+                scores = combine_sums(sums, factors, digits)
             if step.tier is not None:
                 tier = tier + step.tier
-            new_order = final_order(tier, scores, batch.created_at, batch.ids)
+            new_order = segmented_order(offsets, tier, scores, created, ids_at)
             moves = moves.extend(order, new_order, i, step.reasons, reranker.type)
             order = new_order
         return Reranked(factors, tuple(names), tuple(stages), scores, tier, order, moves)
@@ -156,13 +164,13 @@ class Pipeline(SpecModel):
             parsed = cursor if isinstance(cursor, Cursor) else Cursor.decode(cursor)
             parsed.check(self.fingerprint, ctx.now)
 
-        reasons = np.full(len(batch), "", dtype="U1")
-        for filt in self.filters:
-            found = filt.reasons(batch, ctx)
-            reasons = np.where(reasons == "", found, reasons)
-        kept = np.flatnonzero(reasons == "")
+        codes, reason_table = merge_filter_codes(
+            (filt._codes(batch, ctx) for filt in self.filters), len(batch)
+        )
+        reasons = reason_strings(codes, reason_table)
+        kept = np.flatnonzero(codes == 0)
         if kept.shape[0] != len(batch):
-            kbatch, kctx = batch.take(kept), ctx.take(kept)
+            kbatch, kctx = batch._rows(kept), ctx.take(kept)
         else:
             kbatch, kctx = batch, ctx
 
@@ -214,6 +222,35 @@ class Pipeline(SpecModel):
             audit.append(ranking, ctx, request_id)
         return ranking
 
+    def rank_many(
+        self,
+        batch: PostBatch,
+        contexts: Sequence[Context] | ContextBatch,
+        offsets: Any,
+        *,
+        limit: int | None = None,
+    ) -> RankingBatch:
+        """Rank many requests at once and return a :class:`~feedrank.many.RankingBatch`.
+
+        ``batch`` holds the candidates of S requests one request after another;
+        ``offsets`` (S + 1 integers from 0 to ``len(batch)``) marks where each
+        request's rows start; ``contexts`` is one :class:`Context` per request,
+        built for that request's rows (or a :class:`~feedrank.many.ContextBatch`).
+        Post ids need only be unique within a request (build the batch with
+        ``PostBatch.from_columns(..., offsets=offsets)``).
+
+        Filters, signals, scores, the sort and the re-rankers run as array
+        operations over all requests together; built-in components that read
+        the viewer (muted words, embedding similarity, ...) and third-party
+        components that do not declare themselves row-wise run request by
+        request. ``result[i]`` equals ``self.rank(batch_i, contexts[i],
+        limit=limit)`` in every array. Each request gets its first page (no
+        cursor); nothing is written to a decision log.
+        """
+        from .many import rank_many
+
+        return rank_many(self, batch, contexts, offsets, limit)
+
 
 @dataclass(frozen=True, eq=False)
 class Reranked:
@@ -242,3 +279,24 @@ def _check_multiplier(values: NDArray[np.float64], batch: PostBatch, stage: str)
             post_id=str(batch.ids[row]),
             expected="a finite multiplier > 0",
         )
+
+
+def merge_filter_codes(
+    parts: Iterable[tuple[NDArray[np.intp], tuple[str, ...]]], n: int
+) -> tuple[NDArray[np.intp], tuple[str, ...]]:
+    """Filters' reason codes merged in order: a post keeps the reason of the first
+    filter that removed it. Returns (codes (n,), intp; reason table)."""
+    codes = np.zeros(n, dtype=np.intp)
+    table: list[str] = []
+    for found, names in parts:
+        if names:
+            take = (codes == 0) & (found > 0)
+            codes[take] = found[take] + len(table)
+            table.extend(names)
+    return codes, tuple(table)
+
+
+def reason_strings(codes: NDArray[np.intp], table: tuple[str, ...]) -> NDArray[np.str_]:
+    """ndarray like ``codes``, str: "" for code 0, else ``table[code - 1]``."""
+    names: NDArray[np.str_] = np.array(["", *table], dtype=np.str_)
+    return names[codes]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._segments import segmented_order
 from ._time import from_micros
 from .batch import PostBatch
 from .context import Context
@@ -39,7 +40,8 @@ def final_order(
     ...             np.array([5, 5, 5]), np.array(["b", "c", "a"])).tolist()
     [1, 2, 0]
     """
-    return np.lexsort((ids, -created_at, -scores, tier)).astype(np.intp)
+    offsets = np.array([0, scores.shape[0]], dtype=np.intp)
+    return segmented_order(offsets, tier, scores, created_at, ids.__getitem__)
 
 
 @dataclass(frozen=True)

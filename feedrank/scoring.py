@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -70,6 +71,8 @@ class ScoreTable:
     contributions: NDArray[np.float64]
     factors: NDArray[np.float64]
     scores: NDArray[np.float64]
+    sums: NDArray[np.float64] | None = None
+    """contributions.sum(axis=1), kept for the re-ranking stages."""
 
 
 class Scorer(SpecModel):
@@ -102,16 +105,23 @@ class Scorer(SpecModel):
 
     def score(self, batch: PostBatch, ctx: Context) -> ScoreTable:
         """Compute inputs, contributions, factors and scores for every post."""
+        return self._score(batch, lambda signal: signal.compute(batch, ctx))
+
+    def _score(
+        self, batch: PostBatch, compute: Callable[[Signal], NDArray[np.float64]]
+    ) -> ScoreTable:
+        """:meth:`score` with the signals evaluated by ``compute`` (for
+        :meth:`Pipeline.rank_many`, which evaluates them over many requests)."""
         n = len(batch)
         inputs = np.empty((n, len(self.terms)), dtype=np.float64)
         for j, term in enumerate(self.terms):
-            inputs[:, j] = _evaluate(term.signal, batch, ctx, f"term {term.name!r}")
+            inputs[:, j] = _evaluate(term.signal, batch, compute, f"term {term.name!r}")
         weights = np.array([t.weight for t in self.terms], dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             contributions = inputs * weights
         factors = np.empty((n, len(self.factors)), dtype=np.float64)
         for j, factor in enumerate(self.factors):
-            values = _evaluate(factor.signal, batch, ctx, f"factor {factor.name!r}")
+            values = _evaluate(factor.signal, batch, compute, f"factor {factor.name!r}")
             if np.any(values < 0):
                 row = int(np.argmax(values < 0))
                 raise RankingError(
@@ -122,10 +132,12 @@ class Scorer(SpecModel):
                 )
             factors[:, j] = values
         _check_finite(contributions, batch, self.term_names, "contribution of term")
-        scores = combine(contributions, factors, self.round_digits)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums: NDArray[np.float64] = contributions.sum(axis=1)
+        scores = combine_sums(sums, factors, self.round_digits)
         _check_finite(scores[:, None], batch, ("score",), "value of")
         return ScoreTable(
-            self.term_names, self.factor_names, inputs, contributions, factors, scores
+            self.term_names, self.factor_names, inputs, contributions, factors, scores, sums
         )
 
 
@@ -137,10 +149,32 @@ def combine(
     """The one formula every score comes from: Σ contributions × Π factors, row-wise,
     then, if ``round_digits`` is set, rounded as Python's ``round(x, round_digits)``."""
     with np.errstate(over="ignore", invalid="ignore"):
-        scores: NDArray[np.float64] = contributions.sum(axis=1) * factors.prod(axis=1)
+        sums: NDArray[np.float64] = contributions.sum(axis=1)
+    return combine_sums(sums, factors, round_digits)
+
+
+def combine_sums(
+    sums: NDArray[np.float64], factors: NDArray[np.float64], round_digits: int | None = None
+) -> NDArray[np.float64]:
+    """:func:`combine` from the row sums of the contributions, already computed
+    (re-rankers add factor columns; the sums do not change)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores: NDArray[np.float64] = sums * row_product(factors)
     if round_digits is not None:
         scores = round_like_python(scores, round_digits)
     return scores
+
+
+def row_product(factors: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``factors.prod(axis=1)``, column after column: the same left-to-right product
+    of each row (bit for bit), without numpy's slow reduction over a short axis."""
+    n, width = factors.shape
+    if width == 0:
+        return np.ones(n, dtype=np.float64)
+    out: NDArray[np.float64] = factors[:, 0].copy()
+    for j in range(1, width):
+        out *= factors[:, j]
+    return out
 
 
 def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
@@ -162,8 +196,13 @@ def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.fl
     return out
 
 
-def _evaluate(signal: Signal, batch: PostBatch, ctx: Context, what: str) -> NDArray[np.float64]:
-    values = np.asarray(signal.compute(batch, ctx), dtype=np.float64)
+def _evaluate(
+    signal: Signal,
+    batch: PostBatch,
+    compute: Callable[[Signal], NDArray[np.float64]],
+    what: str,
+) -> NDArray[np.float64]:
+    values = np.asarray(compute(signal), dtype=np.float64)
     if values.shape != (len(batch),):
         raise RankingError(
             f"signal {signal.type!r} of {what} returned shape {values.shape}",

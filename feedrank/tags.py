@@ -131,6 +131,11 @@ class Tags:
         codes = self.codes[np.repeat(starts, lengths) + within]
         return Tags(self.vocabulary, indptr, codes)
 
+    def _slice(self, start: int, stop: int) -> Tags:
+        """Rows ``start:stop`` (codes shared with this table, not copied)."""
+        lo, hi = int(self.indptr[start]), int(self.indptr[stop])
+        return Tags(self.vocabulary, self.indptr[start : stop + 1] - lo, self.codes[lo:hi])
+
     @classmethod
     def concat(cls, parts: Sequence[Tags]) -> Tags:
         """Stack tables row-wise, merging their vocabularies."""

@@ -32,7 +32,7 @@ from ..batch import PostBatch
 from ..context import Context
 from ..models import InteractionKind
 from ..signals.engagement import _nonempty, weighted_counts
-from .base import Filter, mark, register_filter
+from .base import Codes, Filter, flag, mark, register_filter
 
 __all__ = ["CreatedWithin", "MinInteractions", "TopLevel"]
 
@@ -50,6 +50,15 @@ class TopLevel(Filter):
         if self.exclude_reposts:
             out = np.where((out == "") & (np.char.str_len(batch.repost_of) > 0), "repost", out)
         return out
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        codes = (np.char.str_len(batch.reply_to) > 0).astype(np.intp)
+        if self.exclude_reposts:
+            codes[(codes == 0) & (np.char.str_len(batch.repost_of) > 0)] = 2
+        return codes, ("reply", "repost")
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def describe(self) -> str:
         return "Remove replies" + (" and reposts" if self.exclude_reposts else "")
@@ -77,6 +86,13 @@ class MinInteractions(Filter):
     def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
         x = weighted_counts(batch, self.weights)
         return mark(x < self.at_least, f"min_interactions:{self._what()}>={self.at_least:g}")
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        x = weighted_counts(batch, self.weights)
+        return flag(x < self.at_least, f"min_interactions:{self._what()}>={self.at_least:g}")
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def describe(self) -> str:
         return f"Remove posts with {self._what()} below {self.at_least:g}"
@@ -109,6 +125,25 @@ class CreatedWithin(Filter):
         if not self.allow_future:
             out = np.where(batch.created_at > ctx.now, "created_after_now", out)
         return out
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        codes = np.zeros(len(batch), dtype=np.intp)
+        table = ["", ""]
+        if self.hours is not None:
+            age = batch.age_hours(ctx.now)
+            if self.inclusive:
+                codes = (age > self.hours).astype(np.intp)
+                table[0] = f"older_than:{self.hours:g}h"
+            else:
+                codes = (age >= self.hours).astype(np.intp)
+                table[0] = f"not_newer_than:{self.hours:g}h"
+        if not self.allow_future:
+            codes[batch.created_at > ctx.now] = 2
+            table[1] = "created_after_now"
+        return codes, tuple(table)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def describe(self) -> str:
         future = "" if self.allow_future else "; remove posts dated after now"

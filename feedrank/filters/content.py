@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from ..batch import PostBatch
 from ..context import Context
-from .base import Filter, id_array, mark, register_filter
+from .base import Codes, Filter, id_array, mark, register_filter
 
 __all__ = ["Labels", "Language", "MaxAge"]
 
@@ -29,6 +29,15 @@ class MaxAge(Filter):
         if not self.allow_future:
             out = np.where(batch.created_at > ctx.now, "created_after_now", out)
         return out
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        codes = (batch.age_hours(ctx.now) > self.hours).astype(np.intp)
+        if not self.allow_future:
+            codes[batch.created_at > ctx.now] = 2
+        return codes, (f"older_than:{self.hours:g}h", "created_after_now")
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def describe(self) -> str:
         return f"Remove posts older than {self.hours:g} h"
@@ -54,6 +63,9 @@ class Language(Filter):
         ok = np.isin(batch.lang, id_array(wanted)) | (unknown & self.keep_unknown)
         return mark(~ok, "language")
 
+    def _is_rowwise(self) -> bool:
+        return bool(self.languages)
+
 
 @register_filter
 class Labels(Filter):
@@ -74,6 +86,13 @@ class Labels(Filter):
         first = batch.labels.first_of(self.exclude)
         names = np.array([f"label:{x}" for x in self.exclude] + [""], dtype=np.str_)
         return names[np.where(first >= 0, first, len(self.exclude))]
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        first = batch.labels.first_of(self.exclude)
+        return (first + 1).astype(np.intp), tuple(f"label:{x}" for x in self.exclude)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def describe(self) -> str:
         return "Remove posts labelled " + ", ".join(self.exclude)

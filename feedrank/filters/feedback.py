@@ -28,7 +28,7 @@ from ..batch import PostBatch
 from ..context import SEE_FEWER_KINDS, Context
 from ..models import InteractionKind
 from ..signals.feedback import _see_fewer_kinds, days_since_see_fewer
-from .base import Filter, mark, register_filter
+from .base import Codes, Filter, flag, mark, register_filter
 
 __all__ = ["SeeFewer", "SocialProof"]
 
@@ -51,6 +51,12 @@ class SeeFewer(Filter):
         recent = days_since_see_fewer(ctx, self.kinds) < self.days
         return mark(recent, f"see_fewer:{self.days:g}d")
 
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        return flag(days_since_see_fewer(ctx, self.kinds) < self.days, f"see_fewer:{self.days:g}d")
+
+    def _is_rowwise(self) -> bool:
+        return True
+
     def describe(self) -> str:
         kinds = "/".join(k.value for k in self.kinds)
         return f"Remove posts by authors the viewer marked {kinds} in the last {self.days:g} days"
@@ -68,6 +74,14 @@ class SocialProof(Filter):
     def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
         lacking = ~ctx.in_network & (ctx.social_proof_count < self.min_accounts)
         return mark(lacking, "no_social_proof")
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        return flag(
+            ~ctx.in_network & (ctx.social_proof_count < self.min_accounts), "no_social_proof"
+        )
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def describe(self) -> str:
         who = "an account" if self.min_accounts == 1 else f"{self.min_accounts} accounts"

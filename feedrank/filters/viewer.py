@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from ..batch import PostBatch
 from ..context import Context
-from .base import Filter, id_array, mark, register_filter
+from .base import Codes, Filter, flag, id_array, mark, register_filter
 
 __all__ = ["BlockedAuthors", "MutedAuthors", "MutedWords", "Seen"]
 
@@ -25,6 +25,10 @@ class BlockedAuthors(Filter):
         blocked = ctx.viewer.blocked if ctx.viewer else frozenset()
         return mark(np.isin(batch.author_ids, id_array(blocked)), "blocked_author")
 
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        blocked = ctx.viewer.blocked if ctx.viewer else frozenset()
+        return flag(batch._authors_in(blocked), "blocked_author")
+
 
 @register_filter
 class MutedAuthors(Filter):
@@ -35,6 +39,10 @@ class MutedAuthors(Filter):
     def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
         muted = ctx.viewer.muted if ctx.viewer else frozenset()
         return mark(np.isin(batch.author_ids, id_array(muted)), "muted_author")
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        muted = ctx.viewer.muted if ctx.viewer else frozenset()
+        return flag(batch._authors_in(muted), "muted_author")
 
 
 @register_filter
@@ -72,3 +80,9 @@ class Seen(Filter):
 
     def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
         return mark(ctx.seen, "seen")
+
+    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+        return flag(ctx.seen, "seen")
+
+    def _is_rowwise(self) -> bool:
+        return True

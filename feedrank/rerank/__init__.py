@@ -9,6 +9,7 @@ from __future__ import annotations
 from .balance import NetworkCaps
 from .base import (
     RERANKERS,
+    CodedStep,
     Reranker,
     RerankerSpec,
     RerankStep,
@@ -21,6 +22,7 @@ from .per_author import OnePerAuthor
 __all__ = [
     "RERANKERS",
     "AuthorDiversity",
+    "CodedStep",
     "NetworkCaps",
     "OnePerAuthor",
     "RerankStep",

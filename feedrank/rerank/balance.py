@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
+from .._segments import segmented_group_rank
 from ..batch import PostBatch
 from ..context import Context
-from .base import Reranker, RerankStep, rank_within_groups, register_reranker
+from .base import CodedStep, Reranker, RerankStep, rank_within_groups, register_reranker
+
+if TYPE_CHECKING:
+    from ..many import ContextBatch
 
 __all__ = ["NetworkCaps"]
 
@@ -40,20 +44,43 @@ class NetworkCaps(Reranker):
     ) -> RerankStep:
         inn = ctx.in_network
         k = rank_within_groups(inn.astype(np.intp), order)
-        cap_in = self.max_in_network if self.max_in_network is not None else np.iinfo(np.int64).max
-        cap_out = (
-            self.max_out_of_network
-            if self.max_out_of_network is not None
-            else np.iinfo(np.int64).max
-        )
-        over_in = inn & (k >= cap_in)
-        over_out = ~inn & (k >= cap_out)
+        over_in, over_out = self._over(inn, k)
         reasons = np.where(
             over_in,
             f"in_network_cap:{self.max_in_network}",
             np.where(over_out, f"out_of_network_cap:{self.max_out_of_network}", ""),
         )
         return RerankStep(None, (over_in | over_out).astype(np.int64), reasons)
+
+    def _adjust_many(
+        self,
+        batch: PostBatch,
+        contexts: ContextBatch,
+        order: NDArray[np.intp],
+        scores: NDArray[np.float64],
+    ) -> CodedStep:
+        inn = contexts.arrays["in_network"]
+        k = segmented_group_rank(contexts.offsets, inn.astype(np.intp), order)
+        over_in, over_out = self._over(inn, k)
+        codes = over_in.astype(np.intp) + 2 * over_out.astype(np.intp)
+        table = (
+            f"in_network_cap:{self.max_in_network}",
+            f"out_of_network_cap:{self.max_out_of_network}",
+        )
+        return CodedStep(None, (over_in | over_out).astype(np.int64), codes, table)
+
+    def _over(
+        self, inn: NDArray[np.bool_], k: NDArray[np.int64]
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        cap_in = self.max_in_network if self.max_in_network is not None else np.iinfo(np.int64).max
+        cap_out = (
+            self.max_out_of_network
+            if self.max_out_of_network is not None
+            else np.iinfo(np.int64).max
+        )
+        over_in: NDArray[np.bool_] = inn & (k >= cap_in)
+        over_out: NDArray[np.bool_] = ~inn & (k >= cap_out)
+        return over_in, over_out
 
     def describe(self) -> str:
         caps = []

@@ -10,7 +10,7 @@ every post whose position changed, its position before and after.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,8 +20,12 @@ from ..batch import PostBatch
 from ..components import Component, Registry
 from ..context import Context
 
+if TYPE_CHECKING:
+    from ..many import ContextBatch
+
 __all__ = [
     "RERANKERS",
+    "CodedStep",
     "RerankStep",
     "Reranker",
     "RerankerSpec",
@@ -44,6 +48,18 @@ class RerankStep:
     reasons: NDArray[np.str_]
 
 
+@dataclass(frozen=True, eq=False)
+class CodedStep:
+    """A :class:`RerankStep` for the rows of many requests, with reasons as codes:
+    ``codes`` (n,) intp, 0 where the re-ranker did not act, else ``i`` for reason
+    ``table[i - 1]``."""
+
+    multiplier: NDArray[np.float64] | None
+    tier: NDArray[np.int64] | None
+    codes: NDArray[np.intp]
+    table: tuple[str, ...]
+
+
 class Reranker(Component):
     """Base class: ``adjust(batch, ctx, order, scores)`` -> :class:`RerankStep`."""
 
@@ -57,6 +73,18 @@ class Reranker(Component):
         """Decide multipliers and demotions given the current ``order`` (row
         indices, best first) and ``scores`` (aligned with rows)."""
         raise NotImplementedError(f"{type(self).__name__} must implement adjust()")
+
+    def _adjust_many(
+        self,
+        batch: PostBatch,
+        contexts: ContextBatch,
+        order: NDArray[np.intp],
+        scores: NDArray[np.float64],
+    ) -> CodedStep | None:
+        """:meth:`adjust` for the rows of many requests at once: ``order`` lists the
+        rows of every request in its current order, request after request. None
+        lets :meth:`Pipeline.rank_many` call :meth:`adjust` request by request."""
+        return None
 
 
 RERANKERS: Registry[Reranker] = Registry("reranker", Reranker)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
+from .._segments import segmented_group_rank
 from ..batch import PostBatch
 from ..context import Context
-from .base import Reranker, RerankStep, rank_within_groups, register_reranker
+from .base import CodedStep, Reranker, RerankStep, rank_within_groups, register_reranker
+
+if TYPE_CHECKING:
+    from ..many import ContextBatch
 
 __all__ = ["AuthorDiversity"]
 
@@ -36,12 +40,25 @@ class AuthorDiversity(Reranker):
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> RerankStep:
-        _, authors = np.unique(batch.author_ids, return_inverse=True)
-        k = rank_within_groups(authors.astype(np.intp), order)
-        m = (1.0 - self.floor) * np.power(self.decay, k.astype(np.float64)) + self.floor
-        multiplier = np.where(scores >= 0, m, 1.0 / m)
+        k = rank_within_groups(batch._author_codes, order)
         reasons = np.where(k > 0, "author_diversity", "")
-        return RerankStep(multiplier, None, reasons)
+        return RerankStep(self._multiplier(k, scores), None, reasons)
+
+    def _adjust_many(
+        self,
+        batch: PostBatch,
+        contexts: ContextBatch,
+        order: NDArray[np.intp],
+        scores: NDArray[np.float64],
+    ) -> CodedStep:
+        k = segmented_group_rank(contexts.offsets, batch._author_codes, order)
+        codes = (k > 0).astype(np.intp)
+        return CodedStep(self._multiplier(k, scores), None, codes, ("author_diversity",))
+
+    def _multiplier(self, k: NDArray[np.int64], scores: NDArray[np.float64]) -> NDArray[np.float64]:
+        m = (1.0 - self.floor) * np.power(self.decay, k.astype(np.float64)) + self.floor
+        out: NDArray[np.float64] = np.where(scores >= 0, m, 1.0 / m)
+        return out
 
     def describe(self) -> str:
         return (

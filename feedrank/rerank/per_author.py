@@ -14,14 +14,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._segments import segmented_group_rank
 from ..batch import PostBatch
 from ..context import Context
-from .base import Reranker, RerankStep, rank_within_groups, register_reranker
+from .base import CodedStep, Reranker, RerankStep, rank_within_groups, register_reranker
+
+if TYPE_CHECKING:
+    from ..many import ContextBatch
 
 __all__ = ["OnePerAuthor"]
 
@@ -43,10 +47,19 @@ class OnePerAuthor(Reranker):
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> RerankStep:
-        _, authors = np.unique(batch.author_ids, return_inverse=True)
-        k = rank_within_groups(authors.astype(np.intp).reshape(-1), order)
+        k = rank_within_groups(batch._author_codes, order)
         repeat = k > 0
         return RerankStep(None, repeat.astype(np.int64), np.where(repeat, "one_per_author", ""))
+
+    def _adjust_many(
+        self,
+        batch: PostBatch,
+        contexts: ContextBatch,
+        order: NDArray[np.intp],
+        scores: NDArray[np.float64],
+    ) -> CodedStep:
+        repeat = segmented_group_rank(contexts.offsets, batch._author_codes, order) > 0
+        return CodedStep(None, repeat.astype(np.int64), repeat.astype(np.intp), ("one_per_author",))
 
     def describe(self) -> str:
         return "One post per author: every author's other posts move below the rest"

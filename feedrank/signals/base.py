@@ -19,7 +19,7 @@ TextLength(type='example_text_length')
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Annotated, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,9 @@ from pydantic import BeforeValidator, SerializeAsAny
 from ..batch import PostBatch
 from ..components import Component, Registry
 from ..context import Context
+
+if TYPE_CHECKING:
+    from ..many import ContextBatch
 
 __all__ = ["SIGNALS", "Signal", "SignalSpec", "register_signal"]
 
@@ -41,6 +44,19 @@ class Signal(Component):
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         """Evaluate the signal for every post of ``batch``."""
         raise NotImplementedError(f"{type(self).__name__} must implement compute()")
+
+    def _is_rowwise(self) -> bool:
+        """True if each post's value depends only on its own row, the per-row
+        context arrays and ``ctx.now`` (used element-wise), never on ``ctx.viewer``:
+        then :meth:`Pipeline.rank_many` computes the signal once over the rows of
+        every request, with ``ctx.now`` an int64 array of each row's request time.
+        Built-in signals that qualify say so; the default runs request by request."""
+        return False
+
+    def _compute_many(self, batch: PostBatch, contexts: ContextBatch) -> NDArray[np.float64] | None:
+        """Values for the rows of many requests at once (``contexts`` aligned with
+        ``batch``), or None to let :meth:`Pipeline.rank_many` go request by request."""
+        return None
 
 
 SIGNALS: Registry[Signal] = Registry("signal", Signal)

@@ -91,6 +91,9 @@ class Bridging(Signal):
         names = bridging_feature_names(self.prefix)
         return names if self.gate else names[:1]
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         n = len(batch)
         columns = [batch.features.get(name, np.full(n, np.nan)) for name in self.columns]

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,9 @@ from ..batch import PostBatch
 from ..context import Context
 from ..errors import RankingError
 from .base import Signal, register_signal
+
+if TYPE_CHECKING:
+    from ..many import ContextBatch
 
 __all__ = ["EmbeddingSimilarity", "Feature", "TopicMatch"]
 
@@ -41,6 +44,35 @@ class TopicMatch(Signal):
         total = batch.topics.weighted_sum(interests)
         if self.normalize == "mean":
             return total / np.maximum(batch.topics.counts(), 1)
+        return total
+
+    def _compute_many(self, batch: PostBatch, contexts: ContextBatch) -> NDArray[np.float64] | None:
+        tags = batch.topics
+        vocab = {name: i for i, name in enumerate(tags.vocabulary)}
+        segments = len(contexts)
+        if segments * max(len(vocab), 1) > 50_000_000:
+            return None
+        # One row of interest weights per request, over the batch's topic vocabulary.
+        table = np.zeros((segments, len(vocab)), dtype=np.float64)
+        done: dict[int, int] = {}
+        for s, viewer in enumerate(contexts.viewers):
+            if viewer is None or not viewer.interests:
+                continue
+            if id(viewer) in done:
+                table[s] = table[done[id(viewer)]]
+                continue
+            done[id(viewer)] = s
+            for name, weight in viewer.interests.items():
+                col = vocab.get(name)
+                if col is not None:
+                    table[s, col] = weight
+        rows = tags.row_ids
+        seg = contexts.segment_of_rows[rows]
+        total = np.bincount(rows, weights=table[seg, tags.codes], minlength=len(tags)).astype(
+            np.float64
+        )
+        if self.normalize == "mean":
+            return total / np.maximum(tags.counts(), 1)
         return total
 
     def describe(self) -> str:
@@ -91,6 +123,9 @@ class Feature(Signal):
     name: Annotated[str, Field(min_length=1)]
     default: float | None = None
     reads: ClassVar[tuple[str, ...]] = ("features",)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         column = batch.features.get(self.name)

@@ -30,11 +30,19 @@ __all__ = ["Interactions", "weighted_counts"]
 
 
 def weighted_counts(batch: PostBatch, weights: dict[InteractionKind, float]) -> NDArray[np.float64]:
-    """ndarray of shape (n,), float64: Σ_k weights[k] · counts[:, k]."""
+    """ndarray of shape (n,), float64: Σ_k weights[k] · counts[:, k].
+
+    Only the columns with a non-zero weight are read and converted, and the sum
+    runs over them in column order, one row at a time (element-wise), so a
+    row's value never depends on the other rows of the batch.
+    """
     vec = np.zeros(len(KINDS), dtype=np.float64)
     for kind, w in weights.items():
         vec[kind_index(kind)] = w
-    return batch.counts.astype(np.float64) @ vec
+    out = np.zeros(len(batch), dtype=np.float64)
+    for k in np.flatnonzero(vec).tolist():
+        out += batch.count(KINDS[k]).astype(np.float64) * vec[k]
+    return out
 
 
 def _nonempty(value: dict[InteractionKind, float]) -> dict[InteractionKind, float]:
@@ -59,6 +67,9 @@ class Interactions(Signal):
     reads: ClassVar[tuple[str, ...]] = ("counts",)
 
     _check_weights = field_validator("weights")(_nonempty)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         x = weighted_counts(batch, self.weights)

@@ -94,6 +94,9 @@ class FeedbackFatigue(Signal):
             )
         return self
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return fatigue_multiplier(
             days_since_see_fewer(ctx, self.kinds),

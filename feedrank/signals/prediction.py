@@ -113,6 +113,9 @@ class PredictedEngagement(Signal):
         absent: NDArray[np.bool_] = np.isnan(self._feature_column(batch))
         return absent
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         if self.source == "estimate":
             return self.estimate(batch)

@@ -49,6 +49,9 @@ class WilsonLowerBound(Signal):
     z: Annotated[float, Field(gt=0)] = 1.281551565545
     reads: ClassVar[tuple[str, ...]] = ("counts",)
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         pos = weighted_counts(batch, dict.fromkeys(self.positive, 1.0))
         neg = weighted_counts(batch, dict.fromkeys(self.negative, 1.0))
@@ -76,6 +79,9 @@ class EngagementRate(Signal):
     reads: ClassVar[tuple[str, ...]] = ("counts", "author_followers")
 
     _check_weights = field_validator("weights")(_nonempty)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         num = weighted_counts(batch, self.weights)

@@ -34,6 +34,9 @@ class InNetwork(_Flag):
     type: Literal["in_network"] = "in_network"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.follows")
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return self._flag(ctx.in_network)
 
@@ -47,6 +50,9 @@ class IsReply(_Flag):
 
     type: Literal["is_reply"] = "is_reply"
     reads: ClassVar[tuple[str, ...]] = ("reply_to",)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return self._flag(np.char.str_len(batch.reply_to) > 0)
@@ -63,6 +69,9 @@ class AuthorAffinity(Signal):
     transform: Literal["linear", "log1p"] = "log1p"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.interactions")
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         x = np.maximum(ctx.affinity, 0.0)
         return np.log1p(x) if self.transform == "log1p" else x.copy()
@@ -78,6 +87,9 @@ class NegativeFeedback(Signal):
 
     type: Literal["negative_feedback"] = "negative_feedback"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.interactions")
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return np.log1p(ctx.negative)

@@ -36,6 +36,9 @@ class ExponentialDecay(Signal):
     half_life_hours: Positive = 24.0
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return np.exp2(-batch.age_hours(ctx.now) / self.half_life_hours)
 
@@ -51,6 +54,9 @@ class GravityDecay(Signal):
     gravity: Positive = 1.8
     offset_hours: Annotated[float, Field(ge=0)] = 2.0
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         base = batch.age_hours(ctx.now) + self.offset_hours
@@ -70,6 +76,9 @@ class Timestamp(Signal):
     scale: Positive = 3600.0
     reads: ClassVar[tuple[str, ...]] = ("created_at",)
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         # Integer seconds and the fractional part separately keep full precision.
         seconds = batch.created_at // 1_000_000
@@ -86,6 +95,9 @@ class AgeHours(Signal):
 
     type: Literal["age_hours"] = "age_hours"
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         return batch.age_hours(ctx.now)

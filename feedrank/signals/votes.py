@@ -98,6 +98,9 @@ class Points(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         base = weighted_counts(batch, self.weights) - self.offset
         if self.exponent == 1.0:
@@ -133,6 +136,9 @@ class LogVotes(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         y = weighted_counts(batch, self.weights)
         if self.absolute:
@@ -166,6 +172,9 @@ class SignedTimestamp(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
+    def _is_rowwise(self) -> bool:
+        return True
+
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         sign = np.sign(weighted_counts(batch, self.weights))
         return sign * _seconds_since(batch, self.origin) / self.scale
@@ -189,6 +198,9 @@ class Controversy(Signal):
     positive: Annotated[tuple[InteractionKind, ...], Field(min_length=1)] = (K.UPVOTE,)
     negative: Annotated[tuple[InteractionKind, ...], Field(min_length=1)] = (K.DOWNVOTE,)
     reads: ClassVar[tuple[str, ...]] = ("counts",)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         ups = weighted_counts(batch, dict.fromkeys(self.positive, 1.0))
@@ -223,6 +235,9 @@ class Surprise(Signal):
     reads: ClassVar[tuple[str, ...]] = ("counts",)
 
     _check_weights = field_validator("weights")(_nonempty)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         observed = weighted_counts(batch, self.weights)
@@ -262,6 +277,9 @@ class WindowedGravityDecay(Signal):
                 f"max_hours {self.max_hours:g} must be larger than min_hours {self.min_hours:g}"
             )
         return self
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         age = batch.age_hours(ctx.now)
@@ -327,6 +345,9 @@ class HackerNewsPenalty(Signal):
         many = com > self.min_comments
         ratio = pts / np.where(many, com, 1.0)
         return np.where(many, np.minimum(1.0, ratio * ratio), 1.0)
+
+    def _is_rowwise(self) -> bool:
+        return True
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         non_story = batch.labels.contains_any(self.non_story_labels)

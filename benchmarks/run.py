@@ -1,0 +1,227 @@
+"""Run every benchmark and print each figure with its baseline and ratio.
+
+Each benchmark runs in its own Python process (so one's memory does not weigh on
+the next) and writes its full results, every sample included, as JSON; this
+script gathers them into one file (default ``benchmarks/results.json``) and
+prints the summary table that ``benchmarks/README.md`` quotes.
+
+    python benchmarks/run.py [--quick] [--out benchmarks/results.json]
+
+``--quick`` runs reduced sizes (a smoke test of the harness, not the figures
+the targets are about).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+FULL: dict[str, list[str]] = {
+    "single_request": [
+        "bench_single_request.py",
+        "--candidates",
+        "1000",
+        "--repeats",
+        "400",
+        "--baseline-repeats",
+        "40",
+    ],
+    "rank_many": ["bench_rank_many.py", "--requests", "10000", "--candidates", "500"],
+    "batch": ["bench_batch.py", "--rows", "1000000", "--posts", "100000"],
+    "metrics": ["bench_metrics.py", "--queries", "50000", "--docs", "100"],
+}
+QUICK: dict[str, list[str]] = {
+    "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
+    "rank_many": ["bench_rank_many.py", "--requests", "300", "--repeats", "1", "--verify", "5"],
+    "batch": ["bench_batch.py", "--rows", "100000", "--posts", "5000", "--repeats", "1"],
+    "metrics": ["bench_metrics.py", "--queries", "2000"],
+}
+
+
+def run_one(name: str, argv: list[str], tmp: Path) -> dict[str, Any]:
+    out = tmp / f"{name}.json"
+    print(f"== {name}: python {' '.join(argv)}", flush=True)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / argv[0]), *argv[1:], "--json", str(out)], cwd=HERE
+    )
+    if proc.returncode != 0:
+        return {"benchmark": name, "error": f"exit status {proc.returncode}"}
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, str, str]]:
+    """(figure, feedrank, baseline, ratio, target, met) for the summary table."""
+    table = []
+    s = results.get("single_request", {})
+    if "results" in s:
+        med = {(r["implementation"], r["stage"]): r["median_ms"] for r in s["results"]}
+        fr, py = med[("feedrank", "context + rank")], med[("pure Python", "context + rank")]
+        table.append(
+            (
+                "one request, 1,000 candidates: median latency",
+                f"{fr:.3f} ms",
+                f"pure Python {py:.3f} ms",
+                f"{py / fr:.1f}x",
+                "< 0.5 ms",
+                _yes(fr < 0.5),
+            )
+        )
+        table.append(
+            (
+                "  speed-up over pure Python (context + rank)",
+                f"{fr:.3f} ms",
+                f"{py:.3f} ms",
+                f"{py / fr:.1f}x",
+                ">= 30x",
+                _yes(py / fr >= 30),
+            )
+        )
+        fr_r, py_r = med[("feedrank", "rank only")], med[("pure Python", "rank only")]
+        table.append(
+            (
+                "  rank only (context built beforehand)",
+                f"{fr_r:.3f} ms",
+                f"pure Python {py_r:.3f} ms",
+                f"{py_r / fr_r:.1f}x",
+                "-",
+                "-",
+            )
+        )
+    m = results.get("rank_many", {})
+    if "rank_many_s" in m:
+        table.append(
+            (
+                f"rank_many {m['requests']:,} x {m['candidates_per_request']}: candidates/s",
+                f"{m['rank_many_candidates_per_s']:,.0f}/s",
+                f"loop rank {m['loop_rank_candidates_per_s']:,.0f}/s",
+                "-",
+                ">= 1,000,000/s",
+                _yes(m["targets"]["rate_met"]),
+            )
+        )
+        table.append(
+            (
+                "  rank_many vs looping rank",
+                f"{m['rank_many_s']:.3f} s",
+                f"loop {m['loop_rank_s']:.3f} s",
+                f"{m['speedup_vs_loop']:.1f}x",
+                ">= 10x",
+                _yes(m["targets"]["speedup_met"]),
+            )
+        )
+        table.append(
+            (
+                "  rank_many vs fused numpy (floor)",
+                f"{m['rank_many_s']:.3f} s",
+                f"floor {m['fused_numpy_s']:.3f} s",
+                f"{m['time_vs_floor']:.2f}x the time",
+                "<= 2x",
+                _yes(m["targets"]["floor_met"]),
+            )
+        )
+    b = results.get("batch", {})
+    if "from_columns_s" in b:
+        table.append(
+            (
+                f"PostBatch.from_columns, {b['rows']:,} posts",
+                f"{b['from_columns_rows_per_s']:,.0f} rows/s",
+                f"np.copy of inputs {b['input_copy_s']:.3f} s",
+                f"{b['from_columns_vs_copy']:.1f}x the copy",
+                ">= 2,000,000/s",
+                _yes(b["targets"]["from_columns_met"]),
+            )
+        )
+        table.append(
+            (
+                f"PostBatch.from_posts, {b['posts']:,} parsed JSON posts",
+                f"{b['validate_and_from_posts_per_s']:,.0f} posts/s (validate + build)",
+                f"json.loads {b['json_loads_posts_per_s']:,.0f} posts/s",
+                f"from_posts alone {b['from_posts_posts_per_s']:,.0f}/s",
+                "report",
+                "-",
+            )
+        )
+        table.append(
+            (
+                "memory: peak while building / raw column bytes",
+                f"{b['memory_peak_bytes'] / 2**20:,.1f} MiB",
+                f"raw {b['memory_raw_column_bytes'] / 2**20:,.1f} MiB",
+                f"{b['memory_peak_ratio']:.2f}x",
+                "<= 1.3x",
+                _yes(b["targets"]["memory_met"]),
+            )
+        )
+    e = results.get("metrics", {})
+    if "feedrank_s" in e:
+        table.append(
+            (
+                f"metrics nDCG@10+MAP+MRR, {e['queries']:,} x {e['docs_per_query']}",
+                f"{e['feedrank_s']:.3f} s",
+                f"pytrec_eval {e['pytrec_eval_s']:.3f} s",
+                f"{e['speedup_vs_pytrec_eval']:.1f}x",
+                ">= 5x, same values",
+                _yes(e["targets"]["speedup_met"]),
+            )
+        )
+        if "ranx_s" in e:
+            table.append(
+                (
+                    "  vs ranx",
+                    f"{e['feedrank_s']:.3f} s",
+                    f"ranx {e['ranx_s']:.3f} s",
+                    f"{e['speedup_vs_ranx']:.1f}x",
+                    "-",
+                    "-",
+                )
+            )
+        else:
+            table.append(("  vs ranx", "-", "not installed", "-", "-", "-"))
+    return table
+
+
+def _yes(flag: bool) -> str:
+    return "met" if flag else "NOT met"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (smoke test)")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--only", nargs="*", default=None, help="run only these benchmarks")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, cmd in plan.items():
+            if args.only and name not in args.only:
+                continue
+            results[name] = run_one(name, cmd, Path(tmp))
+            print()
+    table = rows(results)
+    header = ("figure", "feedrank", "baseline", "ratio", "target", "status")
+    widths = [max(len(r[i]) for r in [header, *table]) for i in range(6)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print("| " + " | ".join("-" * w for w in widths) + " |")
+    for r in table:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    payload = {
+        "quick": args.quick,
+        "summary": [dict(zip(header, r, strict=True)) for r in table],
+        "benchmarks": results,
+    }
+    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    failed = [n for n, r in results.items() if "error" in r]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
