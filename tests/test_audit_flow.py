@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import feedrank as fr
@@ -89,3 +90,18 @@ def test_report_matches_the_reports_computed_directly(logged) -> None:  # type: 
     code, text = run(["audit", "report", str(log_path), "--authors", str(authors)])
     assert "amplification" in text
     assert "effective authors" in text
+
+
+def test_replay_of_a_spec_reading_negative_feedback_times(tmp_path: Path) -> None:
+    """Integer context arrays are stored narrowed; replay must widen them back."""
+    net = simulate_demo()
+    batch = net.batch()
+    pipe = fr.preset("x-for-you-2023-estimated")
+    path = tmp_path / "log.jsonl"
+    with fr.DecisionLog(path, key=KEY.encode()) as log:
+        for viewer in net.viewers[:3]:
+            pipe.rank(batch, net.context(viewer.id, batch), audit=log)
+    record = fr.read_log(path).records[0]
+    ctx = record.context(record.batch())
+    assert ctx.last_negative_at.dtype == np.int64
+    assert fr.replay(path, pipe).ok

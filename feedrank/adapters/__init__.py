@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import atproto, dataframes, mastodon
+
+__all__ = ["atproto", "dataframes", "mastodon"]

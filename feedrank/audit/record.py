@@ -237,7 +237,10 @@ def _unblob(stored: Mapping[str, Any], where: str) -> NDArray[Any]:
         raise AuditError(f"has {len(raw)} bytes", field=where, expected=f"shape {shape} of {dt}")
     if dt.kind == "b" and raw and max(raw) > 1:
         raise AuditError("boolean bytes other than 0 and 1", field=where)
-    return np.frombuffer(raw, dtype=dt).reshape(shape).astype(dt.newbyteorder("="))
+    arr = np.frombuffer(raw, dtype=dt).reshape(shape)
+    # Integers were stored in the narrowest type that holds them; every integer
+    # array feedrank logs is int64, so they widen back to it.
+    return arr.astype(np.int64 if dt.kind in "iu" else dt.newbyteorder("="))
 
 
 def _unnum(
