@@ -3,6 +3,7 @@
     feedrank demo                      rank a built-in simulated network, explained
     feedrank rank --spec S --posts P --now T [...]
     feedrank explain --spec S --posts P --now T --post ID [--compare ID2] [...]
+    feedrank eval --qrels Q --run R [-m map,P@10,ndcg@10] [-q] [-c]
     feedrank spec show|validate|schema
     feedrank presets
 
@@ -29,6 +30,7 @@ from .context import Context
 from .counterfactual import Change
 from .cursor import Cursor
 from .errors import FeedrankError, InputError
+from .evaluate.eval_commands import add_eval_command
 from .jsonl import read_authors, read_interactions, read_jsonl, read_posts, read_viewer
 from .models import Viewer
 from .pipeline import Pipeline
@@ -366,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     spec.set_defaults(run=_cmd_spec)
 
     add_audit_commands(sub)
+    add_eval_command(sub)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(run=_cmd_presets)

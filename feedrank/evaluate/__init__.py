@@ -16,6 +16,7 @@ from .beyond import (
     novelty,
     tag_matrix,
 )
+from .metrics import MEASURE_NAMES, EvalResult, Measure, evaluate, parse_measure
 from .offpolicy import (
     OffPolicyEstimate,
     SlateEstimate,
@@ -38,18 +39,24 @@ from .stats import (
     paired_t_test,
     randomization_test,
 )
+from .trec import Qrels, Run, read_trec_qrels, read_trec_run, write_trec_qrels, write_trec_run
 
 __all__ = [
+    "MEASURE_NAMES",
     "AuthorConcentration",
     "BaselineComparison",
     "BootstrapCI",
     "Concentration",
     "Coverage",
+    "EvalResult",
     "GroupExposure",
+    "Measure",
     "OffPolicyEstimate",
     "PerFeed",
+    "Qrels",
     "RandomizationTest",
     "RankerComparison",
+    "Run",
     "SlateEstimate",
     "TTest",
     "author_concentration",
@@ -57,16 +64,22 @@ __all__ = [
     "catalog_coverage",
     "compare_to_baseline",
     "doubly_robust",
+    "evaluate",
     "group_exposure",
     "holm",
     "intra_list_diversity",
     "ips",
     "novelty",
     "paired_t_test",
+    "parse_measure",
     "randomization_test",
+    "read_trec_qrels",
+    "read_trec_run",
     "slate_iips",
     "slate_ips",
     "slate_rips",
     "snips",
     "tag_matrix",
+    "write_trec_qrels",
+    "write_trec_run",
 ]
