@@ -4,6 +4,7 @@
     feedrank rank --spec S --posts P --now T [...]
     feedrank explain --spec S --posts P --now T --post ID [--compare ID2] [...]
     feedrank eval --qrels Q --run R [-m map,P@10,ndcg@10] [-q] [-c]
+    feedrank bench --dataset simulated|movielens [--path P] --rankers A,B [...]
     feedrank spec show|validate|schema
     feedrank presets
 
@@ -30,6 +31,7 @@ from .context import Context
 from .counterfactual import Change
 from .cursor import Cursor
 from .errors import FeedrankError, InputError
+from .evaluate.bench_commands import add_bench_command
 from .evaluate.eval_commands import add_eval_command
 from .jsonl import read_authors, read_interactions, read_jsonl, read_posts, read_viewer
 from .models import Viewer
@@ -369,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_commands(sub)
     add_eval_command(sub)
+    add_bench_command(sub)
 
     presets = sub.add_parser("presets", help="list the built-in presets")
     presets.set_defaults(run=_cmd_presets)

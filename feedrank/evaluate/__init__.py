@@ -3,6 +3,17 @@ off-policy estimators, statistics and the benchmark harness."""
 
 from __future__ import annotations
 
+from .benchmark import (
+    DEFAULT_METRICS,
+    Benchmark,
+    BenchmarkData,
+    BenchmarkReport,
+    BenchRequest,
+    MetricResult,
+    RankerResult,
+    movielens_split,
+    simulated_split,
+)
 from .beyond import (
     AuthorConcentration,
     Concentration,
@@ -42,20 +53,27 @@ from .stats import (
 from .trec import Qrels, Run, read_trec_qrels, read_trec_run, write_trec_qrels, write_trec_run
 
 __all__ = [
+    "DEFAULT_METRICS",
     "MEASURE_NAMES",
     "AuthorConcentration",
     "BaselineComparison",
+    "BenchRequest",
+    "Benchmark",
+    "BenchmarkData",
+    "BenchmarkReport",
     "BootstrapCI",
     "Concentration",
     "Coverage",
     "EvalResult",
     "GroupExposure",
     "Measure",
+    "MetricResult",
     "OffPolicyEstimate",
     "PerFeed",
     "Qrels",
     "RandomizationTest",
     "RankerComparison",
+    "RankerResult",
     "Run",
     "SlateEstimate",
     "TTest",
@@ -69,12 +87,14 @@ __all__ = [
     "holm",
     "intra_list_diversity",
     "ips",
+    "movielens_split",
     "novelty",
     "paired_t_test",
     "parse_measure",
     "randomization_test",
     "read_trec_qrels",
     "read_trec_run",
+    "simulated_split",
     "slate_iips",
     "slate_ips",
     "slate_rips",

@@ -1,0 +1,273 @@
+"""Ranking and replaying on a Dask cluster (optional extra ``feedrank[dask]``).
+
+:func:`rank_many_distributed` splits a list of requests into contiguous
+partitions, ranks each partition on a worker with :meth:`Pipeline.rank_many`
+and gathers the results in request order: ``result[i]`` equals
+``pipeline.rank(batch_i, ctx_i)`` in every array. :func:`replay_distributed`
+checks a decision log's hash chain locally, replays its records on the workers
+and returns the same :class:`~feedrank.audit.replay.ReplayReport` as
+:func:`feedrank.audit.replay`.
+
+Pipelines travel as their canonical spec JSON, never as pickled code: each
+worker parses the JSON again and checks that it hashes to the fingerprint the
+client computed, so every worker runs exactly the published algorithm (a
+worker with another feedrank version, or without a third-party component
+registered, fails loudly instead of ranking differently). Workers need
+``feedrank`` installed, and any module that registers third-party components
+imported (e.g. with a worker preload). Scheduling is Dask's own
+(``Client.scatter``, ``Client.map``, ``Client.gather``).
+
+Point it at a real cluster::
+
+    from dask.distributed import Client
+    from feedrank import preset
+    from feedrank.distributed import rank_many_distributed, replay_distributed
+
+    client = Client("tcp://scheduler:8786")
+    rankings = rank_many_distributed(client, preset("balanced"), requests)
+    for ranking in rankings:                 # request order
+        print(ranking.post_ids[:10])
+    report = replay_distributed(client, "decisions.jsonl")
+    print(report.summary())
+
+or, on one machine, ``Client(LocalCluster(n_workers=4, threads_per_worker=1))``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import FeedrankError, RankingError
+
+if TYPE_CHECKING:
+    from .audit.record import AuditRecord
+    from .audit.replay import RecordReplay, ReplayReport
+    from .batch import PostBatch
+    from .context import Context
+    from .many import RankingBatch
+    from .pipeline import Pipeline
+    from .ranking import Ranking
+
+__all__ = ["DistributedRankings", "rank_many_distributed", "replay_distributed"]
+
+_INSTALL_HINT = 'pip install "feedrank[dask]"'
+
+
+def _require_dask() -> Any:
+    """The ``distributed`` module, or an ImportError naming ``feedrank[dask]``."""
+    try:
+        return importlib.import_module("dask.distributed")
+    except ImportError as exc:
+        raise ImportError(
+            f"feedrank.distributed needs Dask's distributed scheduler: {_INSTALL_HINT}"
+        ) from exc
+
+
+# ------------------------------------------------------------------ worker side
+@lru_cache(maxsize=16)
+def _worker_pipeline(spec_json: str, fingerprint: str) -> Pipeline:
+    """Parse the shipped canonical spec and check it is the published algorithm."""
+    from .spec import loads_spec
+
+    pipeline = loads_spec(spec_json, "json")
+    if pipeline.fingerprint != fingerprint:
+        raise RankingError(
+            f"the spec parses to fingerprint {pipeline.fingerprint} on this worker, "
+            f"the client sent {fingerprint}",
+            field="pipeline",
+            expected="the same feedrank version and registered components on every worker",
+        )
+    return pipeline
+
+
+def _rank_partition(
+    requests: Sequence[tuple[PostBatch, Context]],
+    spec_json: str,
+    fingerprint: str,
+    limit: int | None,
+) -> RankingBatch:
+    """Runs on a worker: rank one partition of requests with ``rank_many``."""
+    from .batch import PostBatch
+
+    pipeline = _worker_pipeline(spec_json, fingerprint)
+    batch, offsets = PostBatch.stack([b for b, _ in requests])
+    return pipeline.rank_many(batch, [c for _, c in requests], offsets, limit=limit)
+
+
+def _replay_partition(
+    records: Sequence[tuple[int, AuditRecord]],
+    spec: tuple[str, str] | None,
+    rtol: float,
+) -> list[RecordReplay]:
+    """Runs on a worker: replay records as :func:`feedrank.audit.replay` does."""
+    from .audit.replay import _failed, replay_record
+
+    fixed = None if spec is None else _worker_pipeline(*spec)
+    cache: dict[str, Pipeline] = {}
+    out: list[RecordReplay] = []
+    for line, record in records:
+        use = fixed
+        if use is None:
+            try:
+                use = cache.get(record.spec.fingerprint) or record.pipeline()
+                cache[record.spec.fingerprint] = use
+            except FeedrankError as err:
+                out.append(_failed(record, line, None, f"no spec to replay with: {err}"))
+                continue
+        out.append(replay_record(record, use, line=line, rtol=rtol))
+    return out
+
+
+# ------------------------------------------------------------------ client side
+def _n_partitions(client: Any, partitions: int | None, items: int) -> int:
+    if partitions is None:
+        info = client.scheduler_info()
+        threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+        partitions = max(threads, 1)
+    elif partitions < 1:
+        raise RankingError(
+            f"partitions is {partitions}", field="partitions", expected="an integer >= 1"
+        )
+    return max(1, min(partitions, items))
+
+
+def _cuts(weights: Sequence[int], parts: int) -> list[int]:
+    """Boundaries of ``parts`` contiguous, non-empty runs of about equal weight."""
+    n = len(weights)
+    total = np.cumsum(np.asarray(weights, dtype=np.float64) + 1.0)  # +1: empty requests count
+    targets = total[-1] * np.arange(1, parts) / parts
+    inner = np.searchsorted(total, targets, side="left") + 1
+    cuts = [0]
+    for k, c in enumerate(inner.tolist(), start=1):
+        # keep every run non-empty and leave room for the runs still to come
+        cuts.append(int(min(max(c, cuts[-1] + 1), n - (parts - k))))
+    cuts.append(n)
+    return cuts
+
+
+def _size(record: AuditRecord) -> int:
+    ids = record.inputs.batch.get("ids")
+    return len(ids) if isinstance(ids, list) else 1
+
+
+def _spec_of(pipeline: Pipeline) -> tuple[str, str]:
+    from .spec import dump_spec
+
+    return dump_spec(pipeline, "canonical"), pipeline.fingerprint
+
+
+@dataclass(frozen=True, eq=False)
+class DistributedRankings:
+    """The result of :func:`rank_many_distributed`: one :class:`~feedrank.Ranking`
+    per request, in request order (``len``, indexing and iteration).
+
+    ``parts`` are the workers' :class:`~feedrank.many.RankingBatch` results (with
+    their columnar accessors); ``offsets`` (P + 1,) the first request of each.
+    """
+
+    parts: tuple[RankingBatch, ...]
+    offsets: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return self.offsets[-1] if self.offsets else 0
+
+    def __getitem__(self, i: int) -> Ranking:
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"request {i} of {n}")
+        i %= n
+        part = int(np.searchsorted(self.offsets, i, side="right")) - 1
+        return self.parts[part][i - self.offsets[part]]
+
+    def __iter__(self) -> Iterator[Ranking]:
+        for part in self.parts:
+            for j in range(len(part)):
+                yield part[j]
+
+
+def rank_many_distributed(
+    client: Any,
+    pipeline: Pipeline,
+    requests: Sequence[tuple[PostBatch, Context]],
+    *,
+    partitions: int | None = None,
+    limit: int | None = None,
+) -> DistributedRankings:
+    """Rank many requests on a Dask cluster; identical to ranking each alone.
+
+    ``client``: a ``dask.distributed.Client``. ``requests``: (batch, context)
+    pairs, each context built for its batch. They are cut into ``partitions``
+    contiguous runs of about equal size (default: one per worker thread), each
+    run is ranked on a worker with :meth:`Pipeline.rank_many` and the results
+    come back in request order: ``result[i]`` equals ``pipeline.rank(batch_i,
+    ctx_i, limit=limit)`` in every array. The pipeline travels as its canonical
+    spec JSON and each worker checks its fingerprint. Nothing is written to a
+    decision log. A worker's exception is raised here.
+    """
+    _require_dask()
+    requests = list(requests)
+    if not requests:
+        return DistributedRankings((), (0,))
+    spec_json, fp = _spec_of(pipeline)
+    parts = _n_partitions(client, partitions, len(requests))
+    cuts = _cuts([len(b) for b, _ in requests], parts)
+    chunks = [requests[a:b] for a, b in itertools.pairwise(cuts)]
+    data = client.scatter(chunks, hash=False)
+    futures = client.map(
+        _rank_partition, data, spec_json=spec_json, fingerprint=fp, limit=limit, pure=False
+    )
+    try:
+        results = client.gather(futures)
+    finally:
+        client.cancel([*futures, *data])
+    # The workers ran the same spec (checked); point the results at the caller's object.
+    return DistributedRankings(tuple(replace(r, pipeline=pipeline) for r in results), tuple(cuts))
+
+
+def replay_distributed(
+    client: Any,
+    log_path: str | os.PathLike[str],
+    spec: Pipeline | str | os.PathLike[str] | None = None,
+    *,
+    partitions: int | None = None,
+    rtol: float = 0.0,
+) -> ReplayReport:
+    """:func:`feedrank.audit.replay` with the records replayed on a Dask cluster.
+
+    The log is read and its chain verified here (one pass, no ranking); the
+    records are then replayed in ``partitions`` contiguous runs on the workers
+    (default: one per worker thread) and the results combined, in log order,
+    into the same :class:`~feedrank.audit.replay.ReplayReport` as ``replay``.
+    ``spec``: a Pipeline, a spec file or a preset name (sent as canonical JSON,
+    fingerprint checked on the worker); None replays each record with the spec
+    embedded in it.
+    """
+    from .audit.replay import ReplayReport, _resolve
+    from .audit.verify import _scan
+
+    _require_dask()
+    pipeline = _resolve(spec)
+    report, records = _scan(log_path)
+    results: list[RecordReplay] = []
+    if records:
+        shipped = None if pipeline is None else _spec_of(pipeline)
+        parts = _n_partitions(client, partitions, len(records))
+        sizes = [_size(r) for _, r in records]
+        cuts = _cuts(sizes, parts)
+        chunks = [records[a:b] for a, b in itertools.pairwise(cuts)]
+        data = client.scatter(chunks, hash=False)
+        futures = client.map(_replay_partition, data, spec=shipped, rtol=rtol, pure=False)
+        try:
+            for part in client.gather(futures):
+                results.extend(part)
+        finally:
+            client.cancel([*futures, *data])
+    return ReplayReport(str(log_path), report, tuple(results))

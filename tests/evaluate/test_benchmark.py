@@ -1,0 +1,239 @@
+"""The benchmark harness (feedrank.evaluate.benchmark) and ``feedrank bench``."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from feedrank.datasets import SimulatedNetwork, simulate
+from feedrank.errors import FeedrankError, InputError
+from feedrank.evaluate.bench_commands import add_bench_command
+from feedrank.evaluate.benchmark import (
+    DEFAULT_METRICS,
+    Benchmark,
+    BenchmarkReport,
+    movielens_split,
+    simulated_split,
+)
+from feedrank.presets import preset
+
+RANKERS = ["chronological", "reddit-hot", "balanced"]
+
+
+@pytest.fixture(scope="module")
+def net() -> SimulatedNetwork:
+    return simulate(rng=3, n_users=40, n_posts=300)
+
+
+@pytest.fixture(scope="module")
+def report(net: SimulatedNetwork) -> BenchmarkReport:
+    return Benchmark(RANKERS, net, n_resamples=500, seed=1, progress=False).run()
+
+
+def _without_latency(data: dict[str, Any]) -> dict[str, Any]:
+    for ranker in data["rankers"]:
+        ranker.pop("latency_ms")
+    return data
+
+
+def test_every_metric_for_every_ranker(report: BenchmarkReport) -> None:
+    assert [r.name for r in report.rankers] == RANKERS
+    assert report.metrics == DEFAULT_METRICS
+    n = len(report.query_ids)
+    assert n >= 2
+    for ranker in report.rankers:
+        assert set(ranker.metrics) == set(DEFAULT_METRICS)
+        assert ranker.requests == n
+        assert ranker.latency_ms_median > 0
+        for metric in ranker.metrics.values():
+            assert len(metric.per_query) == n
+            assert metric.mean == pytest.approx(float(np.mean(metric.per_query)))
+            assert metric.ci_low <= metric.mean <= metric.ci_high
+            assert metric.ci_low >= 0.0
+            assert metric.ci_high <= 1.0
+
+
+def test_baseline_row_has_zero_delta(report: BenchmarkReport) -> None:
+    base = report["chronological"]
+    assert report.baseline == "chronological"
+    for metric in base.metrics.values():
+        assert metric.delta == 0.0
+        assert metric.p_randomization_holm is None
+    for name in ("reddit-hot", "balanced"):
+        for key, metric in report[name].metrics.items():
+            assert metric.delta == pytest.approx(metric.mean - base.metrics[key].mean)
+            assert metric.p_randomization_holm is not None
+            assert 0.0 <= metric.p_randomization_holm <= 1.0
+            assert metric.p_t_holm is not None
+
+
+def test_markdown_and_json(report: BenchmarkReport) -> None:
+    text = report.to_markdown()
+    header = text.splitlines()[2]
+    for name in DEFAULT_METRICS:
+        assert f"| {name} |" in header
+        assert f"Δ {name} (p)" in header
+    assert "latency ms" in header
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(RANKERS)
+    assert "—" in rows[0]
+    data = json.loads(report.to_json(per_query=True))
+    assert data["baseline"] == "chronological"
+    assert len(data["query_ids"]) == len(report.query_ids)
+    assert data["rankers"][0]["metrics"]["map"]["delta"] == 0.0
+
+
+def test_deterministic_for_a_seed(net: SimulatedNetwork, report: BenchmarkReport) -> None:
+    again = Benchmark(RANKERS, net, n_resamples=500, seed=1, progress=False).run()
+    first = _without_latency(report.to_dict(per_query=True))
+    assert _without_latency(again.to_dict(per_query=True)) == first
+
+
+def test_split_hides_the_future(net: SimulatedNetwork) -> None:
+    data = simulated_split(net, split=0.5)
+    assert net.start < data.cut < net.now
+    ids = set(data.batch.ids.tolist())
+    assert ids == {p.id for p in net.posts if p.created_at < data.cut}
+    before = {p.id: p for p in net.posts}
+    assert int(data.batch.counts.sum()) < sum(sum(before[i].counts.values()) for i in ids)
+    for request in data.requests:
+        assert all(i.at < data.cut for i in request.interactions)
+        assert not set(request.judged_ids.tolist()) & request.viewer.seen
+        assert bool(np.any(request.grades >= data.relevance_threshold))
+
+
+def test_pipelines_baseline_added_and_errors(net: SimulatedNetwork) -> None:
+    pipe = preset("hacker-news")
+    report = Benchmark(
+        [pipe], net, metrics="ndcg@10,P@5", max_queries=10, n_resamples=100, progress=False
+    ).run()
+    assert [r.name for r in report.rankers] == ["chronological", "hacker-news"]
+    assert len(report.query_ids) == 10
+    assert report.metrics == ("ndcg@10", "P@5")
+    with pytest.raises(InputError):
+        Benchmark(RANKERS, net, metrics="nope@3", n_resamples=100, progress=False).run()
+    with pytest.raises(FeedrankError):
+        Benchmark(["no-such-preset"], net)
+    with pytest.raises(InputError):
+        Benchmark(RANKERS, "/no/such/u.data").run()
+
+
+def test_progress_and_chart_note(net: SimulatedNetwork, tmp_path: Path) -> None:
+    err = io.StringIO()
+    report = Benchmark(
+        ["balanced"],
+        net,
+        max_queries=5,
+        n_resamples=100,
+        progress=True,
+        progress_stream=err,
+        chart=tmp_path / "chart.png",
+    ).run()
+    assert "bench [" in err.getvalue()
+    assert "10/10" in err.getvalue()
+    if report.chart is None:  # matplotlib not installed: skipped, with a note
+        assert any("matplotlib" in note for note in report.notes)
+        assert "matplotlib" in report.to_markdown()
+    else:
+        assert Path(report.chart).is_file()
+
+
+# ---------------------------------------------------------------- MovieLens
+def _write_movielens(path: Path) -> Path:
+    """A small u.data: 30 users rate 40 items over 100 days; users like items
+    of their own parity (a signal a ranker could find)."""
+    rng = np.random.default_rng(5)
+    lines: list[str] = []
+    for user in range(1, 31):
+        items = rng.choice(np.arange(1, 41), size=15, replace=False)
+        for item in items.tolist():
+            rating = int(rng.integers(4, 6)) if (item + user) % 2 == 0 else int(rng.integers(1, 4))
+            stamp = 880_000_000 + int(rng.integers(0, 100 * 86_400))
+            lines.append(f"{user}\t{item}\t{rating}\t{stamp}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_movielens_split_and_benchmark(tmp_path: Path) -> None:
+    from feedrank.datasets import load_movielens
+
+    path = _write_movielens(tmp_path / "u.data")
+    data = movielens_split(load_movielens(path))
+    ml = load_movielens(path)
+    cut_us = int(np.sort(ml.rated_at)[int(0.8 * len(ml))])
+    assert len(data.batch) == len(np.unique(ml.item_ids[ml.rated_at < cut_us]))
+    assert int(data.batch.count("view").sum()) == int((ml.rated_at < cut_us).sum())
+    for request in data.requests:
+        held = (ml.user_ids == request.query_id) & (ml.rated_at >= cut_us)
+        relevant = set(request.judged_ids[request.grades > 0].tolist())
+        assert relevant <= set(ml.item_ids[held].tolist())
+        assert not set(request.judged_ids.tolist()) & request.viewer.seen
+    report = Benchmark(RANKERS, path, n_resamples=300, seed=2, progress=False).run()
+    assert report.dataset["dataset"] == "movielens"
+    for ranker in report.rankers:
+        for metric in ranker.metrics.values():
+            assert metric.ci_low <= metric.mean <= metric.ci_high
+    assert all(m.delta == 0.0 for m in report["chronological"].metrics.values())
+
+
+# ---------------------------------------------------------------- the command
+def _bench(*argv: str) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="feedrank")
+    add_bench_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["bench", *argv])
+    out = io.StringIO()
+    status = args.run(args, out)
+    return status, out.getvalue()
+
+
+FAST = ("--resamples", "200", "--max-queries", "30")
+
+
+def test_cli_simulated_json_and_markdown(tmp_path: Path) -> None:
+    status, text = _bench(
+        "--dataset", "simulated", "--rankers", "chronological,reddit-hot,balanced",
+        "--seed", "3", "--format", "json", *FAST,
+    )  # fmt: skip
+    assert status == 0
+    data = json.loads(text)
+    assert [r["name"] for r in data["rankers"]] == RANKERS
+    assert set(data["rankers"][2]["metrics"]) == set(DEFAULT_METRICS)
+    out = tmp_path / "report.md"
+    status, text = _bench(
+        "--rankers", "balanced", "--baseline", "chronological", "--metrics", "map,mrr",
+        "--output", str(out), *FAST,
+    )  # fmt: skip
+    assert status == 0
+    assert text == f"wrote {out}\n"
+    table = out.read_text(encoding="utf-8")
+    assert "| ranker | map | Δ map (p) | mrr | Δ mrr (p) | latency ms |" in table
+    assert "`balanced`" in table
+    assert "`chronological`" in table
+
+
+def test_cli_movielens(tmp_path: Path) -> None:
+    path = _write_movielens(tmp_path / "u.data")
+    for fmt in ("json", "markdown"):
+        status, text = _bench(
+            "--dataset", "movielens", "--path", str(path), "--rankers",
+            "chronological,balanced", "--format", fmt, *FAST,
+        )  # fmt: skip
+        assert status == 0
+        if fmt == "json":
+            assert json.loads(text)["dataset"]["dataset"] == "movielens"
+        else:
+            assert "`balanced`" in text
+    with pytest.raises(InputError):
+        _bench("--dataset", "movielens", *FAST)
+
+
+def test_cli_errors_are_feedrank_errors(tmp_path: Path) -> None:
+    """feedrank.cli.main turns FeedrankErrors into exit status 2."""
+    with pytest.raises(FeedrankError):
+        _bench("--dataset", "movielens", "--path", str(tmp_path / "missing.data"))

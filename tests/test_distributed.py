@@ -1,0 +1,194 @@
+"""feedrank.distributed on a two-worker LocalCluster: same results as one process."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import feedrank as fr
+from feedrank.audit import replay
+from feedrank.datasets import SimulatedNetwork, simulate
+from feedrank.distributed import _cuts, _worker_pipeline, rank_many_distributed, replay_distributed
+from feedrank.errors import RankingError
+from feedrank.spec import dump_spec
+
+distributed = pytest.importorskip("dask.distributed")
+
+KEY = b"k" * 32
+SHUTDOWN_SECONDS = 20.0
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    # Worker processes: the requests, specs and results really cross a pickle
+    # boundary, as on a real cluster.
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    )
+    c = distributed.Client(cluster)
+    try:
+        yield c
+    finally:
+        start = time.monotonic()
+        c.close(timeout=SHUTDOWN_SECONDS)
+        cluster.close(timeout=SHUTDOWN_SECONDS)
+        assert time.monotonic() - start < SHUTDOWN_SECONDS
+
+
+@pytest.fixture(scope="module")
+def net() -> SimulatedNetwork:
+    return simulate(rng=3, n_users=60)
+
+
+def requests_of(net: SimulatedNetwork) -> list[tuple[fr.PostBatch, fr.Context]]:
+    """One request per viewer, each with its own candidates (sizes 0 to 400)."""
+    rng = np.random.default_rng(11)
+    full = net.batch()
+    out = []
+    for i, viewer in enumerate(net.viewers):
+        size = 0 if i == 5 else int(rng.integers(1, 400))
+        rows = np.sort(rng.choice(len(full), size=size, replace=False))
+        batch = full.take(rows)
+        out.append((batch, net.context(viewer.id, batch)))
+    return out
+
+
+def assert_same(a: fr.Ranking, b: fr.Ranking) -> None:
+    """Every array and field equal (floats bit for bit)."""
+    assert a.pipeline.fingerprint == b.pipeline.fingerprint
+    assert a.candidates.ids.tolist() == b.candidates.ids.tolist()
+    assert a.now == b.now
+    assert a.post_ids == b.post_ids
+    assert a.removed == b.removed
+    assert a.kept.tolist() == b.kept.tolist()
+    assert a.order.tolist() == b.order.tolist()
+    assert a.tier.tolist() == b.tier.tolist()
+    assert (a.term_names, a.factor_names) == (b.term_names, b.factor_names)
+    for name in ("inputs", "contributions", "factors", "scores"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape, name
+        assert x.tobytes() == y.tobytes(), name
+    for name in ("rows", "stages", "before", "after", "reasons"):
+        assert getattr(a.moves, name).tolist() == getattr(b.moves, name).tolist(), name
+    assert (a.page_start, a.page_stop, a.next_cursor) == (b.page_start, b.page_stop, b.next_cursor)
+    assert a.to_dict() == b.to_dict()
+
+
+@pytest.mark.parametrize("name", ["balanced", "x-for-you-2026"])
+def test_rank_many_distributed_equals_single_process(
+    client: Any, net: SimulatedNetwork, name: str
+) -> None:
+    pipe = fr.preset(name)
+    requests = requests_of(net)
+    result = rank_many_distributed(client, pipe, requests, partitions=5, limit=20)
+    assert len(result) == len(requests)
+    assert len(result.parts) == 5
+    assert all(part.pipeline is pipe for part in result.parts)
+    for i, (got, (batch, ctx)) in enumerate(zip(result, requests, strict=True)):
+        assert_same(got, pipe.rank(batch, ctx, limit=20))
+        assert result[i].post_ids == got.post_ids
+    assert result[-1].post_ids == result[len(requests) - 1].post_ids
+
+
+def test_rank_many_distributed_defaults_and_edges(client: Any, net: SimulatedNetwork) -> None:
+    pipe = fr.preset("balanced")
+    requests = requests_of(net)[:3]
+    result = rank_many_distributed(client, pipe, requests)  # one partition per worker thread
+    assert len(result.parts) == 2
+    for got, (batch, ctx) in zip(result, requests, strict=True):
+        assert_same(got, pipe.rank(batch, ctx))
+    # more partitions than requests: one request each
+    assert len(rank_many_distributed(client, pipe, requests, partitions=10).parts) == 3
+    empty = rank_many_distributed(client, pipe, [])
+    assert len(empty) == 0
+    assert list(empty) == []
+    with pytest.raises(IndexError):
+        empty[0]
+    with pytest.raises(RankingError, match="partitions"):
+        rank_many_distributed(client, pipe, requests, partitions=0)
+
+
+def test_worker_checks_the_fingerprint() -> None:
+    pipe = fr.preset("balanced")
+    text = dump_spec(pipe, "canonical")
+    assert _worker_pipeline(text, pipe.fingerprint).fingerprint == pipe.fingerprint
+    with pytest.raises(RankingError, match="fingerprint"):
+        _worker_pipeline(text, "0" * 64)
+
+
+def test_cuts_are_contiguous_non_empty_and_balanced() -> None:
+    assert _cuts([10, 10, 10, 10], 2) == [0, 2, 4]
+    assert _cuts([0, 0, 0], 3) == [0, 1, 2, 3]
+    assert _cuts([100, 1, 1, 1], 2) == [0, 1, 4]
+    assert _cuts([1, 1, 1, 100], 3) == [0, 2, 3, 4]  # the heavy request alone
+    for weights in ([5] * 17, list(range(23)), [0] * 5 + [50]):
+        for parts in range(1, len(weights) + 1):
+            cuts = _cuts(weights, parts)
+            assert len(cuts) == parts + 1
+            assert cuts[0] == 0
+            assert cuts[-1] == len(weights)
+            assert all(a < b for a, b in itertools.pairwise(cuts))
+
+
+@pytest.fixture(scope="module")
+def log_path(tmp_path_factory: pytest.TempPathFactory, net: SimulatedNetwork) -> Path:
+    path = tmp_path_factory.mktemp("dist") / "decisions.jsonl"
+    pipe = fr.preset("balanced")
+    with fr.DecisionLog(path, key=KEY) as log:
+        for batch, ctx in requests_of(net)[:24]:
+            first = pipe.rank(batch, ctx, limit=10, audit=log)
+            if first.next_cursor is not None:  # a second page: replay starts after a key
+                pipe.rank(batch, ctx, limit=10, cursor=first.next_cursor, audit=log)
+    return path
+
+
+def test_replay_distributed_is_clean_and_equals_replay(client: Any, log_path: Path) -> None:
+    report = replay_distributed(client, log_path, partitions=4)
+    assert report.ok, report.summary()
+    assert report.verify.ok
+    assert len(report.records) == report.verify.lines > 24
+    assert [r.record for r in report.records] == list(range(1, len(report.records) + 1))
+    assert report.to_dict() == replay(log_path).to_dict()
+    named = replay_distributed(client, log_path, "balanced")
+    assert named.ok
+    assert named.to_dict() == report.to_dict()
+
+
+def test_replay_distributed_detects_a_changed_spec(client: Any, log_path: Path) -> None:
+    base = fr.preset("balanced")
+    data = base.to_spec()
+    data["scorer"]["terms"][0]["weight"] *= 2.0
+    changed = fr.Pipeline.model_validate(data)
+    report = replay_distributed(client, log_path, changed, partitions=3)
+    assert not report.ok
+    assert report.verify.ok  # the log itself is intact
+    assert all(not r.spec_matches for r in report.records)
+    assert all(r.replay_fingerprint == changed.fingerprint for r in report.records)
+    assert any(r.diffs for r in report.records)
+    assert report.to_dict() == replay(log_path, changed).to_dict()
+    assert "spec fingerprint" in report.summary()
+
+
+def test_replay_distributed_reports_a_tampered_log(
+    client: Any, log_path: Path, tmp_path: Path
+) -> None:
+    lines = log_path.read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b'"limit":10', b'"limit":9', 1)
+    bad = tmp_path / "tampered.jsonl"
+    bad.write_bytes(b"".join(lines))
+    report = replay_distributed(client, bad, partitions=2)
+    assert not report.ok
+    assert report.verify.first_bad is not None
+    assert report.verify.first_bad.line == 4
+    assert report.to_dict() == replay(bad).to_dict()
