@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._argtypes import fraction, non_negative_int, positive_int
 from ..errors import InputError
 from .benchmark import DEFAULT_METRICS, Benchmark
 
@@ -65,27 +66,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not an integer >= 1")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not an integer >= 0")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not strictly between 0 and 1")
-    return value
-
-
 def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``bench`` to the ``feedrank`` subcommands.
 
@@ -114,13 +94,15 @@ def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
         default=",".join(DEFAULT_METRICS),
         help="comma-separated measures (default " + ",".join(DEFAULT_METRICS) + ")",
     )
-    parser.add_argument("--seed", type=_seed, default=0, help="simulation and resampling seed")
     parser.add_argument(
-        "--split", type=_fraction, help="share of the timeline before the cut (0.75 / 0.8)"
+        "--seed", type=non_negative_int, default=0, help="simulation and resampling seed"
     )
-    parser.add_argument("--depth", type=_positive, default=100, help="posts per ranking")
-    parser.add_argument("--max-queries", type=_positive, help="sample at most N requests")
-    parser.add_argument("--resamples", type=_positive, default=10_000, help="bootstrap draws")
+    parser.add_argument(
+        "--split", type=fraction, help="share of the timeline before the cut (0.75 / 0.8)"
+    )
+    parser.add_argument("--depth", type=positive_int, default=100, help="posts per ranking")
+    parser.add_argument("--max-queries", type=positive_int, help="sample at most N requests")
+    parser.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap draws")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     parser.add_argument("--per-query", action="store_true", help="json: every query's values")
     parser.add_argument("--output", help="write the report to this file")

@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._argtypes import non_negative_int, positive_int
 from .metrics import NO_RELEVANT, evaluate
 from .trec import TIES, read_trec_qrels, read_trec_run
 
@@ -50,20 +51,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(result.to_trec(per_query=args.per_query))
     return 0
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not an integer >= 1")
-    return value
-
-
-def _level(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is not an integer >= 0")
-    return value
 
 
 def add_eval_command(subparsers: Any) -> argparse.ArgumentParser:
@@ -105,7 +92,7 @@ def add_eval_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "-l",
         dest="relevance_level",
-        type=_level,
+        type=non_negative_int,
         default=1,
         metavar="N",
         help="relevant means grade >= N (default 1)",
@@ -113,7 +100,7 @@ def add_eval_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "-M",
         dest="max_retrieved",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="evaluate only the top N documents of each query",
     )
