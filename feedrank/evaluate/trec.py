@@ -30,7 +30,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -223,6 +223,39 @@ def _check_unique_pairs(
         seen[key] = row
 
 
+def _id_columns(
+    query_ids: Any, doc_ids: Any, values: Any, name: str, source: str | None
+) -> tuple[NDArray[np.str_], NDArray[np.str_], NDArray[Any]]:
+    """Query and document ids as unicode arrays, and ``values`` of the same length."""
+    q = _strings(query_ids, "query_ids", source)
+    d = _strings(doc_ids, "doc_ids", source)
+    _same_length(d, "doc_ids", q.shape[0], source)
+    v = np.asarray(values)
+    _same_length(v, name, q.shape[0], source)
+    return q, d, v
+
+
+_V = TypeVar("_V")
+
+
+def _unnest(nested: Mapping[str, Mapping[str, _V]]) -> tuple[list[str], list[str], list[_V]]:
+    """``{query: {doc: value}}`` as three parallel lists."""
+    q = [qid for qid, docs in nested.items() for _ in docs]
+    d = [doc for docs in nested.values() for doc in docs]
+    v = [value for docs in nested.values() for value in docs.values()]
+    return q, d, v
+
+
+def _nest(
+    query_ids: NDArray[np.str_], doc_ids: NDArray[np.str_], values: list[_V]
+) -> dict[str, dict[str, _V]]:
+    """Parallel columns as ``{query: {doc: value}}``, rows in their order."""
+    out: dict[str, dict[str, _V]] = {}
+    for qid, doc, value in zip(query_ids.tolist(), doc_ids.tolist(), values, strict=True):
+        out.setdefault(qid, {})[doc] = value
+    return out
+
+
 @dataclass(frozen=True, init=False, eq=False, repr=False)
 class Run:
     """A ranked run: one row per retrieved (query, document) pair.
@@ -256,11 +289,7 @@ class Run:
         source: str | None,
         lines: NDArray[np.int64] | None,
     ) -> None:
-        q = _strings(query_ids, "query_ids", source)
-        d = _strings(doc_ids, "doc_ids", source)
-        _same_length(d, "doc_ids", q.shape[0], source)
-        s = np.asarray(scores)
-        _same_length(s, "scores", q.shape[0], source)
+        q, d, s = _id_columns(query_ids, doc_ids, scores, "scores", source)
         if s.shape[0] and s.dtype.kind not in "iuf":
             raise InputError(
                 f"holds {s.dtype} values", field="scores", source=source, expected="numbers"
@@ -287,19 +316,12 @@ class Run:
     @classmethod
     def from_dict(cls, run: Mapping[str, Mapping[str, float]]) -> Run:
         """Build from ``{query_id: {doc_id: score}}`` (pytrec_eval's and ranx's layout)."""
-        q = [qid for qid, docs in run.items() for _ in docs]
-        d = [doc for docs in run.values() for doc in docs]
-        s = [score for docs in run.values() for score in docs.values()]
+        q, d, s = _unnest(run)
         return cls(q, d, np.asarray(s, dtype=np.float64))
 
     def to_dict(self) -> dict[str, dict[str, float]]:
         """``{query_id: {doc_id: score}}``, rows in their order."""
-        out: dict[str, dict[str, float]] = {}
-        for qid, doc, score in zip(
-            self.query_ids.tolist(), self.doc_ids.tolist(), self.scores.tolist(), strict=True
-        ):
-            out.setdefault(qid, {})[doc] = score
-        return out
+        return _nest(self.query_ids, self.doc_ids, self.scores.tolist())
 
     @property
     def queries(self) -> NDArray[np.str_]:
@@ -353,11 +375,7 @@ class Qrels:
         source: str | None,
         lines: NDArray[np.int64] | None,
     ) -> None:
-        q = _strings(query_ids, "query_ids", source)
-        d = _strings(doc_ids, "doc_ids", source)
-        _same_length(d, "doc_ids", q.shape[0], source)
-        r = np.asarray(relevance)
-        _same_length(r, "relevance", q.shape[0], source)
+        q, d, r = _id_columns(query_ids, doc_ids, relevance, "relevance", source)
         if r.shape[0] and r.dtype.kind not in "iu":
             raise InputError(
                 f"holds {r.dtype} values",
@@ -376,19 +394,12 @@ class Qrels:
     @classmethod
     def from_dict(cls, qrels: Mapping[str, Mapping[str, int]]) -> Qrels:
         """Build from ``{query_id: {doc_id: grade}}`` (pytrec_eval's and ranx's layout)."""
-        q = [qid for qid, docs in qrels.items() for _ in docs]
-        d = [doc for docs in qrels.values() for doc in docs]
-        r = [grade for docs in qrels.values() for grade in docs.values()]
+        q, d, r = _unnest(qrels)
         return cls(q, d, np.asarray(r, dtype=np.int64))
 
     def to_dict(self) -> dict[str, dict[str, int]]:
         """``{query_id: {doc_id: grade}}``, rows in their order."""
-        out: dict[str, dict[str, int]] = {}
-        for qid, doc, grade in zip(
-            self.query_ids.tolist(), self.doc_ids.tolist(), self.relevance.tolist(), strict=True
-        ):
-            out.setdefault(qid, {})[doc] = grade
-        return out
+        return _nest(self.query_ids, self.doc_ids, self.relevance.tolist())
 
     @property
     def queries(self) -> NDArray[np.str_]:
