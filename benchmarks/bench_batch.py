@@ -33,7 +33,7 @@ import numpy as np
 from bench_single_request import TOPICS, machine
 
 from feedrank import Post, PostBatch
-from feedrank.tags import Tags
+from feedrank.batch.tags import Tags
 
 TARGET_ROWS_PER_S = 2_000_000.0
 TARGET_MEMORY_RATIO = 1.3

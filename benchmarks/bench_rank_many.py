@@ -50,11 +50,11 @@ from bench_single_request import NOW_US, TOPICS, build_pipeline, machine
 from numpy.typing import NDArray
 
 from feedrank import Context, PostBatch, Viewer
-from feedrank._segments import group_codes
-from feedrank.many import RankingBatch
+from feedrank.batch.segments import group_codes
+from feedrank.batch.tags import Tags
+from feedrank.engine.many import RankingBatch
 from feedrank.models import NEGATIVE_KINDS
-from feedrank.pipeline import Pipeline
-from feedrank.tags import Tags
+from feedrank.spec.pipeline import Pipeline
 
 HOUR_US = 3_600_000_000
 POOL_BITS = 18

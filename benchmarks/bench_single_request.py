@@ -44,12 +44,12 @@ from numpy.typing import NDArray
 
 import feedrank
 from feedrank import AffinityModel, Context, Interaction, InteractionKind, PostBatch, Viewer
-from feedrank.filters import MaxAge, Seen
-from feedrank.pipeline import Pipeline
-from feedrank.ranking import Ranking
-from feedrank.rerank import AuthorDiversity
-from feedrank.scoring import Factor, Scorer, Term
-from feedrank.signals import (
+from feedrank.ranking.ranking import Ranking
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters import MaxAge, Seen
+from feedrank.stages.rerank import AuthorDiversity
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import (
     AuthorAffinity,
     EngagementRate,
     ExponentialDecay,

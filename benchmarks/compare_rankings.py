@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedrank.ranking import Ranking
+from feedrank.ranking.ranking import Ranking
 
 __all__ = ["assert_same"]
 

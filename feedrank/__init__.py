@@ -16,12 +16,14 @@ engagement 2.3026
 
 from __future__ import annotations
 
-from .audit import AuditError, DecisionLog, read_log, replay, verify
-from .batch import KINDS, PostBatch
-from .bridging import BridgingFit, StatusRule, fit_bridging
-from .context import AffinityModel, Context
-from .cursor import Cursor
-from .errors import (
+from feedrank.audit import AuditError, DecisionLog, read_log, replay, verify
+from feedrank.batch.context import AffinityModel, Context
+from feedrank.batch.posts import KINDS, PostBatch
+from feedrank.batch.tags import Tags
+from feedrank.bridging import BridgingFit, StatusRule, fit_bridging
+from feedrank.engine.cursor import Cursor
+from feedrank.engine.many import ContextBatch, RankingBatch
+from feedrank.errors import (
     BatchError,
     CursorError,
     FeedrankError,
@@ -30,9 +32,7 @@ from .errors import (
     RegistryError,
     SpecError,
 )
-from .explain import Comparison, Explanation
-from .filters import Filter, register_filter
-from .jsonl import (
+from feedrank.io.jsonl import (
     read_authors,
     read_interactions,
     read_jsonl,
@@ -40,17 +40,24 @@ from .jsonl import (
     read_viewer,
     write_jsonl,
 )
-from .learn import LoggedRequest, WeightFit, fit_logistic, fit_ranknet
-from .many import ContextBatch, RankingBatch
-from .models import Author, FeedRequest, Interaction, InteractionKind, Post, Viewer
-from .pipeline import Pipeline
-from .presets import PRESETS, preset
-from .ranking import Move, Ranking
-from .rerank import Reranker, RerankStep, register_reranker
-from .scoring import Factor, Scorer, Term
-from .signals import Signal, register_signal
-from .spec import diff_specs, dump_spec, load_spec, loads_spec, parse_spec, spec_schema
-from .tags import Tags
+from feedrank.learn import LoggedRequest, WeightFit, fit_logistic, fit_ranknet
+from feedrank.models import Author, FeedRequest, Interaction, InteractionKind, Post, Viewer
+from feedrank.presets import PRESETS, preset
+from feedrank.ranking.explain import Comparison, Explanation
+from feedrank.ranking.ranking import Move, Ranking
+from feedrank.spec.files import (
+    diff_specs,
+    dump_spec,
+    load_spec,
+    loads_spec,
+    parse_spec,
+    spec_schema,
+)
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters import Filter, register_filter
+from feedrank.stages.rerank import Reranker, RerankStep, register_reranker
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import Signal, register_signal
 
 __version__ = "0.1.0"
 

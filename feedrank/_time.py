@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .errors import InputError
+from feedrank.errors import InputError
 
 __all__ = ["EPOCH", "from_micros", "to_micros"]
 

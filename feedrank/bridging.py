@@ -95,9 +95,9 @@ from numpy.typing import NDArray
 from pydantic import Field
 from scipy.optimize import minimize
 
-from .batch import PostBatch
-from .components import SpecModel
-from .errors import InputError
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import InputError
+from feedrank.stages.components import SpecModel
 
 __all__ = [
     "HELPFUL",

@@ -45,16 +45,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import FeedrankError, RankingError
+from feedrank.errors import FeedrankError, RankingError
 
 if TYPE_CHECKING:
-    from .audit.record import AuditRecord
-    from .audit.replay import RecordReplay, ReplayReport
-    from .batch import PostBatch
-    from .context import Context
-    from .many import RankingBatch
-    from .pipeline import Pipeline
-    from .ranking import Ranking
+    from feedrank.audit.record import AuditRecord
+    from feedrank.audit.replay import RecordReplay, ReplayReport
+    from feedrank.batch.context import Context
+    from feedrank.batch.posts import PostBatch
+    from feedrank.engine.many import RankingBatch
+    from feedrank.ranking.ranking import Ranking
+    from feedrank.spec.pipeline import Pipeline
 
 __all__ = ["DistributedRankings", "rank_many_distributed", "replay_distributed"]
 
@@ -75,7 +75,7 @@ def _require_dask() -> Any:
 @lru_cache(maxsize=16)
 def _worker_pipeline(spec_json: str, fingerprint: str) -> Pipeline:
     """Parse the shipped canonical spec and check it is the published algorithm."""
-    from .spec import loads_spec
+    from feedrank.spec.files import loads_spec
 
     pipeline = loads_spec(spec_json, "json")
     if pipeline.fingerprint != fingerprint:
@@ -95,7 +95,7 @@ def _rank_partition(
     limit: int | None,
 ) -> RankingBatch:
     """Runs on a worker: rank one partition of requests with ``rank_many``."""
-    from .batch import PostBatch
+    from feedrank.batch.posts import PostBatch
 
     pipeline = _worker_pipeline(spec_json, fingerprint)
     batch, offsets = PostBatch.stack([b for b, _ in requests])
@@ -108,7 +108,7 @@ def _replay_partition(
     rtol: float,
 ) -> list[RecordReplay]:
     """Runs on a worker: replay records as :func:`feedrank.audit.replay` does."""
-    from .audit.replay import _failed, replay_record
+    from feedrank.audit.replay import _failed, replay_record
 
     fixed = None if spec is None else _worker_pipeline(*spec)
     cache: dict[str, Pipeline] = {}
@@ -159,7 +159,7 @@ def _size(record: AuditRecord) -> int:
 
 
 def _spec_of(pipeline: Pipeline) -> tuple[str, str]:
-    from .spec import dump_spec
+    from feedrank.spec.files import dump_spec
 
     return dump_spec(pipeline, "canonical"), pipeline.fingerprint
 
@@ -169,7 +169,7 @@ class DistributedRankings:
     """The result of :func:`rank_many_distributed`: one :class:`~feedrank.Ranking`
     per request, in request order (``len``, indexing and iteration).
 
-    ``parts`` are the workers' :class:`~feedrank.many.RankingBatch` results (with
+    ``parts`` are the workers' :class:`~feedrank.engine.many.RankingBatch` results (with
     their columnar accessors); ``offsets`` (P + 1,) the first request of each.
     """
 
@@ -250,8 +250,8 @@ def replay_distributed(
     fingerprint checked on the worker); None replays each record with the spec
     embedded in it.
     """
-    from .audit.replay import ReplayReport, _resolve
-    from .audit.verify import _scan
+    from feedrank.audit.replay import ReplayReport, _resolve
+    from feedrank.audit.verify import _scan
 
     _require_dask()
     pipeline = _resolve(spec)

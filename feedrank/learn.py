@@ -23,7 +23,7 @@ randomness) and vectorised (one numpy pass per objective evaluation).
 >>> import numpy as np
 >>> from datetime import datetime, timezone
 >>> from feedrank import Context, Pipeline, Post, PostBatch, Scorer, Term
->>> from feedrank.signals import Feature
+>>> from feedrank.stages.signals import Feature
 >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
 >>> gen = np.random.default_rng(0)
 >>> x = gen.normal(size=400)
@@ -52,16 +52,16 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from ._columns import _KIND_INDEX, KINDS
-from ._time import from_micros, to_micros
-from .batch import PostBatch
-from .context import Context
-from .errors import InputError
-from .pipeline import Pipeline
-from .spec import parse_spec
+from feedrank._time import from_micros, to_micros
+from feedrank.batch._columns import _KIND_INDEX, KINDS
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import InputError
+from feedrank.spec.files import parse_spec
+from feedrank.spec.pipeline import Pipeline
 
 if TYPE_CHECKING:
-    from .datasets.network import SimulatedNetwork
+    from feedrank.datasets.network import SimulatedNetwork
 
 __all__ = [
     "Design",

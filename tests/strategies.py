@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 import feedrank as fr
-from feedrank.filters import (
+from feedrank.stages.filters import (
     BlockedAuthors,
     Labels,
     Language,
@@ -28,9 +28,9 @@ from feedrank.filters import (
     MutedWords,
     Seen,
 )
-from feedrank.rerank import AuthorDiversity, NetworkCaps
-from feedrank.scoring import Factor, Scorer, Term
-from feedrank.signals import (
+from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import (
     AuthorAffinity,
     EmbeddingSimilarity,
     EngagementRate,

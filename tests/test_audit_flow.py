@@ -11,7 +11,7 @@ import pytest
 
 import feedrank as fr
 from feedrank.audit.reports import amplification, exposure
-from feedrank.cli import main
+from feedrank.cli.app import main
 from feedrank.datasets import simulate_demo
 
 KEY = "k" * 32

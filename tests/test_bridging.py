@@ -22,7 +22,7 @@ from feedrank.bridging import (
     fit_bridging,
     fit_bridging_triples,
 )
-from feedrank.signals.bridging import Bridging
+from feedrank.stages.signals.bridging import Bridging
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
 
@@ -506,8 +506,8 @@ def test_signal_describes_itself_and_round_trips_as_a_spec_component() -> None:
     for fragment in ("'cn_intercept'", "Helpful", "0.4", "get 0"):
         assert fragment in text
     assert gated.columns == ("cn_intercept", "cn_factor", "cn_ratings")
-    assert fr.signals.SIGNALS["bridging"] is Bridging
-    again = fr.signals.SIGNALS.parse(gated.model_dump(mode="json"))
+    assert fr.stages.signals.SIGNALS["bridging"] is Bridging
+    again = fr.stages.signals.SIGNALS.parse(gated.model_dump(mode="json"))
     assert again == gated
     with pytest.raises(ValueError, match="prefix"):
         Bridging(prefix="has space")

@@ -12,7 +12,7 @@ import pytest
 
 import feedrank as fr
 from feedrank.audit.card import build_card, card_html, card_markdown
-from feedrank.cli import main
+from feedrank.cli.app import main
 from feedrank.datasets import simulate_demo
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import feedrank as fr
-from feedrank.cli import main
+from feedrank.cli.app import main
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
 
@@ -186,7 +186,7 @@ def test_demo_shows_explained_feeds() -> None:
 
 def test_console_script_runs_as_a_subprocess(files: dict[str, Path]) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "feedrank.cli", *_rank_args(files, "--format", "json")],
+        [sys.executable, "-m", "feedrank.cli.app", *_rank_args(files, "--format", "json")],
         capture_output=True,
         text=True,
         check=False,

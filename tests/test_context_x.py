@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import feedrank as fr
-from feedrank.context import SEE_FEWER_KINDS, SOCIAL_PROOF_KINDS
+from feedrank.batch.context import SEE_FEWER_KINDS, SOCIAL_PROOF_KINDS
 from feedrank.models import NEGATIVE_KINDS
 
 UTC = timezone.utc

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import feedrank as fr
-from feedrank.ablation import ablation
-from feedrank.counterfactual import input_to_top_k, weight_to_swap
-from feedrank.rerank import AuthorDiversity
-from feedrank.scoring import Factor, Scorer, Term
-from feedrank.signals import ExponentialDecay, Feature
+from feedrank.ranking.ablation import ablation
+from feedrank.ranking.counterfactual import input_to_top_k, weight_to_swap
+from feedrank.stages.rerank import AuthorDiversity
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import ExponentialDecay, Feature
 
 T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
 
@@ -144,7 +144,7 @@ def test_counterfactuals_say_when_none_exists() -> None:
     posts = _posts(4)
     pipe = fr.Pipeline(
         name="zero",
-        filters=[fr.filters.MaxAge(hours=5)],
+        filters=[fr.stages.filters.MaxAge(hours=5)],
         scorer=Scorer(
             terms=[
                 Term(name="quality", signal=Feature(name="q"), weight=1.0),

@@ -16,7 +16,7 @@ from feedrank.audit import replay
 from feedrank.datasets import SimulatedNetwork, simulate
 from feedrank.distributed import _cuts, _worker_pipeline, rank_many_distributed, replay_distributed
 from feedrank.errors import RankingError
-from feedrank.spec import dump_spec
+from feedrank.spec.files import dump_spec
 
 distributed = pytest.importorskip("dask.distributed")
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 
 import feedrank as fr
-from feedrank.filters import Seen
-from feedrank.rerank import AuthorDiversity, NetworkCaps
-from feedrank.scoring import Factor, Scorer, Term
-from feedrank.signals import ExponentialDecay, InNetwork, Interactions, WilsonLowerBound
+from feedrank.stages.filters import Seen
+from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import ExponentialDecay, InNetwork, Interactions, WilsonLowerBound
 from tests.strategies import NOW, Feed, feeds, rich_pipeline
 
 HOUR = timedelta(hours=1)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.filters import (
+from feedrank.stages.filters import (
     FILTERS,
     BlockedAuthors,
     Labels,

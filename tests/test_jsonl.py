@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import feedrank as fr
-from feedrank.jsonl import LoadReport
+from feedrank.io.jsonl import LoadReport
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 PLUS2 = timezone(timedelta(hours=2))

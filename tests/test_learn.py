@@ -28,8 +28,8 @@ from feedrank.learn import (
     fit_ranknet,
     training_data_from_simulation,
 )
-from feedrank.scoring import Factor, Scorer, Term
-from feedrank.signals import (
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import (
     ExponentialDecay,
     Feature,
     InNetwork,

@@ -13,10 +13,10 @@ import pytest
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.filters import BlockedAuthors, Labels, MaxAge, MutedWords, Seen
-from feedrank.rerank import AuthorDiversity, NetworkCaps
-from feedrank.scoring import Factor, Scorer, Term
-from feedrank.signals import ExponentialDecay, Feature, InNetwork, Interactions
+from feedrank.stages.filters import BlockedAuthors, Labels, MaxAge, MutedWords, Seen
+from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import ExponentialDecay, Feature, InNetwork, Interactions
 from tests.strategies import NOW, rich_pipeline, simple_pipeline
 
 HOUR = timedelta(hours=1)

@@ -12,19 +12,19 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 import feedrank as fr
-from feedrank._segments import (
+from feedrank.batch.segments import (
     group_codes,
     segmented_group_rank,
     segmented_order,
     string_hash,
 )
-from feedrank.filters import Filter, register_filter
-from feedrank.many import ContextBatch, RankingBatch
-from feedrank.ranking import Ranking
-from feedrank.rerank import OnePerAuthor, Reranker, RerankStep, register_reranker
-from feedrank.rerank.base import rank_within_groups
-from feedrank.scoring import Scorer, Term
-from feedrank.signals import Interactions, Signal, register_signal
+from feedrank.engine.many import ContextBatch, RankingBatch
+from feedrank.ranking.ranking import Ranking
+from feedrank.stages.filters import Filter, register_filter
+from feedrank.stages.rerank import OnePerAuthor, Reranker, RerankStep, register_reranker
+from feedrank.stages.rerank.base import rank_within_groups
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals import Interactions, Signal, register_signal
 from tests.strategies import NOW, Feed, feeds, rich_pipeline, simple_pipeline
 
 
@@ -273,12 +273,12 @@ def test_string_hash_ignores_width_and_group_codes_are_exact() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests=st.lists(feeds(max_size=15), min_size=1, max_size=6), rows=st.integers(1, 30))
 def test_chunked_processing_matches_rank(requests: list[Feed], rows: int) -> None:
-    import feedrank.many
+    import feedrank.engine.many
 
-    saved = feedrank.many._CHUNK_ROWS
-    feedrank.many._CHUNK_ROWS = rows
+    saved = feedrank.engine.many._CHUNK_ROWS
+    feedrank.engine.many._CHUNK_ROWS = rows
     try:
         check_many(rich_pipeline(limit=3), requests, None)
         check_many(third_party_pipeline(2), requests, None)
     finally:
-        feedrank.many._CHUNK_ROWS = saved
+        feedrank.engine.many._CHUNK_ROWS = saved

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import feedrank as fr
-from feedrank.filters import FILTERS
-from feedrank.rerank import RERANKERS
-from feedrank.signals import SIGNALS
+from feedrank.stages.filters import FILTERS
+from feedrank.stages.rerank import RERANKERS
+from feedrank.stages.signals import SIGNALS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.ranking import final_order
-from feedrank.rerank import RERANKERS, AuthorDiversity, NetworkCaps, rank_within_groups
-from feedrank.scoring import Scorer, Term
-from feedrank.signals import Feature, Interactions
+from feedrank.ranking.ranking import final_order
+from feedrank.stages.rerank import RERANKERS, AuthorDiversity, NetworkCaps, rank_within_groups
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals import Feature, Interactions
 from tests.strategies import NOW, Feed, feeds
 
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.scoring import Factor, Scorer, Term, combine
-from feedrank.signals import (
+from feedrank.stages.scoring import Factor, Scorer, Term, combine
+from feedrank.stages.signals import (
     AgeHours,
     ExponentialDecay,
     Feature,
@@ -345,7 +345,7 @@ def test_scores_decompose_exactly(
 
 def test_round_digits_rounds_exactly_like_python() -> None:
     """Reddit's hot is round(x, 7); the scorer must agree with Python on every value."""
-    from feedrank.scoring import round_like_python
+    from feedrank.stages.scoring import round_like_python
 
     rng = np.random.default_rng(3)
     values = np.concatenate(

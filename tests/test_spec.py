@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 import feedrank as fr
 from feedrank.canonical import canonical_json
-from feedrank.filters import MaxAge, Seen
-from feedrank.rerank import AuthorDiversity
-from feedrank.scoring import Factor, Scorer, Term
-from feedrank.signals import GravityDecay, Interactions
+from feedrank.stages.filters import MaxAge, Seen
+from feedrank.stages.rerank import AuthorDiversity
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import GravityDecay, Interactions
 
 
 @pytest.mark.parametrize("name", sorted(fr.PRESETS))
@@ -190,9 +190,9 @@ def test_file_errors_name_the_file(tmp_path: pytest.TempPathFactory) -> None:
 def test_schema_lists_every_registered_type_and_validates_presets() -> None:
     schema = fr.spec_schema()
     defs = schema["$defs"]
-    from feedrank.filters import FILTERS
-    from feedrank.rerank import RERANKERS
-    from feedrank.signals import SIGNALS
+    from feedrank.stages.filters import FILTERS
+    from feedrank.stages.rerank import RERANKERS
+    from feedrank.stages.signals import SIGNALS
 
     for registry in (SIGNALS, FILTERS, RERANKERS):
         refs = {r["$ref"].rsplit("/", 1)[1] for r in defs[registry.base.__name__]["oneOf"]}

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import atproto, dataframes, mastodon
+from feedrank.adapters import atproto, dataframes, mastodon
 
 __all__ = ["atproto", "dataframes", "mastodon"]

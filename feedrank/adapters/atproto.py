@@ -96,11 +96,11 @@ from urllib.parse import parse_qs
 import numpy as np
 from numpy.typing import NDArray
 
-from ..batch import PostBatch
-from ..errors import InputError, RankingError
-from ..models import Author, Interaction, InteractionKind, Post
-from ..ranking import Ranking
-from .mastodon import _json_type, _model, _Obj
+from feedrank.adapters.mastodon import _json_type, _model, _Obj
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import InputError, RankingError
+from feedrank.models import Author, Interaction, InteractionKind, Post
+from feedrank.ranking.ranking import Ranking
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -57,10 +57,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..batch import PostBatch
-from ..errors import BatchError
-from ..models import InteractionKind
-from ..ranking import Ranking
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import BatchError
+from feedrank.models import InteractionKind
+from feedrank.ranking.ranking import Ranking
 
 __all__ = ["COLUMNS", "batch_from_arrow", "batch_from_pandas", "ranking_to_pandas"]
 

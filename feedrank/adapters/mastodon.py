@@ -87,9 +87,9 @@ from typing import IO, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 
-from ..batch import PostBatch
-from ..errors import InputError
-from ..models import Author, Interaction, InteractionKind, Post
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import InputError
+from feedrank.models import Author, Interaction, InteractionKind, Post
 
 __all__ = [
     "VISIBILITIES",

@@ -16,11 +16,11 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..pipeline import Pipeline
-from ..presets import preset
-from ..ranking import Ranking
-from ..spec import SpecChange, diff_specs
-from .reports import TermInfluence, influence
+from feedrank.audit.reports import TermInfluence, influence
+from feedrank.presets import preset
+from feedrank.ranking.ranking import Ranking
+from feedrank.spec.files import SpecChange, diff_specs
+from feedrank.spec.pipeline import Pipeline
 
 __all__ = ["Card", "build_card", "card_html", "card_markdown"]
 

@@ -46,14 +46,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
-from .record import GENESIS, ArrayEncoding, AuditError, encode_request, is_hex64, spec_json
+from feedrank.audit.record import (
+    GENESIS,
+    ArrayEncoding,
+    AuditError,
+    encode_request,
+    is_hex64,
+    spec_json,
+)
 
 if sys.platform != "win32":
     import fcntl
 
 if TYPE_CHECKING:
-    from ..context import Context
-    from ..ranking import Ranking
+    from feedrank.batch.context import Context
+    from feedrank.ranking.ranking import Ranking
 
 __all__ = ["Appended", "DecisionLog", "FsyncPolicy", "TornTail", "repair_tail"]
 

@@ -29,17 +29,17 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from .._columns import KINDS, TEXT
-from ..batch import PostBatch
-from ..canonical import canonical_json, fingerprint
-from ..context import Context
-from ..errors import FeedrankError
-from ..models import Viewer
-from ..ranking import Ranking
-from ..tags import Tags
+from feedrank.batch._columns import KINDS, TEXT
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.batch.tags import Tags
+from feedrank.canonical import canonical_json, fingerprint
+from feedrank.errors import FeedrankError
+from feedrank.models import Viewer
+from feedrank.ranking.ranking import Ranking
 
 if TYPE_CHECKING:
-    from ..pipeline import Pipeline
+    from feedrank.spec.pipeline import Pipeline
 
 __all__ = [
     "BATCH_COLUMNS",
@@ -827,7 +827,7 @@ class AuditRecord(_Model):
 
     def pipeline(self) -> Pipeline:
         """The embedded spec as a :class:`~feedrank.Pipeline` (AuditError if absent)."""
-        from ..spec import parse_spec
+        from feedrank.spec.files import parse_spec
 
         if self.spec.canonical is None:
             raise AuditError(

@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..cursor import Cursor
-from ..errors import FeedrankError
-from .record import AuditError, AuditRecord
-from .verify import VerifyReport, _scan
+from feedrank.audit.record import AuditError, AuditRecord
+from feedrank.audit.verify import VerifyReport, _scan
+from feedrank.engine.cursor import Cursor
+from feedrank.errors import FeedrankError
 
 if TYPE_CHECKING:
-    from ..pipeline import Pipeline
-    from ..ranking import Ranking
+    from feedrank.ranking.ranking import Ranking
+    from feedrank.spec.pipeline import Pipeline
 
 __all__ = ["PostDiff", "RecordReplay", "ReplayReport", "replay", "replay_record"]
 
@@ -206,8 +206,8 @@ class ReplayReport:
 
 
 def _resolve(spec: Pipeline | str | os.PathLike[str] | None) -> Pipeline | None:
-    from ..pipeline import Pipeline
-    from ..spec import load_spec
+    from feedrank.spec.files import load_spec
+    from feedrank.spec.pipeline import Pipeline
 
     if spec is None or isinstance(spec, Pipeline):
         return spec

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import InputError
-from ..ranking import Ranking
+from feedrank.errors import InputError
+from feedrank.ranking.ranking import Ranking
 
 __all__ = [
     "Amplification",
@@ -289,9 +289,9 @@ def log_report(
     """Rank every valid request of a decision log again, with its logged spec and
     with ``control`` on the same inputs, and report influence, exposure and the
     amplification of each author group (``groups``: author id -> group)."""
-    from ..cursor import Cursor
-    from ..presets import preset
-    from .verify import read_log
+    from feedrank.audit.verify import read_log
+    from feedrank.engine.cursor import Cursor
+    from feedrank.presets import preset
 
     records = read_log(path).records
     if not records:

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .log import TornTail
-from .record import (
+from feedrank.audit.log import TornTail
+from feedrank.audit.record import (
     GENESIS,
     AuditError,
     AuditRecord,

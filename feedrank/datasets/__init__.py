@@ -12,7 +12,7 @@ logged feeds) whose relevance of every post to every person is known; see
 
 from __future__ import annotations
 
-from .loaders import (
+from feedrank.datasets.loaders import (
     HackerNewsData,
     HackerNewsSnapshot,
     MovieLensData,
@@ -23,8 +23,8 @@ from .loaders import (
     load_twitter,
     movielens_grade,
 )
-from .network import GRADE_THRESHOLDS, GroundTruth, Impressions, SimulatedNetwork
-from .simulator import TOPICS, simulate, simulate_demo
+from feedrank.datasets.network import GRADE_THRESHOLDS, GroundTruth, Impressions, SimulatedNetwork
+from feedrank.datasets.simulator import TOPICS, simulate, simulate_demo
 
 __all__ = [
     "GRADE_THRESHOLDS",

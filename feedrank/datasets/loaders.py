@@ -52,10 +52,10 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ValidationError
 
-from .._time import EPOCH
-from ..batch import PostBatch
-from ..errors import InputError
-from ..models import Author, Interaction, InteractionKind, Post
+from feedrank._time import EPOCH
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import InputError
+from feedrank.models import Author, Interaction, InteractionKind, Post
 
 __all__ = [
     "HackerNewsData",

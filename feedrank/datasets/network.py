@@ -13,10 +13,10 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from ..batch import PostBatch
-from ..context import Context
-from ..errors import InputError
-from ..models import Author, Interaction, Post, Viewer
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import InputError
+from feedrank.models import Author, Interaction, Post, Viewer
 
 __all__ = ["GRADE_THRESHOLDS", "LANGUAGES", "GroundTruth", "Impressions", "SimulatedNetwork"]
 

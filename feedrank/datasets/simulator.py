@@ -96,15 +96,15 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import NDArray
 
-from .._time import EPOCH, from_micros, to_micros
-from ..errors import InputError
-from ..models import Author, Interaction, InteractionKind, Post, Viewer
-from .network import (
+from feedrank._time import EPOCH, from_micros, to_micros
+from feedrank.datasets.network import (
     LANGUAGES,
     GroundTruth,
     Impressions,
     SimulatedNetwork,
 )
+from feedrank.errors import InputError
+from feedrank.models import Author, Interaction, InteractionKind, Post, Viewer
 
 __all__ = ["DEFAULT_START", "TOPICS", "simulate", "simulate_demo"]
 

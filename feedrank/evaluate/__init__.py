@@ -3,7 +3,7 @@ off-policy estimators, statistics and the benchmark harness."""
 
 from __future__ import annotations
 
-from .benchmark import (
+from feedrank.evaluate.benchmark import (
     DEFAULT_METRICS,
     Benchmark,
     BenchmarkData,
@@ -14,7 +14,7 @@ from .benchmark import (
     movielens_split,
     simulated_split,
 )
-from .beyond import (
+from feedrank.evaluate.beyond import (
     AuthorConcentration,
     Concentration,
     Coverage,
@@ -27,8 +27,8 @@ from .beyond import (
     novelty,
     tag_matrix,
 )
-from .metrics import MEASURE_NAMES, EvalResult, Measure, evaluate, parse_measure
-from .offpolicy import (
+from feedrank.evaluate.metrics import MEASURE_NAMES, EvalResult, Measure, evaluate, parse_measure
+from feedrank.evaluate.offpolicy import (
     OffPolicyEstimate,
     SlateEstimate,
     doubly_robust,
@@ -38,7 +38,7 @@ from .offpolicy import (
     slate_rips,
     snips,
 )
-from .stats import (
+from feedrank.evaluate.stats import (
     BaselineComparison,
     BootstrapCI,
     RandomizationTest,
@@ -50,7 +50,14 @@ from .stats import (
     paired_t_test,
     randomization_test,
 )
-from .trec import Qrels, Run, read_trec_qrels, read_trec_run, write_trec_qrels, write_trec_run
+from feedrank.evaluate.trec import (
+    Qrels,
+    Run,
+    read_trec_qrels,
+    read_trec_run,
+    write_trec_qrels,
+    write_trec_run,
+)
 
 __all__ = [
     "DEFAULT_METRICS",

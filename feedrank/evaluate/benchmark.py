@@ -61,17 +61,23 @@ from typing import Any, TextIO
 import numpy as np
 from numpy.typing import NDArray
 
-from .._time import EPOCH
-from ..batch import PostBatch
-from ..context import Context
-from ..datasets import MovieLensData, SimulatedNetwork, load_movielens, movielens_grade, simulate
-from ..errors import InputError
-from ..models import Interaction, InteractionKind, Post, Viewer
-from ..pipeline import Pipeline
-from ..presets import preset
-from .metrics import evaluate
-from .stats import bootstrap_ci, compare_to_baseline
-from .trec import Qrels, Run
+from feedrank._time import EPOCH
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.datasets import (
+    MovieLensData,
+    SimulatedNetwork,
+    load_movielens,
+    movielens_grade,
+    simulate,
+)
+from feedrank.errors import InputError
+from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.stats import bootstrap_ci, compare_to_baseline
+from feedrank.evaluate.trec import Qrels, Run
+from feedrank.models import Interaction, InteractionKind, Post, Viewer
+from feedrank.presets import preset
+from feedrank.spec.pipeline import Pipeline
 
 __all__ = [
     "DEFAULT_METRICS",

@@ -63,8 +63,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 
-from ..audit.reports import gini, position_weights
-from ..errors import InputError
+from feedrank.audit.reports import gini, position_weights
+from feedrank.errors import InputError
 
 __all__ = [
     "AuthorConcentration",

@@ -66,8 +66,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import InputError
-from .trec import Qrels, Run, Ties, _check_ties, _order_rows, _pair_keys
+from feedrank.errors import InputError
+from feedrank.evaluate.trec import Qrels, Run, Ties, _check_ties, _order_rows, _pair_keys
 
 __all__ = [
     "MEASURE_NAMES",

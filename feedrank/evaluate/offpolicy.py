@@ -91,8 +91,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import InputError
-from .stats import _bootstrap, _confidence, _generator, _percentile_interval, _positive_int
+from feedrank.errors import InputError
+from feedrank.evaluate.stats import (
+    _bootstrap,
+    _confidence,
+    _generator,
+    _percentile_interval,
+    _positive_int,
+)
 
 __all__ = [
     "OffPolicyEstimate",

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as _sps
 
-from ..errors import InputError
+from feedrank.errors import InputError
 
 __all__ = [
     "MAX_EXACT",

@@ -35,7 +35,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import InputError
+from feedrank.errors import InputError
 
 __all__ = [
     "Qrels",

@@ -8,8 +8,8 @@ True
 
 from __future__ import annotations
 
-from . import basic, bluesky, bridging, hacker_news, lemmy, mastodon, reddit, x
-from .registry import PRESETS, preset, register_preset
+from feedrank.presets import basic, bluesky, bridging, hacker_news, lemmy, mastodon, reddit, x
+from feedrank.presets.registry import PRESETS, preset, register_preset
 
 __all__ = [
     "PRESETS",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ..filters import BlockedAuthors, Labels, MaxAge, MutedAuthors, MutedWords, Seen
-from ..models import InteractionKind as K
-from ..pipeline import Pipeline
-from ..rerank import AuthorDiversity, NetworkCaps
-from ..scoring import Factor, Scorer, Term
-from ..signals import (
+from feedrank.models import InteractionKind as K
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters import BlockedAuthors, Labels, MaxAge, MutedAuthors, MutedWords, Seen
+from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import (
     AuthorAffinity,
     EngagementRate,
     GravityDecay,
@@ -18,7 +19,6 @@ from ..signals import (
     Timestamp,
     TopicMatch,
 )
-from .registry import register_preset
 
 __all__ = ["balanced", "chronological"]
 

@@ -15,13 +15,13 @@ the migrations that create its ``algo_whats_hot_view`` materialized view.
 
 from __future__ import annotations
 
-from ..filters import Labels
-from ..filters.community import CreatedWithin, MinInteractions, TopLevel
-from ..models import InteractionKind as K
-from ..pipeline import Pipeline
-from ..scoring import Factor, Scorer, Term
-from ..signals import GravityDecay, Interactions
-from .registry import register_preset
+from feedrank.models import InteractionKind as K
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters import Labels
+from feedrank.stages.filters.community import CreatedWithin, MinInteractions, TopLevel
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import GravityDecay, Interactions
 
 __all__ = ["MIN_LIKES", "NO_WHATS_HOT_LABELS", "bluesky_whats_hot"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..pipeline import Pipeline
-from ..scoring import Scorer, Term
-from ..signals.bridging import Bridging
-from .registry import register_preset
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals.bridging import Bridging
 
 __all__ = ["community_notes_bridging"]
 

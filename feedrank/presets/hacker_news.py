@@ -17,13 +17,13 @@ count (HN's ``descendants``); a story without URL has an empty ``url``.
 
 from __future__ import annotations
 
-from ..filters.community import CreatedWithin
-from ..models import InteractionKind as K
-from ..pipeline import Pipeline
-from ..scoring import Factor, Scorer, Term
-from ..signals import GravityDecay
-from ..signals.votes import HackerNewsPenalty, Points
-from .registry import register_preset
+from feedrank.models import InteractionKind as K
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters.community import CreatedWithin
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import GravityDecay
+from feedrank.stages.signals.votes import HackerNewsPenalty, Points
 
 __all__ = ["hacker_news", "hacker_news_simple"]
 

@@ -17,11 +17,11 @@ function of its migrations. Score = ``upvote`` − ``downvote`` counts.
 
 from __future__ import annotations
 
-from ..models import InteractionKind as K
-from ..pipeline import Pipeline
-from ..scoring import Factor, Scorer, Term
-from ..signals.votes import LogVotes, WindowedGravityDecay
-from .registry import register_preset
+from feedrank.models import InteractionKind as K
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals.votes import LogVotes, WindowedGravityDecay
 
 __all__ = ["lemmy_hot"]
 

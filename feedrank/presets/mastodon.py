@@ -15,15 +15,15 @@ Source: mastodon/mastodon ``app/models/trends/statuses.rb`` (``calculate_scores`
 
 from __future__ import annotations
 
-from ..filters import Labels
-from ..filters.community import CreatedWithin, TopLevel
-from ..models import InteractionKind as K
-from ..pipeline import Pipeline
-from ..rerank.per_author import OnePerAuthor
-from ..scoring import Factor, Scorer, Term
-from ..signals import ExponentialDecay
-from ..signals.votes import Surprise
-from .registry import register_preset
+from feedrank.models import InteractionKind as K
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters import Labels
+from feedrank.stages.filters.community import CreatedWithin, TopLevel
+from feedrank.stages.rerank.per_author import OnePerAuthor
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import ExponentialDecay
+from feedrank.stages.signals.votes import Surprise
 
 __all__ = ["NOT_TRENDABLE_LABELS", "mastodon_trends"]
 

@@ -16,13 +16,13 @@ post; s = ups − downs.
 
 from __future__ import annotations
 
-from ..filters.community import CreatedWithin
-from ..models import InteractionKind as K
-from ..pipeline import Pipeline
-from ..scoring import Scorer, Term
-from ..signals import Interactions, Timestamp, WilsonLowerBound
-from ..signals.votes import Controversy, LogVotes, SignedTimestamp
-from .registry import register_preset
+from feedrank.models import InteractionKind as K
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters.community import CreatedWithin
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals import Interactions, Timestamp, WilsonLowerBound
+from feedrank.stages.signals.votes import Controversy, LogVotes, SignedTimestamp
 
 __all__ = [
     "REDDIT_EPOCH",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import SpecError
-from ..pipeline import Pipeline
+from feedrank.errors import SpecError
+from feedrank.spec.pipeline import Pipeline
 
 __all__ = ["PRESETS", "preset", "register_preset"]
 

@@ -11,7 +11,7 @@ Four presets:
 
 Why both: the ``auto`` presets are the published algorithm and use a
 prediction wherever one exists, with per-post provenance available from
-:func:`feedrank.signals.prediction.provenance` (a term's explanation shows its
+:func:`feedrank.stages.signals.prediction.provenance` (a term's explanation shows its
 value and the rule, not which branch served this post). The ``-estimated``
 variants make the provenance part of the published spec: their fingerprint
 proves that no model prediction was used, and each term's description reads
@@ -40,16 +40,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..filters import BlockedAuthors, MaxAge, MutedAuthors, MutedWords, Seen
-from ..filters.feedback import SeeFewer, SocialProof
-from ..models import InteractionKind as K
-from ..pipeline import Pipeline
-from ..rerank import AuthorDiversity, NetworkCaps
-from ..scoring import Factor, Scorer, Term
-from ..signals import InNetwork, IsReply
-from ..signals.feedback import FeedbackFatigue
-from ..signals.prediction import PredictedEngagement, Source
-from .registry import register_preset
+from feedrank.models import InteractionKind as K
+from feedrank.presets.registry import register_preset
+from feedrank.spec.pipeline import Pipeline
+from feedrank.stages.filters import BlockedAuthors, MaxAge, MutedAuthors, MutedWords, Seen
+from feedrank.stages.filters.feedback import SeeFewer, SocialProof
+from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.scoring import Factor, Scorer, Term
+from feedrank.stages.signals import InNetwork, IsReply
+from feedrank.stages.signals.feedback import FeedbackFatigue
+from feedrank.stages.signals.prediction import PredictedEngagement, Source
 
 __all__ = [
     "ALPHA",

@@ -1,5 +1,5 @@
 """The ``feedrank audit`` commands and the ``rank --audit-log`` options, through a
-parser built the way ``feedrank.cli`` builds its own; and ``Pipeline.rank(audit=)``."""
+parser built the way ``feedrank.cli.app`` builds its own; and ``Pipeline.rank(audit=)``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 import feedrank as fr
 from feedrank.audit import DecisionLog, read_log, verify
-from feedrank.audit.commands import (
+from feedrank.cli.audit import (
     KEY_ENV,
     add_audit_commands,
     add_rank_audit_options,

@@ -10,7 +10,7 @@ import pytest
 
 import feedrank as fr
 from feedrank.audit import DecisionLog, read_log, replay
-from feedrank.scoring import Scorer
+from feedrank.stages.scoring import Scorer
 from tests.audit._helpers import KEY, lines, network, parsed, rechain, requests, write_log
 
 N = 8

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from feedrank.cli.bench import add_bench_command
 from feedrank.datasets import SimulatedNetwork, simulate
 from feedrank.errors import FeedrankError, InputError
-from feedrank.evaluate.bench_commands import add_bench_command
 from feedrank.evaluate.benchmark import (
     DEFAULT_METRICS,
     Benchmark,
@@ -234,6 +234,6 @@ def test_cli_movielens(tmp_path: Path) -> None:
 
 
 def test_cli_errors_are_feedrank_errors(tmp_path: Path) -> None:
-    """feedrank.cli.main turns FeedrankErrors into exit status 2."""
+    """feedrank.cli.app.main turns FeedrankErrors into exit status 2."""
     with pytest.raises(FeedrankError):
         _bench("--dataset", "movielens", "--path", str(tmp_path / "missing.data"))

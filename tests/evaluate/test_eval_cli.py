@@ -1,4 +1,4 @@
-"""The ``feedrank eval`` command, through a parser built the way ``feedrank.cli``
+"""The ``feedrank eval`` command, through a parser built the way ``feedrank.cli.app``
 builds its own (``add_eval_command(subparsers)``, then ``args.run(args, out)``)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from feedrank.cli.eval import DEFAULT_MEASURES, add_eval_command
 from feedrank.errors import InputError
-from feedrank.evaluate.eval_commands import DEFAULT_MEASURES, add_eval_command
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "trec_eval_tests"
 
@@ -145,9 +145,9 @@ def test_bad_option_values_are_usage_errors() -> None:
 def test_through_feedrank_main(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``feedrank eval`` through ``feedrank.cli.main`` (registered here if the
+    """``feedrank eval`` through ``feedrank.cli.app.main`` (registered here if the
     package's parser does not register it yet): output, and exit 2 on errors."""
-    from feedrank import cli
+    from feedrank.cli import app as cli
 
     build = cli.build_parser
 

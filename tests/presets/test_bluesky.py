@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.bluesky  # registers the preset(s)
-from feedrank.filters.community import CreatedWithin, MinInteractions, TopLevel
+from feedrank.stages.filters.community import CreatedWithin, MinInteractions, TopLevel
 
 UTC = timezone.utc
 NOW = datetime(2026, 2, 1, 12, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 import feedrank as fr
 from feedrank.bridging import HELPFUL, NEEDS_MORE_RATINGS, NOT_HELPFUL, fit_bridging
 from feedrank.presets.bridging import community_notes_bridging
-from feedrank.signals.bridging import Bridging
+from feedrank.stages.signals.bridging import Bridging
 
 NAME = "community-notes-bridging"
 NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)

@@ -21,7 +21,7 @@ import feedrank.presets.hacker_news
 import feedrank.presets.lemmy
 import feedrank.presets.mastodon
 import feedrank.presets.reddit
-from feedrank.cli import main
+from feedrank.cli.app import main
 
 UTC = timezone.utc
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.hacker_news  # registers the preset(s)
-from feedrank.signals.votes import HackerNewsPenalty, Points
+from feedrank.stages.signals.votes import HackerNewsPenalty, Points
 
 UTC = timezone.utc
 DATA = Path(__file__).resolve().parents[1] / "data" / "hn_frontpage_daily" / "rows.csv"

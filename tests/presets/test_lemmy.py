@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.lemmy  # registers the preset(s)
-from feedrank.signals.votes import LogVotes, WindowedGravityDecay
+from feedrank.stages.signals.votes import LogVotes, WindowedGravityDecay
 
 UTC = timezone.utc
 NOW = datetime(2026, 4, 1, 9, tzinfo=UTC)

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.mastodon  # registers the preset(s)
-from feedrank.rerank.per_author import OnePerAuthor
-from feedrank.signals.votes import Surprise
+from feedrank.stages.rerank.per_author import OnePerAuthor
+from feedrank.stages.signals.votes import Surprise
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 1, 18, tzinfo=UTC)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.reddit  # registers the preset(s)
-from feedrank.signals.votes import Controversy, LogVotes, SignedTimestamp
+from feedrank.stages.signals.votes import Controversy, LogVotes, SignedTimestamp
 
 UTC = timezone.utc
 DATA = Path(__file__).resolve().parents[1] / "data" / "reddit_top_2013" / "rows.csv"

@@ -25,18 +25,18 @@ import pytest
 from pydantic import ValidationError
 
 import feedrank as fr
+import feedrank.presets.x
 
 # The X presets and their components register when their modules are imported.
-import feedrank.filters.feedback
-import feedrank.presets.x
-import feedrank.signals.feedback
-import feedrank.signals.prediction
-from feedrank.cli import main
-from feedrank.filters.feedback import SeeFewer, SocialProof
-from feedrank.rerank import AuthorDiversity, NetworkCaps
-from feedrank.scoring import Scorer, Term
-from feedrank.signals.feedback import FeedbackFatigue, fatigue_multiplier
-from feedrank.signals.prediction import PredictedEngagement, provenance
+import feedrank.stages.filters.feedback
+import feedrank.stages.signals.feedback
+import feedrank.stages.signals.prediction
+from feedrank.cli.app import main
+from feedrank.stages.filters.feedback import SeeFewer, SocialProof
+from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals.feedback import FeedbackFatigue, fatigue_multiplier
+from feedrank.stages.signals.prediction import PredictedEngagement, provenance
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.signals import EmbeddingSimilarity, Feature, TopicMatch
+from feedrank.stages.signals import EmbeddingSimilarity, Feature, TopicMatch
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

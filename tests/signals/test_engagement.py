@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.scoring import Scorer, Term
-from feedrank.signals import Interactions, Timestamp
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals import Interactions, Timestamp
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.signals import EngagementRate, WilsonLowerBound
+from feedrank.stages.signals import EngagementRate, WilsonLowerBound
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

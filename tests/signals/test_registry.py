@@ -11,8 +11,8 @@ from numpy.typing import NDArray
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.scoring import Scorer, Term
-from feedrank.signals import SIGNALS, Signal, Timestamp, register_signal
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals import SIGNALS, Signal, Timestamp, register_signal
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import feedrank as fr
-from feedrank.context import AffinityModel
-from feedrank.signals import AuthorAffinity, InNetwork, IsReply, NegativeFeedback
+from feedrank.batch.context import AffinityModel
+from feedrank.stages.signals import AuthorAffinity, InNetwork, IsReply, NegativeFeedback
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

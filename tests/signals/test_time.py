@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import feedrank as fr
-from feedrank.signals import AgeHours, ExponentialDecay, GravityDecay, Timestamp
+from feedrank.stages.signals import AgeHours, ExponentialDecay, GravityDecay, Timestamp
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -1,0 +1,158 @@
+"""Sets of short strings per post (topics, labels) as a compressed sparse row table.
+
+>>> tags = Tags.from_lists([("news", "sport"), (), ("sport",)])
+>>> tags.vocabulary
+('news', 'sport')
+>>> tags.contains_any(["sport"]).tolist()
+[True, False, True]
+>>> tags.weighted_sum({"news": 2.0, "sport": 0.5}).tolist()
+[2.5, 0.0, 0.5]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from feedrank.errors import BatchError
+
+__all__ = ["Tags"]
+
+
+@dataclass(frozen=True, eq=False)
+class Tags:
+    """Row ``i`` holds ``vocabulary[codes[indptr[i]:indptr[i + 1]]]``.
+
+    ``vocabulary`` is sorted and unique; ``indptr`` is int64 of shape (n + 1,);
+    ``codes`` is int64 of shape (nnz,), sorted and unique within each row.
+    """
+
+    vocabulary: tuple[str, ...]
+    indptr: NDArray[np.int64]
+    codes: NDArray[np.int64]
+
+    @classmethod
+    def empty(cls, n: int) -> Tags:
+        """A table of ``n`` rows without any tag."""
+        return cls((), np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def from_lists(cls, rows: Sequence[Iterable[str]]) -> Tags:
+        """Build from one iterable of strings per row (duplicates within a row merge)."""
+        sets = [sorted(set(row)) for row in rows]
+        for i, row in enumerate(sets):
+            for tag in row:
+                if not tag or "\x00" in tag:
+                    raise BatchError(
+                        f"tag {tag!r} is empty or holds a NUL character",
+                        field="tags",
+                        post_id=f"<row {i}>",
+                        expected="non-empty strings without NUL characters",
+                    )
+        vocabulary = tuple(sorted({tag for row in sets for tag in row}))
+        lookup = {tag: i for i, tag in enumerate(vocabulary)}
+        lengths = np.fromiter((len(row) for row in sets), dtype=np.int64, count=len(sets))
+        indptr = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        codes = np.fromiter(
+            (lookup[tag] for row in sets for tag in row), dtype=np.int64, count=int(indptr[-1])
+        )
+        return cls(vocabulary, indptr, codes)
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def row_ids(self) -> NDArray[np.intp]:
+        """ndarray of shape (nnz,), intp: the row of every stored tag."""
+        return np.repeat(np.arange(len(self), dtype=np.intp), np.diff(self.indptr))
+
+    def row(self, i: int) -> tuple[str, ...]:
+        """The tags of row ``i`` in sorted order."""
+        return tuple(self.vocabulary[c] for c in self.codes[self.indptr[i] : self.indptr[i + 1]])
+
+    def to_lists(self) -> list[tuple[str, ...]]:
+        """Every row as a tuple of tags."""
+        return [self.row(i) for i in range(len(self))]
+
+    def _vocab_vector(self, weights: Mapping[str, float]) -> NDArray[np.float64]:
+        vec = np.zeros(len(self.vocabulary), dtype=np.float64)
+        if self.vocabulary and weights:
+            vocab = np.asarray(self.vocabulary)
+            names = np.asarray(list(weights.keys()))
+            values = np.asarray(list(weights.values()), dtype=np.float64)
+            pos = np.searchsorted(vocab, names)
+            pos_c = np.minimum(pos, len(vocab) - 1)
+            hit = vocab[pos_c] == names
+            vec[pos_c[hit]] = values[hit]
+        return vec
+
+    def contains_any(self, names: Iterable[str]) -> NDArray[np.bool_]:
+        """ndarray of shape (n,), bool: does the row hold at least one of ``names``."""
+        vec = self._vocab_vector(dict.fromkeys(names, 1.0))
+        hits = np.bincount(self.row_ids, weights=vec[self.codes], minlength=len(self))
+        return hits > 0
+
+    def first_of(self, names: Sequence[str]) -> NDArray[np.int64]:
+        """ndarray of shape (n,), int64: index in ``names`` of the first name the row
+        holds (in the order of ``names``), or -1."""
+        order: dict[str, int] = {}
+        for i, name in enumerate(names):
+            order.setdefault(name, len(names) - i)  # a repeated name keeps its first place
+        vec = self._vocab_vector({k: float(v) for k, v in order.items()})
+        best = np.zeros(len(self), dtype=np.float64)
+        if len(self.codes):
+            np.maximum.at(best, self.row_ids, vec[self.codes])
+        out = np.where(best > 0, len(names) - best, -1)
+        return out.astype(np.int64)
+
+    def weighted_sum(self, weights: Mapping[str, float]) -> NDArray[np.float64]:
+        """ndarray of shape (n,), float64: sum of ``weights[tag]`` over each row's tags."""
+        vec = self._vocab_vector(weights)
+        return np.bincount(self.row_ids, weights=vec[self.codes], minlength=len(self)).astype(
+            np.float64
+        )
+
+    def counts(self) -> NDArray[np.int64]:
+        """ndarray of shape (n,), int64: number of tags per row."""
+        return np.diff(self.indptr)
+
+    def take(self, index: NDArray[np.intp]) -> Tags:
+        """Rows ``index`` (any order, repeats allowed)."""
+        index = np.asarray(index, dtype=np.intp)
+        starts = self.indptr[:-1][index]
+        lengths = self.indptr[1:][index] - starts
+        indptr = np.zeros(len(index) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        within = np.arange(int(indptr[-1]), dtype=np.int64) - np.repeat(indptr[:-1], lengths)
+        codes = self.codes[np.repeat(starts, lengths) + within]
+        return Tags(self.vocabulary, indptr, codes)
+
+    def _slice(self, start: int, stop: int) -> Tags:
+        """Rows ``start:stop`` (codes shared with this table, not copied)."""
+        lo, hi = int(self.indptr[start]), int(self.indptr[stop])
+        return Tags(self.vocabulary, self.indptr[start : stop + 1] - lo, self.codes[lo:hi])
+
+    @classmethod
+    def concat(cls, parts: Sequence[Tags]) -> Tags:
+        """Stack tables row-wise, merging their vocabularies."""
+        vocabulary = tuple(sorted({t for part in parts for t in part.vocabulary}))
+        merged = np.asarray(vocabulary)
+        codes: list[NDArray[np.int64]] = []
+        lengths: list[NDArray[np.int64]] = []
+        for part in parts:
+            remap = (
+                np.searchsorted(merged, np.asarray(part.vocabulary)).astype(np.int64)
+                if part.vocabulary
+                else np.zeros(0, dtype=np.int64)
+            )
+            codes.append(remap[part.codes])
+            lengths.append(np.diff(part.indptr))
+        all_lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+        indptr = np.zeros(len(all_lengths) + 1, dtype=np.int64)
+        np.cumsum(all_lengths, out=indptr[1:])
+        all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+        return cls(vocabulary, indptr, all_codes)

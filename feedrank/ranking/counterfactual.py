@@ -1,0 +1,204 @@
+"""Counterfactuals: the smallest change that would have changed an outcome.
+
+- :func:`weight_to_swap`: for each term, the smallest change of its weight that
+  ranks post ``b`` above post ``a``.
+- :func:`input_to_top_k`: for each term, the smallest change of the post's
+  signal input that brings it into the top ``k``.
+
+Both start from the exact linear answer (scores are Σ w·x × Π f) and then check
+it against the real pipeline — re-rankers included — widening and bisecting
+until the outcome flips, so every answer reported is one the ranker confirms.
+When no change of a term can flip the outcome (zero weight, zero factors, a
+demotion the term cannot undo), the answer says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from feedrank.errors import RankingError
+from feedrank.ranking.ablation import kept_batch
+
+if TYPE_CHECKING:
+    from feedrank.ranking.ranking import Ranking
+
+__all__ = ["Change", "input_to_top_k", "weight_to_swap"]
+
+_WIDEN = 64
+_BISECT = 60
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change of one number (``term``'s weight or input) from ``before`` to
+    ``after``; ``feasible`` is False (and ``after`` None) when none works."""
+
+    term: str
+    what: str
+    before: float
+    after: float | None
+    feasible: bool
+    note: str = ""
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.after is None else self.after - self.before
+
+
+def _position_of(ranking: Ranking) -> Callable[[NDArray[np.float64], int], int]:
+    """position(contributions, row) -> 0-based position after re-ranking."""
+    batch = kept_batch(ranking)
+    scorer_factors = ranking.factors[:, np.asarray(ranking.factor_stages) < 0]
+
+    def position(contributions: NDArray[np.float64], row: int) -> int:
+        order = ranking.pipeline.rerank(batch, ranking.context, contributions, scorer_factors).order
+        return int(np.flatnonzero(order == row)[0])
+
+    return position
+
+
+def _search(start: float, works: Callable[[float], bool], sign: float) -> float | None:
+    """Smallest |δ| (in direction ``sign``) with works(δ), from a first guess."""
+    hi = start if start * sign > 0 else sign * 1e-12
+    for _ in range(_WIDEN):
+        if works(hi):
+            break
+        hi *= 2.0
+    else:
+        return None
+    lo = 0.0
+    for _ in range(_BISECT):
+        mid = (lo + hi) / 2.0
+        if mid in (lo, hi):
+            break
+        if works(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def weight_to_swap(ranking: Ranking, a: str, b: str) -> list[Change]:
+    """Per term, the smallest weight change after which ``b`` ranks above ``a``
+    (``a`` must currently rank above ``b``). Sorted by |change|, infeasible last."""
+    ra, rb = ranking.row_of(a), ranking.row_of(b)
+    if ra < 0 or rb < 0:
+        raise RankingError(
+            "was removed by a filter; only ranked posts swap", post_id=a if ra < 0 else b
+        )
+    if ranking.position(a) > ranking.position(b):
+        a, b, ra, rb = b, a, rb, ra
+    position = _position_of(ranking)
+    factors = ranking.factors.prod(axis=1)
+    base_gap = float(ranking.scores[ra] - ranking.scores[rb])
+    out: list[Change] = []
+    for j, term in enumerate(ranking.pipeline.scorer.terms):
+        xa, xb = float(ranking.inputs[ra, j]), float(ranking.inputs[rb, j])
+        slope = xa * float(factors[ra]) - xb * float(factors[rb])
+        if slope == 0.0:
+            out.append(
+                Change(
+                    term.name,
+                    "weight",
+                    term.weight,
+                    None,
+                    False,
+                    "the term moves both posts equally",
+                )
+            )
+            continue
+        guess = -base_gap / slope
+
+        def works(delta: float, j: int = j, w: float = term.weight) -> bool:
+            contributions = ranking.contributions.copy()
+            contributions[:, j] = (w + delta) * ranking.inputs[:, j]
+            return position(contributions, rb) < position(contributions, ra)
+
+        found = _search(guess, works, float(np.sign(guess)) or 1.0)
+        if found is None:
+            out.append(
+                Change(
+                    term.name,
+                    "weight",
+                    term.weight,
+                    None,
+                    False,
+                    "no weight of this term reorders the two posts",
+                )
+            )
+        else:
+            out.append(Change(term.name, "weight", term.weight, term.weight + found, True))
+    return sorted(out, key=lambda c: (not c.feasible, abs(c.delta or 0.0)))
+
+
+def input_to_top_k(ranking: Ranking, post_id: str, k: int) -> list[Change]:
+    """Per term, the smallest change of ``post_id``'s signal input that brings it
+    into the top ``k``. Sorted by change relative to the input's spread across the
+    kept posts (scale-free), infeasible last. Empty list if it already is."""
+    if k < 1:
+        raise RankingError(f"k is {k}", field="k", expected="an integer >= 1")
+    row = ranking.row_of(post_id)
+    if row < 0:
+        cand = int(ranking.candidates.index_of([post_id])[0])
+        reason = str(ranking.removed_reasons[cand])
+        return [
+            Change(t.name, "input", float("nan"), None, False, f"removed by a filter ({reason})")
+            for t in ranking.pipeline.scorer.terms
+        ]
+    if ranking.position(post_id) < k:
+        return []
+    position = _position_of(ranking)
+    factor = float(ranking.factors[row].prod())
+    others = ranking.order[ranking.order != row]
+    target = float(ranking.scores[others[min(k, others.shape[0]) - 1]])
+    spread = ranking.inputs.std(axis=0)
+    out: list[tuple[float, Change]] = []
+    for j, term in enumerate(ranking.pipeline.scorer.terms):
+        x = float(ranking.inputs[row, j])
+        if term.weight == 0.0 or factor == 0.0:
+            out.append(
+                (
+                    np.inf,
+                    Change(
+                        term.name,
+                        "input",
+                        x,
+                        None,
+                        False,
+                        "zero weight or a zero factor: the input has no effect",
+                    ),
+                )
+            )
+            continue
+        base = float(ranking.contributions[row].sum())
+        guess = (target / factor - base) / term.weight
+
+        def works(delta: float, j: int = j, x: float = x, w: float = term.weight) -> bool:
+            contributions = ranking.contributions.copy()
+            contributions[row, j] = w * (x + delta)
+            return position(contributions, row) < k
+
+        found = _search(guess, works, float(np.sign(guess)) or 1.0)
+        if found is None:
+            out.append(
+                (
+                    np.inf,
+                    Change(
+                        term.name,
+                        "input",
+                        x,
+                        None,
+                        False,
+                        "no value of this input reaches the top k",
+                    ),
+                )
+            )
+        else:
+            scale = float(spread[j]) if spread[j] > 0 else 1.0
+            out.append((abs(found) / scale, Change(term.name, "input", x, x + found, True)))
+    return [c for _, c in sorted(out, key=lambda pair: pair[0])]

@@ -1,0 +1,232 @@
+"""Scorer: score = (Σ_t w_t · x_t) × Π_f f, keeping every part.
+
+>>> from datetime import datetime, timezone
+>>> from feedrank import Context, Post, PostBatch
+>>> from feedrank.stages.signals import Interactions, InNetwork
+>>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+>>> batch = PostBatch.from_posts([
+...     Post(id="p", author_id="a", created_at=t, counts={"like": 4, "reply": 1})])
+>>> scorer = Scorer(
+...     terms=[Term(name="likes", signal=Interactions(weights={"like": 1}), weight=0.5),
+...            Term(name="replies", signal=Interactions(weights={"reply": 1}), weight=13.5)],
+...     factors=[Factor(name="out_of_network", signal=InNetwork(false_value=0.75))])
+>>> table = scorer.score(batch, Context.build(batch, now=t))
+>>> table.contributions.tolist(), table.factors.tolist(), table.scores.tolist()
+([[2.0, 13.5]], [[0.75]], [11.625])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field, StringConstraints, model_validator
+
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import RankingError
+from feedrank.stages.components import SpecModel
+from feedrank.stages.signals.base import Signal, SignalSpec
+
+__all__ = ["Factor", "ScoreTable", "Scorer", "Term"]
+
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)]
+
+
+class _Part(SpecModel):
+    name: Name
+    signal: SignalSpec
+
+
+class Term(_Part):
+    """An additive term: contribution = weight · signal. ``why``: the published
+    rationale for its weight."""
+
+    weight: float
+    why: str = ""
+
+
+class Factor(_Part):
+    """A multiplicative factor: the signal's value (finite, >= 0) multiplies the
+    score. ``why``: the published rationale."""
+
+    why: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreTable:
+    """Everything the scorer computed, aligned with the batch rows.
+
+    ``inputs`` and ``contributions``: (n, T) float64 (signal value, weight × value);
+    ``factors``: (n, F) float64; ``scores``: (n,) float64 =
+    contributions.sum(axis=1) × factors.prod(axis=1).
+    """
+
+    term_names: tuple[str, ...]
+    factor_names: tuple[str, ...]
+    inputs: NDArray[np.float64]
+    contributions: NDArray[np.float64]
+    factors: NDArray[np.float64]
+    scores: NDArray[np.float64]
+    sums: NDArray[np.float64] | None = None
+    """contributions.sum(axis=1), kept for the re-ranking stages."""
+
+
+class Scorer(SpecModel):
+    """Weighted additive terms, then multiplicative factors."""
+
+    terms: Annotated[tuple[Term, ...], Field(min_length=1)]
+    factors: tuple[Factor, ...] = ()
+    round_digits: Annotated[int, Field(ge=0, le=15)] | None = None
+    """Round every final score to this many decimals, exactly as Python's
+    ``round(x, d)`` does (Reddit's hot rounds to 7). None keeps full precision."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Scorer:
+        seen: set[str] = set()
+        for part in (*self.terms, *self.factors):
+            if part.name in seen:
+                raise ValueError(
+                    f"name {part.name!r} is used twice; term and factor names must be unique"
+                )
+            seen.add(part.name)
+        return self
+
+    @property
+    def term_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.terms)
+
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.factors)
+
+    def score(self, batch: PostBatch, ctx: Context) -> ScoreTable:
+        """Compute inputs, contributions, factors and scores for every post."""
+        return self._score(batch, lambda signal: signal.compute(batch, ctx))
+
+    def _score(
+        self, batch: PostBatch, compute: Callable[[Signal], NDArray[np.float64]]
+    ) -> ScoreTable:
+        """:meth:`score` with the signals evaluated by ``compute`` (for
+        :meth:`Pipeline.rank_many`, which evaluates them over many requests)."""
+        n = len(batch)
+        inputs = np.empty((n, len(self.terms)), dtype=np.float64)
+        for j, term in enumerate(self.terms):
+            inputs[:, j] = _evaluate(term.signal, batch, compute, f"term {term.name!r}")
+        weights = np.array([t.weight for t in self.terms], dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            contributions = inputs * weights
+        factors = np.empty((n, len(self.factors)), dtype=np.float64)
+        for j, factor in enumerate(self.factors):
+            values = _evaluate(factor.signal, batch, compute, f"factor {factor.name!r}")
+            if np.any(values < 0):
+                row = int(np.argmax(values < 0))
+                raise RankingError(
+                    f"factor {factor.name!r} is {values[row]}",
+                    post_id=str(batch.ids[row]),
+                    field=f"scorer.factors.{factor.name}",
+                    expected="a multiplier >= 0",
+                )
+            factors[:, j] = values
+        _check_finite(contributions, batch, self.term_names, "contribution of term")
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums: NDArray[np.float64] = contributions.sum(axis=1)
+        scores = combine_sums(sums, factors, self.round_digits)
+        _check_finite(scores[:, None], batch, ("score",), "value of")
+        return ScoreTable(
+            self.term_names, self.factor_names, inputs, contributions, factors, scores, sums
+        )
+
+
+def combine(
+    contributions: NDArray[np.float64],
+    factors: NDArray[np.float64],
+    round_digits: int | None = None,
+) -> NDArray[np.float64]:
+    """The one formula every score comes from: Σ contributions × Π factors, row-wise,
+    then, if ``round_digits`` is set, rounded as Python's ``round(x, round_digits)``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums: NDArray[np.float64] = contributions.sum(axis=1)
+    return combine_sums(sums, factors, round_digits)
+
+
+def combine_sums(
+    sums: NDArray[np.float64], factors: NDArray[np.float64], round_digits: int | None = None
+) -> NDArray[np.float64]:
+    """:func:`combine` from the row sums of the contributions, already computed
+    (re-rankers add factor columns; the sums do not change)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scores: NDArray[np.float64] = sums * row_product(factors)
+    if round_digits is not None:
+        scores = round_like_python(scores, round_digits)
+    return scores
+
+
+def row_product(factors: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``factors.prod(axis=1)``, column after column: the same left-to-right product
+    of each row (bit for bit), without numpy's slow reduction over a short axis."""
+    n, width = factors.shape
+    if width == 0:
+        return np.ones(n, dtype=np.float64)
+    out: NDArray[np.float64] = factors[:, 0].copy()
+    for j in range(1, width):
+        out *= factors[:, j]
+    return out
+
+
+def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
+    """``round(x, digits)`` for every x, correctly rounded like Python's built-in.
+
+    numpy's ``round`` scales by 10**digits first and can land on the other side of
+    a half-way point; the few values near one are rounded again by Python.
+
+    >>> round_like_python(np.array([2.675, 0.125, -1.5]), 2).tolist()
+    [2.67, 0.12, -1.5]
+    """
+    out = np.round(values, digits)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = values * 10.0**digits
+        frac = np.abs(scaled - np.floor(scaled) - 0.5)
+    near = np.flatnonzero(~np.isfinite(frac) | (frac < 1e-6))
+    if near.shape[0]:
+        out[near] = [round(float(v), digits) for v in values[near]]
+    return out
+
+
+def _evaluate(
+    signal: Signal,
+    batch: PostBatch,
+    compute: Callable[[Signal], NDArray[np.float64]],
+    what: str,
+) -> NDArray[np.float64]:
+    values = np.asarray(compute(signal), dtype=np.float64)
+    if values.shape != (len(batch),):
+        raise RankingError(
+            f"signal {signal.type!r} of {what} returned shape {values.shape}",
+            expected=f"shape ({len(batch)},)",
+        )
+    bad = ~np.isfinite(values)
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise RankingError(
+            f"signal {signal.type!r} of {what} is {values[row]}",
+            post_id=str(batch.ids[row]),
+            expected="a finite number (is the post dated after now?)",
+        )
+    return values
+
+
+def _check_finite(
+    values: NDArray[np.float64], batch: PostBatch, names: tuple[str, ...], what: str
+) -> None:
+    bad = ~np.isfinite(values)
+    if np.any(bad):
+        row, col = (int(x) for x in np.argwhere(bad)[0])
+        raise RankingError(
+            f"{what} {names[col]!r} overflows to {values[row, col]}",
+            post_id=str(batch.ids[row]),
+            expected="a finite score; lower the weight or transform the signal",
+        )

@@ -1,0 +1,184 @@
+"""Predicted engagement: a platform model's probability, or an estimate from counts.
+
+X's heavy ranker scores a post by Σ wᵢ · P(engagementᵢ), where each P comes from
+a model the platform runs. :class:`PredictedEngagement` reads that prediction
+from a post feature (``p_fav``, ``p_reply``, ...). A platform without such a
+model can let a documented smoothed rate stand in:
+
+    P̂ = (Σ counts[estimate_from] + prior_strength · prior_rate) / (counts[per] + prior_strength)
+
+e.g. p_fav ≈ (likes + α·π) / (views + α). With ``estimate_from`` empty no count
+observes the engagement and the estimate is ``prior_rate``.
+
+``source`` chooses per spec: ``"auto"`` uses the feature where the post has it
+and the estimate otherwise, ``"feature"`` requires the feature (a post without it
+is an error unless ``default`` is set) and ``"estimate"`` always uses the
+estimate. :meth:`PredictedEngagement.estimated` and :func:`provenance` tell, per
+post, which one a term used.
+
+>>> from datetime import datetime, timezone
+>>> from feedrank import Context, Post, PostBatch
+>>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+>>> batch = PostBatch.from_posts([
+...     Post(id="model", author_id="a", created_at=t, features={"p_fav": 0.25}),
+...     Post(id="counts", author_id="a", created_at=t, counts={"like": 30, "view": 90})])
+>>> fav = PredictedEngagement(feature="p_fav", estimate_from=("like",), prior_rate=0.1,
+...                           prior_strength=10.0)
+>>> fav.compute(batch, Context.build(batch, now=t)).tolist()  # (30 + 10·0.1) / (90 + 10)
+[0.25, 0.31]
+>>> fav.estimated(batch).tolist()
+[False, True]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import RankingError
+from feedrank.models import InteractionKind
+from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.engagement import weighted_counts
+
+if TYPE_CHECKING:
+    from feedrank.ranking.ranking import Ranking
+
+__all__ = ["PredictedEngagement", "provenance"]
+
+Source = Literal["auto", "feature", "estimate"]
+
+
+@register_signal
+class PredictedEngagement(Signal):
+    """P(engagement): the platform's prediction feature, or a smoothed rate from counts.
+
+    ``feature`` names the prediction (a probability in [0, 1], NaN = absent);
+    ``estimate_from`` the count kinds whose sum estimates the same engagement,
+    ``per`` the count it is a rate of (views by default), ``prior_rate`` π and
+    ``prior_strength`` α the smoothing. ``source`` picks the feature, the
+    estimate, or (``auto``) the feature where present and the estimate elsewhere.
+    A feature outside [0, 1] is an error naming the post and the feature.
+    """
+
+    type: Literal["predicted_engagement"] = "predicted_engagement"
+    feature: Annotated[str, Field(min_length=1)]
+    estimate_from: tuple[InteractionKind, ...] = ()
+    per: InteractionKind = InteractionKind.VIEW
+    prior_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
+    prior_strength: Annotated[float, Field(gt=0)] = 100.0
+    source: Source = "auto"
+    default: Annotated[float, Field(ge=0, le=1)] | None = None
+    label: str = ""
+    """Plain-language name of the engagement for explanations (e.g. "favorite")."""
+    reads: ClassVar[tuple[str, ...]] = ("features", "counts")
+
+    # ------------------------------------------------------------ parts
+    def estimate(self, batch: PostBatch) -> NDArray[np.float64]:
+        """ndarray (n,), float64: the smoothed-rate estimate for every post."""
+        n = len(batch)
+        if not self.estimate_from:
+            return np.full(n, self.prior_rate, dtype=np.float64)
+        hits = weighted_counts(batch, dict.fromkeys(self.estimate_from, 1.0))
+        base = batch.count(self.per).astype(np.float64)
+        alpha = self.prior_strength
+        return np.asarray((hits + alpha * self.prior_rate) / (base + alpha), dtype=np.float64)
+
+    def _feature_column(self, batch: PostBatch) -> NDArray[np.float64]:
+        column = batch.features.get(self.feature)
+        if column is None:
+            return np.full(len(batch), np.nan)
+        bad = ~np.isnan(column) & ((column < 0) | (column > 1))
+        if np.any(bad):
+            row = int(np.argmax(bad))
+            raise RankingError(
+                f"prediction {column[row]} is not a probability",
+                field=f"features.{self.feature}",
+                post_id=str(batch.ids[row]),
+                expected="a probability in [0, 1]",
+            )
+        return column
+
+    def estimated(self, batch: PostBatch) -> NDArray[np.bool_]:
+        """ndarray (n,), bool: posts whose value is the estimate from counts (True)
+        rather than the platform's prediction or ``default`` (False)."""
+        if self.source == "estimate":
+            return np.ones(len(batch), dtype=bool)
+        if self.source == "feature":
+            return np.zeros(len(batch), dtype=bool)
+        absent: NDArray[np.bool_] = np.isnan(self._feature_column(batch))
+        return absent
+
+    def _is_rowwise(self) -> bool:
+        return True
+
+    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+        if self.source == "estimate":
+            return self.estimate(batch)
+        column = self._feature_column(batch)
+        absent = np.isnan(column)
+        if not np.any(absent):
+            return np.array(column, dtype=np.float64)
+        if self.source == "auto":
+            return np.asarray(np.where(absent, self.estimate(batch), column), dtype=np.float64)
+        if self.default is None:
+            raise RankingError(
+                f"prediction {self.feature!r} is missing",
+                field=f"features.{self.feature}",
+                post_id=str(batch.ids[int(np.argmax(absent))]),
+                expected="a value for every candidate, a 'default', or source 'auto'",
+            )
+        return np.asarray(np.where(absent, self.default, column), dtype=np.float64)
+
+    # ------------------------------------------------------- explanation
+    def rule(self) -> str:
+        """The estimator written out, e.g. ``(like + 100·0) / (view + 100)``."""
+        if not self.estimate_from:
+            return f"{self.prior_rate:g} (no count observes it: the prior rate)"
+        hits = " + ".join(k.value for k in self.estimate_from)
+        a = f"{self.prior_strength:g}"
+        return f"({hits} + {a}·{self.prior_rate:g}) / ({self.per.value} + {a})"
+
+    def describe(self) -> str:
+        what = f"P({self.label or self.feature})"
+        if self.source == "estimate":
+            return f"{what} estimated from counts as {self.rule()}; no platform prediction used"
+        if self.source == "feature":
+            fallback = "" if self.default is None else f", {self.default:g} where absent"
+            return f"{what} from the platform's prediction {self.feature!r}{fallback}"
+        return (
+            f"{what}: the platform's prediction {self.feature!r} where present, "
+            f"else estimated from counts as {self.rule()}"
+        )
+
+
+def provenance(ranking: Ranking, post_id: str) -> dict[str, str]:
+    """Where each predicted-engagement term of ``post_id`` took its value from.
+
+    Returns term name -> ``"feature"`` (the platform's prediction),
+    ``"estimate"`` (the smoothed rate from counts) or ``"default"``, for every
+    term of the ranking's scorer whose signal is a :class:`PredictedEngagement`.
+    RankingError if ``post_id`` is not a candidate of ``ranking``.
+    """
+    row = int(ranking.candidates.index_of([post_id])[0])
+    if row < 0:
+        raise RankingError(
+            "not among the candidates of this ranking", post_id=post_id, expected="a candidate id"
+        )
+    one = ranking.candidates.take(np.array([row], dtype=np.intp))
+    out: dict[str, str] = {}
+    for term in ranking.pipeline.scorer.terms:
+        signal = term.signal
+        if not isinstance(signal, PredictedEngagement):
+            continue
+        if bool(signal.estimated(one)[0]):
+            out[term.name] = "estimate"
+        elif signal.source == "feature" and np.isnan(signal._feature_column(one)[0]):
+            out[term.name] = "default"
+        else:
+            out[term.name] = "feature"
+    return out

@@ -1,0 +1,105 @@
+"""Signals of quality estimated from counts: smoothed rates and the Wilson bound.
+
+>>> from datetime import datetime, timezone
+>>> from feedrank import Context, Post, PostBatch
+>>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+>>> batch = PostBatch.from_posts([
+...     Post(id="p", author_id="a", created_at=t, counts={"upvote": 10})])
+>>> ctx = Context.build(batch, now=t)
+>>> round(float(WilsonLowerBound().compute(batch, ctx)[0]), 6)
+0.858931
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field, field_validator
+
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.errors import RankingError
+from feedrank.models import InteractionKind
+from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.engagement import _nonempty, weighted_counts
+
+__all__ = ["EngagementRate", "WilsonLowerBound", "wilson_lower_bound"]
+
+
+def wilson_lower_bound(
+    positive: NDArray[np.float64], total: NDArray[np.float64], z: float
+) -> NDArray[np.float64]:
+    """Lower bound of the Wilson score interval; 0 where ``total`` is 0."""
+    n = np.where(total > 0, total, 1.0)
+    p = positive / n
+    z2 = z * z
+    bound = (p + z2 / (2 * n) - z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))) / (1 + z2 / n)
+    return np.where(total > 0, bound, 0.0)
+
+
+@register_signal
+class WilsonLowerBound(Signal):
+    """Wilson lower bound of the share of positive votes (Reddit "best")."""
+
+    type: Literal["wilson"] = "wilson"
+    positive: tuple[InteractionKind, ...] = (InteractionKind.UPVOTE,)
+    negative: tuple[InteractionKind, ...] = (InteractionKind.DOWNVOTE,)
+    z: Annotated[float, Field(gt=0)] = 1.281551565545
+    reads: ClassVar[tuple[str, ...]] = ("counts",)
+
+    def _is_rowwise(self) -> bool:
+        return True
+
+    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+        pos = weighted_counts(batch, dict.fromkeys(self.positive, 1.0))
+        neg = weighted_counts(batch, dict.fromkeys(self.negative, 1.0))
+        return wilson_lower_bound(pos, pos + neg, self.z)
+
+    def describe(self) -> str:
+        return f"Wilson lower bound (z={self.z:g}) of the positive share"
+
+
+@register_signal
+class EngagementRate(Signal):
+    """Smoothed rate (Σ w_k · count_k + prior_rate · prior_strength) / (base + prior_strength).
+
+    ``base`` is a count column (e.g. ``view``) or ``followers`` (the author's
+    follower count, which must be known for every post).
+    """
+
+    type: Literal["engagement_rate"] = "engagement_rate"
+    weights: dict[InteractionKind, float] = Field(
+        default_factory=lambda: {InteractionKind.LIKE: 1.0}
+    )
+    base: InteractionKind | Literal["followers"] = InteractionKind.VIEW
+    prior_rate: Annotated[float, Field(ge=0)] = 0.0
+    prior_strength: Annotated[float, Field(gt=0)] = 10.0
+    reads: ClassVar[tuple[str, ...]] = ("counts", "author_followers")
+
+    _check_weights = field_validator("weights")(_nonempty)
+
+    def _is_rowwise(self) -> bool:
+        return True
+
+    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+        num = weighted_counts(batch, self.weights)
+        if self.base == "followers":
+            den = batch.author_followers
+            if np.any(np.isnan(den)):
+                row = int(np.argmax(np.isnan(den)))
+                raise RankingError(
+                    "author follower count is unknown",
+                    field="author_followers",
+                    post_id=str(batch.ids[row]),
+                    expected="an Author record for every post's author",
+                )
+        else:
+            den = batch.count(self.base).astype(np.float64)
+        return (num + self.prior_rate * self.prior_strength) / (den + self.prior_strength)
+
+    def describe(self) -> str:
+        base = self.base.value if isinstance(self.base, InteractionKind) else self.base
+        kinds = " + ".join(k.value for k in self.weights)
+        return f"({kinds}) per {base}, smoothed towards {self.prior_rate:g}"
