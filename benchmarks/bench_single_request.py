@@ -356,7 +356,7 @@ def verify(ranking: Ranking, expected: ref.RefRanking) -> dict[str, int]:
     assert ranking.factor_names == ref.FACTOR_NAMES, ranking.factor_names
     assert ranking.all_post_ids == expected.post_ids, "the two feeds are in different orders"
     assert ranking.post_ids == expected.page
-    assert ranking.removed == expected.removed, "different removed posts or reasons"
+    assert ranking.removed() == expected.removed, "different removed posts or reasons"
     order = ranking.order
     rows = zip(
         expected.post_ids,

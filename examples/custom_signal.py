@@ -41,7 +41,7 @@ weight = 0.1
 
 def main() -> None:
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    pipeline = fr.loads_spec(SPEC, "toml")
+    pipeline = fr.load_spec(SPEC, format="toml")
     posts = [
         fr.Post(id="opinion", author_id="a", created_at=now, counts={"like": 50}),
         fr.Post(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import feedrank as fr
 from feedrank.adapters.mastodon import load_timeline
+from feedrank.presets import spec_or_preset
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         interests={"music": 1.0, "openscience": 0.5},
     )
     ctx = fr.Context.build(batch, now=now, viewer=viewer, network=timeline.network)
-    pipeline = fr.load_spec(args.preset)
+    pipeline = spec_or_preset(args.preset)
     ranking = pipeline.rank(batch, ctx, limit=10)
 
     print(f"{pipeline.name} {pipeline.version} — fingerprint {pipeline.fingerprint[:16]}")
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         print(ranking.explain(post_id).to_text())
         print(f"    “{text[:72]}”{boosted}")
     print()
-    print("removed:", ranking.removed)
+    print("removed:", ranking.removed())
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def main() -> None:
     print(f"{pipeline.name} {pipeline.version} — fingerprint {pipeline.fingerprint[:16]}")
     for post_id in ranking.post_ids:
         print(ranking.explain(post_id).to_text())
-    print("removed:", ranking.removed)
+    print("removed:", ranking.removed())
     top, second = ranking.post_ids[:2]
     print(ranking.compare(top, second).to_text())
 

@@ -5,7 +5,7 @@
 >>> t = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 >>> posts = [fr.Post(id="a", author_id="ann", created_at=t, counts={"like": 5}),
 ...          fr.Post(id="b", author_id="bob", created_at=t, counts={"like": 9})]
->>> pipeline = fr.load_spec("balanced")
+>>> pipeline = fr.preset("balanced")
 >>> batch = fr.PostBatch.from_posts(posts)
 >>> ranking = pipeline.rank(batch, fr.Context.build(batch, now=t, viewer=fr.Viewer(id="v")))
 >>> ranking.post_ids
@@ -14,15 +14,11 @@
 engagement 2.3026
 """
 
-from __future__ import annotations
-
-from feedrank.audit import AuditError, DecisionLog, read_log, replay, verify
-from feedrank.batch.context import AffinityModel, Context
-from feedrank.batch.posts import KINDS, PostBatch
-from feedrank.batch.tags import Tags
-from feedrank.bridging import BridgingFit, StatusRule, fit_bridging
+from feedrank._version import __version__
+from feedrank.batch import AffinityModel, Context, PostBatch, Tags
+from feedrank.batch.requests import Requests
 from feedrank.engine.cursor import Cursor
-from feedrank.engine.many import ContextBatch, RankingBatch
+from feedrank.engine.result import Move
 from feedrank.errors import (
     BatchError,
     CursorError,
@@ -32,49 +28,23 @@ from feedrank.errors import (
     RegistryError,
     SpecError,
 )
-from feedrank.io.jsonl import (
-    read_authors,
-    read_interactions,
-    read_jsonl,
-    read_posts,
-    read_viewer,
-    write_jsonl,
-)
-from feedrank.learn import LoggedRequest, WeightFit, fit_logistic, fit_ranknet
 from feedrank.models import Author, FeedRequest, Interaction, InteractionKind, Post, Viewer
-from feedrank.presets import PRESETS, preset
-from feedrank.ranking.explain import Comparison, Explanation
-from feedrank.ranking.ranking import Move, Ranking
-from feedrank.spec.files import (
-    diff_specs,
-    dump_spec,
-    load_spec,
-    loads_spec,
-    parse_spec,
-    spec_schema,
-)
-from feedrank.spec.pipeline import Pipeline
+from feedrank.presets import preset
+from feedrank.ranking import Comparison, Explanation, Ranking, RankingBatch
+from feedrank.spec import Pipeline, dump_spec, load_spec
 from feedrank.stages.filters import Filter, register_filter
 from feedrank.stages.rerank import Reranker, RerankStep, register_reranker
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import Signal, register_signal
 
-__version__ = "0.1.0"
-
 __all__ = [
-    "KINDS",
-    "PRESETS",
     "AffinityModel",
-    "AuditError",
     "Author",
     "BatchError",
-    "BridgingFit",
     "Comparison",
     "Context",
-    "ContextBatch",
     "Cursor",
     "CursorError",
-    "DecisionLog",
     "Explanation",
     "Factor",
     "FeedRequest",
@@ -83,7 +53,6 @@ __all__ = [
     "InputError",
     "Interaction",
     "InteractionKind",
-    "LoggedRequest",
     "Move",
     "Pipeline",
     "Post",
@@ -92,37 +61,20 @@ __all__ = [
     "RankingBatch",
     "RankingError",
     "RegistryError",
+    "Requests",
     "RerankStep",
     "Reranker",
     "Scorer",
     "Signal",
     "SpecError",
-    "StatusRule",
     "Tags",
     "Term",
     "Viewer",
-    "WeightFit",
     "__version__",
-    "diff_specs",
     "dump_spec",
-    "fit_bridging",
-    "fit_logistic",
-    "fit_ranknet",
     "load_spec",
-    "loads_spec",
-    "parse_spec",
     "preset",
-    "read_authors",
-    "read_interactions",
-    "read_jsonl",
-    "read_log",
-    "read_posts",
-    "read_viewer",
     "register_filter",
     "register_reranker",
     "register_signal",
-    "replay",
-    "spec_schema",
-    "verify",
-    "write_jsonl",
 ]

@@ -52,8 +52,7 @@ if TYPE_CHECKING:
     from feedrank.audit.replay import RecordReplay, ReplayReport
     from feedrank.batch.context import Context
     from feedrank.batch.posts import PostBatch
-    from feedrank.engine.many import RankingBatch
-    from feedrank.ranking.ranking import Ranking
+    from feedrank.ranking.ranking import Ranking, RankingBatch
     from feedrank.spec.pipeline import Pipeline
 
 __all__ = ["DistributedRankings", "rank_many_distributed", "replay_distributed"]
@@ -169,7 +168,7 @@ class DistributedRankings:
     """The result of :func:`rank_many_distributed`: one :class:`~feedrank.Ranking`
     per request, in request order (``len``, indexing and iteration).
 
-    ``parts`` are the workers' :class:`~feedrank.engine.many.RankingBatch` results (with
+    ``parts`` are the workers' :class:`~feedrank.RankingBatch` results (with
     their columnar accessors); ``offsets`` (P + 1,) the first request of each.
     """
 
@@ -229,7 +228,10 @@ def rank_many_distributed(
     finally:
         client.cancel([*futures, *data])
     # The workers ran the same spec (checked); point the results at the caller's object.
-    return DistributedRankings(tuple(replace(r, pipeline=pipeline) for r in results), tuple(cuts))
+    from feedrank.ranking.ranking import RankingBatch
+
+    parts_here = tuple(RankingBatch(replace(r.result, algorithm=pipeline)) for r in results)
+    return DistributedRankings(parts_here, tuple(cuts))
 
 
 def replay_distributed(

@@ -18,8 +18,10 @@ never turned into a number, and timestamps must carry a timezone.
 from __future__ import annotations
 
 import math
+import types
+from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AwareDatetime,
@@ -29,6 +31,7 @@ from pydantic import (
     PlainSerializer,
     Strict,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -38,6 +41,7 @@ __all__ = [
     "Interaction",
     "InteractionKind",
     "Post",
+    "SpecModel",
     "Viewer",
 ]
 
@@ -190,3 +194,38 @@ class FeedRequest(_Record):
     now: Timestamp
     limit: Annotated[int, Strict(), Field(ge=1, le=10_000)] = 50
     cursor: str | None = None
+
+
+def _text_for_number(annotation: Any, value: Any) -> bool:
+    """Whether ``value`` is a str or bool where ``annotation`` wants a number."""
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        return _text_for_number(args[0], value)
+    if annotation in (int, float):
+        return isinstance(value, (str, bool))
+    if origin in (Union, types.UnionType):
+        numeric = any(a in (int, float) for a in args)
+        textual = any(a in (str, bool) or get_origin(a) is not None for a in args)
+        return numeric and not textual and isinstance(value, (str, bool))
+    if origin is dict and len(args) == 2 and isinstance(value, Mapping):
+        return any(_text_for_number(args[1], v) for v in value.values())
+    if origin in (tuple, list) and args and isinstance(value, (list, tuple)):
+        return any(_text_for_number(args[0], v) for v in value)
+    return False
+
+
+class SpecModel(BaseModel):
+    """Base of every model a spec is made of: frozen, unknown keys rejected,
+    numbers must be finite numbers (a string such as "1" is not silently read
+    as one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _text_for_number(field.annotation, value):
+            raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
+        return value

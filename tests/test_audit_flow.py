@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import feedrank as fr
+import feedrank.audit as fa
+import feedrank.io as fio
 from feedrank.audit.reports import amplification, exposure
 from feedrank.cli.app import main
 from feedrank.datasets import simulate_demo
@@ -29,20 +31,20 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[f
     batch = net.batch()
     log_path = tmp / "decisions.jsonl"
     rankings = []
-    with fr.DecisionLog(log_path, key=KEY.encode()) as log:
+    with fa.DecisionLog(log_path, key=KEY.encode()) as log:
         for viewer in net.viewers:
             rankings.append(
                 fr.preset("balanced").rank(batch, net.context(viewer.id, batch), audit=log)
             )
     authors = tmp / "authors.jsonl"
-    fr.write_jsonl(net.authors, authors)
+    fio.write_jsonl(net.authors, authors)
     return log_path, authors, rankings
 
 
 def test_cli_rank_writes_a_log_that_verifies_and_replays(tmp_path: Path) -> None:
     net = simulate_demo()
     posts, viewer, log = tmp_path / "p.jsonl", tmp_path / "v.json", tmp_path / "log.jsonl"
-    fr.write_jsonl(net.posts, posts)
+    fio.write_jsonl(net.posts, posts)
     viewer.write_text(net.viewers[0].model_dump_json())
     cursor = None
     for _ in range(3):
@@ -74,7 +76,7 @@ def test_report_matches_the_reports_computed_directly(logged) -> None:  # type: 
     assert code == 0
     doc = json.loads(out)
     assert doc["requests"] == len(rankings)
-    groups = {a.id: a.attributes["group"] for a in fr.read_authors(authors)}
+    groups = {a.id: a.attributes["group"] for a in fio.read_authors(authors)}
     net = simulate_demo()
     batch = net.batch()
     control = [
@@ -98,10 +100,10 @@ def test_replay_of_a_spec_reading_negative_feedback_times(tmp_path: Path) -> Non
     batch = net.batch()
     pipe = fr.preset("x-for-you-2023-estimated")
     path = tmp_path / "log.jsonl"
-    with fr.DecisionLog(path, key=KEY.encode()) as log:
+    with fa.DecisionLog(path, key=KEY.encode()) as log:
         for viewer in net.viewers[:3]:
             pipe.rank(batch, net.context(viewer.id, batch), audit=log)
-    record = fr.read_log(path).records[0]
+    record = fa.read_log(path).records[0]
     ctx = record.context(record.batch())
     assert ctx.last_negative_at.dtype == np.int64
-    assert fr.replay(path, pipe).ok
+    assert fa.replay(path, pipe).ok

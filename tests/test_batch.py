@@ -354,7 +354,7 @@ def post_lists(
             id=prefix + post_id,
             author_id=draw(st.sampled_from(["ann", "bob", "carol"])),
             created_at=draw(AWARE),
-            counts=draw(st.dictionaries(st.sampled_from(fr.KINDS), st.integers(1, 2**62))),
+            counts=draw(st.dictionaries(st.sampled_from(fr.batch.KINDS), st.integers(1, 2**62))),
             features=draw(features),
             topics=draw(tags),
             labels=draw(tags),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import feedrank as fr
+import feedrank.io as fio
 from feedrank.audit.card import build_card, card_html, card_markdown
 from feedrank.cli.app import main
 from feedrank.datasets import simulate_demo
@@ -24,7 +25,7 @@ def card() -> object:
     data = old.to_spec()
     data["version"] = "2"
     data["scorer"]["terms"][0]["weight"] = 1.5
-    new = fr.parse_spec(data)
+    new = fr.load_spec(data)
     sample = [new.rank(batch, net.context(v.id, batch)) for v in net.viewers[:6]]
     return build_card(new, sample, previous=old)
 
@@ -72,7 +73,7 @@ def test_html_is_self_contained_with_charts(card) -> None:  # type: ignore[no-un
 def test_card_and_diff_commands(tmp_path: Path) -> None:
     net = simulate_demo()
     posts = tmp_path / "sample.jsonl"
-    fr.write_jsonl(net.posts, posts)
+    fio.write_jsonl(net.posts, posts)
     out_file = tmp_path / "card.html"
     code = main(
         [

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import feedrank as fr
+import feedrank.io as fio
 from feedrank.cli.app import main
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
@@ -47,9 +48,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
         "viewer": tmp_path / "viewer.json",
         "interactions": tmp_path / "interactions.jsonl",
     }
-    fr.write_jsonl(posts, paths["posts"])
-    fr.write_jsonl(authors, paths["authors"])
-    fr.write_jsonl(interactions, paths["interactions"])
+    fio.write_jsonl(posts, paths["posts"])
+    fio.write_jsonl(authors, paths["authors"])
+    fio.write_jsonl(interactions, paths["interactions"])
     paths["viewer"].write_text(viewer.model_dump_json())
     return paths
 
@@ -74,7 +75,7 @@ def _rank_args(files: dict[str, Path], *extra: str) -> list[str]:
 
 
 def test_rank_json_has_every_part_of_every_score(files: dict[str, Path]) -> None:
-    code, out = run(_rank_args(files, "--format", "json", "--limit", "5"))
+    code, out = run(_rank_args(files, "--format", "json", "--limit", "5", "--removed", "all"))
     assert code == 0
     doc = json.loads(out)
     assert doc["spec"]["fingerprint"] == fr.preset("balanced").fingerprint
@@ -87,18 +88,19 @@ def test_rank_json_has_every_part_of_every_score(files: dict[str, Path]) -> None
         assert rebuilt == pytest.approx(item["score"], rel=1e-9, abs=1e-12)
         assert set(item["contributions"]) == set(doc["terms"])
     assert {"post_id": "p2", "reason": "seen"} in doc["removed"]
+    assert doc["removed_counts"]["seen"] == sum(r["reason"] == "seen" for r in doc["removed"])
 
 
 def test_rank_json_matches_the_library(files: dict[str, Path]) -> None:
     code, out = run(_rank_args(files, "--format", "json", "--limit", "50"))
     assert code == 0
-    posts = fr.read_posts(files["posts"])
-    batch = fr.PostBatch.from_posts(posts, fr.read_authors(files["authors"]))
+    posts = fio.read_posts(files["posts"])
+    batch = fr.PostBatch.from_posts(posts, fio.read_authors(files["authors"]))
     ctx = fr.Context.build(
         batch,
         now=T0,
-        viewer=fr.read_viewer(files["viewer"]),
-        interactions=fr.read_interactions(files["interactions"]),
+        viewer=fio.read_viewer(files["viewer"]),
+        interactions=fio.read_interactions(files["interactions"]),
     )
     expected = fr.preset("balanced").rank(batch, ctx, limit=50)
     assert [i["post_id"] for i in json.loads(out)["items"]] == expected.post_ids
@@ -231,16 +233,16 @@ def test_network_and_follow_graph_give_out_of_network_posts_social_proof(tmp_pat
         fr.Post(id="unknown", author_id="other", created_at=T0 - timedelta(hours=1)),
         fr.Post(id="followed-by-friend", author_id="star", created_at=T0 - timedelta(hours=1)),
     ]
-    fr.write_jsonl(posts, tmp_path / "p.jsonl")
+    fio.write_jsonl(posts, tmp_path / "p.jsonl")
     (tmp_path / "v.json").write_text(fr.Viewer(id="me", follows={"friend"}).model_dump_json())
     like = fr.Interaction(
         viewer_id="friend", post_id="vouched", kind="like", at=T0 - timedelta(minutes=5)
     )
-    fr.write_jsonl([like], tmp_path / "net.jsonl")
+    fio.write_jsonl([like], tmp_path / "net.jsonl")
     (tmp_path / "graph.json").write_text(json.dumps({"friend": ["star"]}))
     base = ["rank", "--spec", "x-for-you-2023", "--posts", str(tmp_path / "p.jsonl"),
             "--viewer", str(tmp_path / "v.json"), "--now", "2026-05-01T12:00:00Z",
-            "--format", "json"]  # fmt: skip
+            "--format", "json", "--removed", "all"]  # fmt: skip
     code, out = run(base)
     assert code == 0
     assert {r["post_id"] for r in json.loads(out)["removed"]} == {

@@ -61,7 +61,7 @@ def _with_weight(pipe: fr.Pipeline, term: str, weight: float) -> fr.Pipeline:
     for t in data["scorer"]["terms"]:
         if t["name"] == term:
             t["weight"] = weight
-    return fr.parse_spec(data)
+    return fr.load_spec(data)
 
 
 def test_ablation_matches_an_independent_recomputation_without_rerankers() -> None:
@@ -157,8 +157,8 @@ def test_counterfactuals_say_when_none_exists() -> None:
     unused = [c for c in input_to_top_k(ranking, last, 1) if c.term == "unused"]
     assert unused[0].feasible is False
     assert "no effect" in unused[0].note
-    if ranking.removed:
-        removed = next(iter(ranking.removed))
+    if ranking.removed():
+        removed = next(iter(ranking.removed()))
         assert all(not c.feasible for c in input_to_top_k(ranking, removed, 1))
     with pytest.raises(fr.RankingError):
         input_to_top_k(ranking, last, 0)

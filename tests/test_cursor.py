@@ -226,6 +226,6 @@ def test_paging_yields_exactly_all_post_ids(feed: Feed, limit: int) -> None:
     assert len(set(served)) == len(served)
     for page in got:
         assert page.all_post_ids == full.all_post_ids
-        assert page.removed == full.removed
+        assert page.removed() == full.removed()
     assert got[-1].next_cursor is None
     assert all(len(page) == limit for page in got[:-1])

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import feedrank as fr
+import feedrank.audit as fa
 from feedrank.audit import replay
 from feedrank.datasets import SimulatedNetwork, simulate
 from feedrank.distributed import _cuts, _worker_pipeline, rank_many_distributed, replay_distributed
@@ -70,7 +71,7 @@ def assert_same(a: fr.Ranking, b: fr.Ranking) -> None:
     assert a.candidates.ids.tolist() == b.candidates.ids.tolist()
     assert a.now == b.now
     assert a.post_ids == b.post_ids
-    assert a.removed == b.removed
+    assert a.removed() == b.removed()
     assert a.kept.tolist() == b.kept.tolist()
     assert a.order.tolist() == b.order.tolist()
     assert a.tier.tolist() == b.tier.tolist()
@@ -145,7 +146,7 @@ def test_cuts_are_contiguous_non_empty_and_balanced() -> None:
 def log_path(tmp_path_factory: pytest.TempPathFactory, net: SimulatedNetwork) -> Path:
     path = tmp_path_factory.mktemp("dist") / "decisions.jsonl"
     pipe = fr.preset("balanced")
-    with fr.DecisionLog(path, key=KEY) as log:
+    with fa.DecisionLog(path, key=KEY) as log:
         for batch, ctx in requests_of(net)[:24]:
             first = pipe.rank(batch, ctx, limit=10, audit=log)
             if first.next_cursor is not None:  # a second page: replay starts after a key

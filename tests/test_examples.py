@@ -21,7 +21,7 @@ def _run(name: str) -> str:
 
 def test_example_spec_validates_and_round_trips() -> None:
     pipe = fr.load_spec(EXAMPLES / "my_feed.toml")
-    assert fr.loads_spec(fr.dump_spec(pipe), "toml").fingerprint == pipe.fingerprint
+    assert fr.load_spec(fr.dump_spec(pipe), format="toml").fingerprint == pipe.fingerprint
 
 
 def test_rank_from_python_explains_and_removes_old_posts() -> None:

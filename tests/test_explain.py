@@ -233,7 +233,7 @@ def test_every_comparison_sums_to_the_gap_and_explanations_reproduce_scores(feed
         assert [t.contribution for t in e.terms] == pytest.approx(
             [t.weight * t.input for t in e.terms], rel=1e-12
         )
-    for pid, reason in ranking.removed.items():
+    for pid, reason in ranking.removed().items():
         assert ranking.explain(pid).removed_by == reason
     for a, b in itertools.islice(itertools.permutations(ids, 2), 30):
         c = ranking.compare(a, b)

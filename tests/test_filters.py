@@ -289,14 +289,14 @@ def test_filters_round_trip_through_a_spec() -> None:
         ],
         "scorer": {"terms": [{"name": "t", "weight": 1.0, "signal": {"type": "timestamp"}}]},
     }
-    pipe = fr.parse_spec(data)
+    pipe = fr.load_spec(data)
     assert pipe.filters == (
         MaxAge(hours=48),
         Labels(exclude=("nsfw", "spam")),
         Language(languages=("en",), keep_unknown=False),
     )
     with pytest.raises(fr.SpecError, match="known types"):
-        fr.parse_spec({**data, "filters": [{"type": "nope"}]})
+        fr.load_spec({**data, "filters": [{"type": "nope"}]})
 
 
 ALL_FILTERS = [

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import feedrank as fr
+import feedrank.io as fio
 from feedrank.io.jsonl import LoadReport
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
@@ -63,12 +64,12 @@ INTERACTIONS = [
 # ------------------------------------------------------------------ round trip
 @pytest.mark.parametrize(
     ("records", "reader"),
-    [(POSTS, fr.read_posts), (AUTHORS, fr.read_authors), (INTERACTIONS, fr.read_interactions)],
+    [(POSTS, fio.read_posts), (AUTHORS, fio.read_authors), (INTERACTIONS, fio.read_interactions)],
     ids=["posts", "authors", "interactions"],
 )
 def test_round_trip_through_a_file(tmp_path: Path, records: list, reader: object) -> None:
     path = tmp_path / "records.jsonl"
-    assert fr.write_jsonl(records, path) == len(records)
+    assert fio.write_jsonl(records, path) == len(records)
     assert path.read_text(encoding="utf-8").count("\n") == len(records)  # one line each
     back = reader(path)  # type: ignore[operator]
     assert back == records
@@ -77,8 +78,8 @@ def test_round_trip_through_a_file(tmp_path: Path, records: list, reader: object
 
 def test_round_trip_keeps_timestamp_offsets_and_microseconds(tmp_path: Path) -> None:
     path = tmp_path / "posts.jsonl"
-    fr.write_jsonl(POSTS, path)
-    back = fr.read_posts(path)[1]
+    fio.write_jsonl(POSTS, path)
+    back = fio.read_posts(path)[1]
     assert back.created_at == POSTS[1].created_at
     assert back.created_at.microsecond == 123456
     assert back.created_at.utcoffset() == timedelta(hours=2)
@@ -86,8 +87,8 @@ def test_round_trip_keeps_timestamp_offsets_and_microseconds(tmp_path: Path) -> 
 
 def test_written_lines_are_deterministic_objects(tmp_path: Path) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-    fr.write_jsonl(POSTS, first)
-    fr.write_jsonl(iter(POSTS), second)
+    fio.write_jsonl(POSTS, first)
+    fio.write_jsonl(iter(POSTS), second)
     assert first.read_bytes() == second.read_bytes()
     lines = first.read_text(encoding="utf-8").split("\n")
     assert lines[-1] == ""
@@ -100,9 +101,9 @@ def test_written_lines_are_deterministic_objects(tmp_path: Path) -> None:
 
 def test_write_to_stream_and_read_back() -> None:
     buffer = io.StringIO()
-    assert fr.write_jsonl(INTERACTIONS, buffer) == 3
+    assert fio.write_jsonl(INTERACTIONS, buffer) == 3
     buffer.seek(0)
-    assert fr.read_interactions(buffer) == INTERACTIONS
+    assert fio.read_interactions(buffer) == INTERACTIONS
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
@@ -115,7 +116,7 @@ posts = st.builds(
     created_at=st.datetimes(
         min_value=datetime(1900, 1, 1), timezones=st.sampled_from([timezone.utc, PLUS2])
     ),
-    counts=st.dictionaries(st.sampled_from(fr.KINDS), st.integers(0, 2**62)),
+    counts=st.dictionaries(st.sampled_from(fr.batch.KINDS), st.integers(0, 2**62)),
     features=st.dictionaries(names, finite, max_size=3),
     topics=st.lists(names, max_size=3).map(tuple),
     text=st.none() | st.text(max_size=20),
@@ -127,9 +128,9 @@ posts = st.builds(
 @given(st.lists(posts, max_size=5))
 def test_round_trip_any_posts(records: list[fr.Post]) -> None:
     buffer = io.StringIO()
-    fr.write_jsonl(records, buffer)
+    fio.write_jsonl(records, buffer)
     buffer.seek(0)
-    assert fr.read_posts(buffer) == records
+    assert fio.read_posts(buffer) == records
 
 
 # ---------------------------------------------------------------------- errors
@@ -139,7 +140,7 @@ def test_bad_line_names_file_line_post_and_field(tmp_path: Path) -> None:
         [post_line("p1"), "", post_line("p2"), post_line("p3", counts={"like": -4})],
     )
     with pytest.raises(fr.InputError) as info:
-        fr.read_posts(path)
+        fio.read_posts(path)
     err = info.value
     assert (err.source, err.line, err.post_id, err.field) == (str(path), 4, "p3", "counts.like")
     message = str(err)
@@ -155,7 +156,7 @@ def test_bad_line_names_file_line_post_and_field(tmp_path: Path) -> None:
 def test_naive_timestamp_reports_field_and_expectation(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "p.jsonl", [post_line("px", created_at="2026-01-01T00:00:00")])
     with pytest.raises(fr.InputError) as info:
-        fr.read_posts(path)
+        fio.read_posts(path)
     assert (info.value.line, info.value.post_id, info.value.field) == (1, "px", "created_at")
     assert "timezone" in str(info.value)
 
@@ -166,21 +167,21 @@ def test_interaction_error_names_the_post(tmp_path: Path) -> None:
         tmp_path / "i.jsonl", [json.dumps(good), json.dumps({**good, "post_id": "p9", "kind": "x"})]
     )
     with pytest.raises(fr.InputError) as info:
-        fr.read_interactions(path)
+        fio.read_interactions(path)
     assert (info.value.line, info.value.post_id, info.value.field) == (2, "p9", "kind")
 
 
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "p.jsonl", [post_line("p1", likes=3)])
     with pytest.raises(fr.InputError) as info:
-        fr.read_posts(path)
+        fio.read_posts(path)
     assert (info.value.line, info.value.field) == (1, "likes")
 
 
 def test_invalid_json_reports_its_line(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "p.jsonl", [post_line("p1"), post_line("p2"), '{"id": "p3",'])
     with pytest.raises(fr.InputError) as info:
-        fr.read_posts(path)
+        fio.read_posts(path)
     assert info.value.line == 3
     assert info.value.source == str(path)
     assert f"{path}:3" in str(info.value)
@@ -191,14 +192,14 @@ def test_invalid_json_reports_its_line(tmp_path: Path) -> None:
 def test_non_object_line_rejected(tmp_path: Path, line: str) -> None:
     path = write_lines(tmp_path / "p.jsonl", [post_line("p1"), line])
     with pytest.raises(fr.InputError) as info:
-        fr.read_posts(path)
+        fio.read_posts(path)
     assert info.value.line == 2
     assert "object" in str(info.value)
 
 
 def test_stream_errors_name_the_stream() -> None:
     with pytest.raises(fr.InputError) as info:
-        fr.read_posts(io.StringIO(post_line("p1") + "\n" + post_line("p2", counts=3) + "\n"))
+        fio.read_posts(io.StringIO(post_line("p1") + "\n" + post_line("p2", counts=3) + "\n"))
     assert (info.value.source, info.value.line, info.value.post_id) == ("<stream>", 2, "p2")
 
 
@@ -208,10 +209,10 @@ def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
         "\n" + post_line("p1") + "\n   \n\t\n" + post_line("p2") + "\n\n" + post_line("p3", x=1),
         encoding="utf-8",
     )
-    report = fr.read_jsonl(path, fr.Post, errors="collect")
+    report = fio.read_jsonl(path, fr.Post, errors="collect")
     assert [p.id for p in report.records] == ["p1", "p2"]
     assert [e.line for e in report.errors] == [7]
-    assert fr.read_posts(io.StringIO("\n\n")) == []
+    assert fio.read_posts(io.StringIO("\n\n")) == []
 
 
 def test_collect_keeps_every_good_record_and_one_error_per_bad_line(tmp_path: Path) -> None:
@@ -226,7 +227,7 @@ def test_collect_keeps_every_good_record_and_one_error_per_bad_line(tmp_path: Pa
         post_line("p5", created_at="2026-01-01T00:00:00"),
     ]
     path = write_lines(tmp_path / "p.jsonl", lines)
-    report = fr.read_jsonl(path, fr.Post, errors="collect")
+    report = fio.read_jsonl(path, fr.Post, errors="collect")
     assert isinstance(report, LoadReport)
     expected_good = [fr.Post.model_validate_json(lines[i]) for i in (0, 2, 6)]
     assert report.records == expected_good
@@ -237,7 +238,7 @@ def test_collect_keeps_every_good_record_and_one_error_per_bad_line(tmp_path: Pa
 
 
 def test_collect_on_clean_input_has_no_errors() -> None:
-    report = fr.read_jsonl(io.StringIO(post_line("p1") + "\n"), fr.Post, errors="collect")
+    report = fio.read_jsonl(io.StringIO(post_line("p1") + "\n"), fr.Post, errors="collect")
     assert [p.id for p in report.records] == ["p1"]
     assert report.errors == []
 
@@ -249,16 +250,16 @@ def test_read_viewer_from_a_json_file(tmp_path: Path) -> None:
     )
     path = tmp_path / "viewer.json"
     path.write_text(json.dumps(viewer.model_dump(mode="json"), indent=2), encoding="utf-8")
-    assert fr.read_viewer(path) == viewer
-    assert fr.read_viewer(str(path)) == viewer
-    assert fr.read_viewer(io.StringIO(viewer.model_dump_json())) == viewer
+    assert fio.read_viewer(path) == viewer
+    assert fio.read_viewer(str(path)) == viewer
+    assert fio.read_viewer(io.StringIO(viewer.model_dump_json())) == viewer
 
 
 def test_read_viewer_error_names_file_and_field(tmp_path: Path) -> None:
     path = tmp_path / "viewer.json"
     path.write_text('{"id": "v", "friends": ["a"]}', encoding="utf-8")
     with pytest.raises(fr.InputError) as info:
-        fr.read_viewer(path)
+        fio.read_viewer(path)
     assert (info.value.source, info.value.field) == (str(path), "friends")
     assert str(path) in str(info.value)
 
@@ -267,4 +268,4 @@ def test_read_viewer_rejects_invalid_json(tmp_path: Path) -> None:
     path = tmp_path / "viewer.json"
     path.write_text('{"id": ', encoding="utf-8")
     with pytest.raises(fr.InputError):
-        fr.read_viewer(path)
+        fio.read_viewer(path)

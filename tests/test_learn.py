@@ -257,7 +257,7 @@ def test_learned_spec_round_trips_and_ranks_by_learned_weights(
     pipe, reqs, fit = planted
     learned = fit.pipeline
     for fmt in ("toml", "json"):
-        again = fr.loads_spec(fr.dump_spec(learned, fmt), fmt)
+        again = fr.load_spec(fr.dump_spec(learned, fmt), format=fmt)
         assert again.fingerprint == learned.fingerprint
         assert again.to_spec() == fit.spec()
     assert learned.fingerprint != pipe.fingerprint

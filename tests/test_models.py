@@ -82,9 +82,9 @@ def test_json_parses_iso_timestamps_and_kinds() -> None:
 
 
 def test_interaction_kind_order_is_the_documented_column_order() -> None:
-    assert tuple(fr.InteractionKind) == fr.KINDS
-    assert fr.KINDS[0] is fr.InteractionKind.LIKE
-    assert len(fr.KINDS) == 15
+    assert tuple(fr.InteractionKind) == fr.batch.KINDS
+    assert fr.batch.KINDS[0] is fr.InteractionKind.LIKE
+    assert len(fr.batch.KINDS) == 15
 
 
 # ---------------------------------------------------------------- timestamps

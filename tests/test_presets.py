@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import feedrank as fr
-from feedrank.presets import register_preset
+from feedrank.presets import PRESETS, register_preset
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
 
@@ -43,7 +43,7 @@ def test_chronological_is_the_same_for_every_viewer() -> None:
 
 
 def test_every_preset_is_built_from_registered_components() -> None:
-    for name in fr.PRESETS:
+    for name in PRESETS:
         pipe = fr.preset(name)
         assert pipe.name == name
         assert pipe.description

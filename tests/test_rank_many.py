@@ -12,14 +12,15 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 import feedrank as fr
+from feedrank.batch.requests import ROW_FIELDS, Requests
 from feedrank.batch.segments import (
     group_codes,
     segmented_group_rank,
     segmented_order,
     string_hash,
 )
-from feedrank.engine.many import ContextBatch, RankingBatch
-from feedrank.ranking.ranking import Ranking
+from feedrank.presets import PRESETS
+from feedrank.ranking.ranking import Ranking, RankingBatch
 from feedrank.stages.filters import Filter, register_filter
 from feedrank.stages.rerank import OnePerAuthor, Reranker, RerankStep, register_reranker
 from feedrank.stages.rerank.base import rank_within_groups
@@ -108,11 +109,11 @@ def assert_same(a: Ranking, b: Ranking) -> None:
         assert getattr(a.moves, name).tolist() == getattr(b.moves, name).tolist(), name
     assert (a.page_start, a.page_stop, a.next_cursor) == (b.page_start, b.page_stop, b.next_cursor)
     assert a.post_ids == b.post_ids
-    assert a.removed == b.removed
+    assert a.removed() == b.removed()
     assert a.to_dict() == b.to_dict()
     assert a.context.now == b.context.now
     assert a.context.viewer == b.context.viewer
-    for name in ContextBatch.from_contexts([a.context]).arrays:
+    for name in ROW_FIELDS:
         assert getattr(a.context, name).tolist() == getattr(b.context, name).tolist(), name
 
 
@@ -139,8 +140,8 @@ def check_many(pipe: fr.Pipeline, requests: list[Feed], limit: int | None) -> Ra
     assert many.page_post_ids.tolist() == [p for s in singles for p in s.post_ids]
     pages = np.concatenate([s.page_scores for s in singles]) if singles else np.zeros(0)
     assert many.page_scores.tobytes() == pages.tobytes()
-    # The same through a ContextBatch, and with the post ids checked per request.
-    again = pipe.rank_many(batch, ContextBatch.from_contexts(contexts), offsets, limit=limit)
+    # The same through Requests, and with the post ids checked per request.
+    again = pipe.rank_many(batch, Requests.from_contexts(contexts), offsets, limit=limit)
     for i, single in enumerate(singles):
         assert_same(again[i], single)
     return many
@@ -171,7 +172,7 @@ def test_simple_pipeline_matches_rank(requests: list[Feed]) -> None:
 @settings(max_examples=25, deadline=None)
 @given(
     requests=st.lists(feeds(max_size=30), min_size=1, max_size=3),
-    name=st.sampled_from(sorted(fr.PRESETS)),
+    name=st.sampled_from(sorted(PRESETS)),
 )
 def test_presets_match_rank(requests: list[Feed], name: str) -> None:
     check_many(fr.preset(name), requests, None)
@@ -273,12 +274,12 @@ def test_string_hash_ignores_width_and_group_codes_are_exact() -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests=st.lists(feeds(max_size=15), min_size=1, max_size=6), rows=st.integers(1, 30))
 def test_chunked_processing_matches_rank(requests: list[Feed], rows: int) -> None:
-    import feedrank.engine.many
+    import feedrank.engine.run
 
-    saved = feedrank.engine.many._CHUNK_ROWS
-    feedrank.engine.many._CHUNK_ROWS = rows
+    saved = feedrank.engine.run.CHUNK_ROWS
+    feedrank.engine.run.CHUNK_ROWS = rows
     try:
         check_many(rich_pipeline(limit=3), requests, None)
         check_many(third_party_pipeline(2), requests, None)
     finally:
-        feedrank.engine.many._CHUNK_ROWS = saved
+        feedrank.engine.run.CHUNK_ROWS = saved

@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-import feedrank as fr
+from feedrank.presets import PRESETS
 from feedrank.stages.filters import FILTERS
 from feedrank.stages.rerank import RERANKERS
 from feedrank.stages.signals import SIGNALS
@@ -39,6 +39,6 @@ def test_every_registered_component_is_documented() -> None:
 
 def test_every_preset_is_documented() -> None:
     table = README.split("## Reference algorithms", 1)[1].split("\n## ", 1)[0]
-    for name in fr.PRESETS:
+    for name in PRESETS:
         family = re.sub(r"-(hour|week|month|year|all|estimated)$", "", name)
         assert f"`{name}`" in table or f"`{family}" in table, name

@@ -92,7 +92,7 @@ def test_influence_shares_sum_to_one_and_zero_weight_terms_do_nothing(feeds) -> 
     assert sum(r.share for r in result) == pytest.approx(1.0)
     data = fr.preset("balanced").to_spec()
     data["scorer"]["terms"][0]["weight"] = 0.0
-    zeroed = fr.parse_spec(data)
+    zeroed = fr.load_spec(data)
     net = simulate_demo()
     batch = net.batch()
     rankings = [zeroed.rank(batch, net.context(v.id, batch)) for v in net.viewers[:3]]

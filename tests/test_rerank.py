@@ -232,7 +232,7 @@ def test_author_diversity_then_network_caps_moves_in_stage_order() -> None:
     assert ranking.moves_of("b2") == [
         fr.Move("b2", "network_caps", 3, 2, "shifted_by:network_caps")
     ]
-    moves = ranking.to_dict()["moves"]
+    moves = ranking.to_dict(moves="all")["moves"]
     a2_capped = {
         "post_id": "a2",
         "stage": "network_caps",
@@ -248,7 +248,7 @@ def test_rerankers_are_registered_and_round_trip() -> None:
     assert RERANKERS["author_diversity"] is AuthorDiversity
     assert RERANKERS["network_caps"] is NetworkCaps
     pipe = feature_pipeline(AuthorDiversity(decay=0.6), NetworkCaps(max_in_network=60))
-    again = fr.loads_spec(fr.dump_spec(pipe, "json"), "json")
+    again = fr.load_spec(fr.dump_spec(pipe, "json"), format="json")
     assert again.rerankers == pipe.rerankers
     assert again.fingerprint == pipe.fingerprint
 

@@ -274,7 +274,7 @@ def test_scorer_round_trips_through_a_spec_with_why() -> None:
         factors=[Factor(name="oon", signal=InNetwork(false_value=0.75), why="X 2023")],
     )
     pipe = fr.Pipeline(name="p", scorer=scorer)
-    again = fr.loads_spec(fr.dump_spec(pipe, "toml"), "toml")
+    again = fr.load_spec(fr.dump_spec(pipe, "toml"), format="toml")
     assert again.scorer == scorer
     assert again.scorer.terms[0].why == "X fav weight"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,18 +11,19 @@ from hypothesis import strategies as st
 
 import feedrank as fr
 from feedrank.canonical import canonical_json
+from feedrank.presets import PRESETS, spec_or_preset
 from feedrank.stages.filters import MaxAge, Seen
 from feedrank.stages.rerank import AuthorDiversity
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import GravityDecay, Interactions
 
 
-@pytest.mark.parametrize("name", sorted(fr.PRESETS))
+@pytest.mark.parametrize("name", sorted(PRESETS))
 @pytest.mark.parametrize("fmt", ["toml", "json"])
 def test_every_preset_round_trips_with_the_same_fingerprint(name: str, fmt: str) -> None:
     pipe = fr.preset(name)
     text = fr.dump_spec(pipe, fmt)  # type: ignore[arg-type]
-    again = fr.loads_spec(text, fmt)  # type: ignore[arg-type]
+    again = fr.load_spec(text, format=fmt)  # type: ignore[arg-type]
     assert again == pipe
     assert again.fingerprint == pipe.fingerprint
     assert fr.dump_spec(again, "canonical") == fr.dump_spec(pipe, "canonical")
@@ -40,14 +42,13 @@ def test_fingerprint_is_sha256_of_canonical_json() -> None:
 
 
 def test_writing_a_default_explicitly_keeps_the_fingerprint() -> None:
-    bare = fr.loads_spec(
-        'name = "x"\n[[scorer.terms]]\nname = "t"\nweight = 1.0\nsignal = {type = "timestamp"}\n',
-        "toml",
+    bare = fr.load_spec(
+        'name = "x"\n[[scorer.terms]]\nname = "t"\nweight = 1.0\nsignal = {type = "timestamp"}\n'
     )
-    explicit = fr.loads_spec(
+    explicit = fr.load_spec(
         'name = "x"\nlimit = 50\n[[scorer.terms]]\nname = "t"\nweight = 1\n'
         'signal = {type = "timestamp", origin = 0, scale = 3600.0}\n',
-        "toml",
+        format="toml",
     )
     assert bare.fingerprint == explicit.fingerprint
 
@@ -55,7 +56,7 @@ def test_writing_a_default_explicitly_keeps_the_fingerprint() -> None:
 def test_changing_a_weight_changes_the_fingerprint() -> None:
     data = fr.preset("balanced").to_spec()
     data["scorer"]["terms"][0]["weight"] = 1.0000001
-    assert fr.parse_spec(data).fingerprint != fr.preset("balanced").fingerprint
+    assert fr.load_spec(data).fingerprint != fr.preset("balanced").fingerprint
 
 
 weights = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
@@ -90,7 +91,7 @@ def test_generated_specs_round_trip_exactly(
         rerankers=[AuthorDiversity()],
     )
     for fmt in ("toml", "json"):
-        again = fr.loads_spec(fr.dump_spec(pipe, fmt), fmt)  # type: ignore[arg-type]
+        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)  # type: ignore[arg-type]
         assert again.fingerprint == pipe.fingerprint
         assert again.scorer.terms[0].weight == w1
 
@@ -139,14 +140,14 @@ def test_generated_specs_round_trip_exactly(
 )
 def test_bad_specs_name_the_offending_key(text: str, path: str, needle: str) -> None:
     with pytest.raises(fr.SpecError) as info:
-        fr.loads_spec(text, "toml")
+        fr.load_spec(text, format="toml")
     assert info.value.field == path
     assert needle in str(info.value)
 
 
 def test_unknown_type_error_lists_the_known_types() -> None:
     with pytest.raises(fr.SpecError, match="gravity_decay"):
-        fr.parse_spec(
+        fr.load_spec(
             {
                 "name": "x",
                 "scorer": {"terms": [{"name": "t", "weight": 1, "signal": {"type": "?"}}]},
@@ -156,26 +157,50 @@ def test_unknown_type_error_lists_the_known_types() -> None:
 
 def test_malformed_toml_and_json_are_spec_errors() -> None:
     with pytest.raises(fr.SpecError, match="not valid TOML"):
-        fr.loads_spec("name = ", "toml")
+        fr.load_spec("name = ", format="toml")
     with pytest.raises(fr.SpecError, match="not valid JSON"):
-        fr.loads_spec("{", "json")
+        fr.load_spec("{", format="json")
 
 
-def test_load_spec_reads_files_and_presets(tmp_path: pytest.TempPathFactory) -> None:
+def test_load_spec_reads_files_mappings_and_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pipe = fr.preset("balanced")
-    toml_file = tmp_path / "s.toml"  # type: ignore[operator]
+    toml_file = tmp_path / "s.toml"
     toml_file.write_text(fr.dump_spec(pipe, "toml"))
-    json_file = tmp_path / "s.json"  # type: ignore[operator]
+    json_file = tmp_path / "s.json"
     json_file.write_text(fr.dump_spec(pipe, "json"))
     assert fr.load_spec(toml_file).fingerprint == pipe.fingerprint
     assert fr.load_spec(str(json_file)).fingerprint == pipe.fingerprint
-    assert fr.load_spec("balanced").fingerprint == pipe.fingerprint
-    bad = tmp_path / "s.yaml"  # type: ignore[operator]
+    assert fr.load_spec(pipe.to_spec()).fingerprint == pipe.fingerprint
+    assert fr.load_spec(fr.dump_spec(pipe, "toml")).fingerprint == pipe.fingerprint
+    assert fr.load_spec(fr.dump_spec(pipe, "json")).fingerprint == pipe.fingerprint
+    bad = tmp_path / "s.yaml"
     bad.write_text("name: x")
     with pytest.raises(fr.SpecError, match=r"toml or \.json"):
         fr.load_spec(bad)
+    # A preset's name is not a spec: load_spec never looks presets up, so a file
+    # named like a preset can never stand in for it.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "balanced").write_text(fr.dump_spec(fr.preset("chronological"), "toml"))
+    with pytest.raises(fr.SpecError, match=r"feedrank\.preset\(name\)"):
+        fr.load_spec("balanced")
+    with pytest.raises(fr.SpecError, match="no spec file"):
+        fr.load_spec("missing.toml")
+
+
+def test_spec_or_preset_refuses_a_file_that_shadows_a_preset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert spec_or_preset("balanced") == fr.preset("balanced")
+    (tmp_path / "balanced").write_text(fr.dump_spec(fr.preset("chronological"), "toml"))
+    with pytest.raises(fr.SpecError, match="both a preset and a file"):
+        spec_or_preset("balanced")
+    (tmp_path / "mine.toml").write_text(fr.dump_spec(fr.preset("chronological"), "toml"))
+    assert spec_or_preset("mine.toml") == fr.preset("chronological")
     with pytest.raises(fr.SpecError, match="no spec file or preset"):
-        fr.load_spec("no-such-preset")
+        spec_or_preset("no-such-preset")
 
 
 def test_file_errors_name_the_file(tmp_path: pytest.TempPathFactory) -> None:
@@ -188,7 +213,7 @@ def test_file_errors_name_the_file(tmp_path: pytest.TempPathFactory) -> None:
 
 
 def test_schema_lists_every_registered_type_and_validates_presets() -> None:
-    schema = fr.spec_schema()
+    schema = fr.spec.spec_schema()
     defs = schema["$defs"]
     from feedrank.stages.filters import FILTERS
     from feedrank.stages.rerank import RERANKERS
@@ -199,7 +224,7 @@ def test_schema_lists_every_registered_type_and_validates_presets() -> None:
         assert refs == {cls.__name__ for _, cls in registry.items()}
     assert json.loads(json.dumps(schema)) == schema
     jsonschema = pytest.importorskip("jsonschema")
-    for name in fr.PRESETS:
+    for name in PRESETS:
         jsonschema.validate(fr.preset(name).to_spec(), schema)
 
 
@@ -208,13 +233,13 @@ def test_diff_names_changed_weights_by_term() -> None:
     data = old.to_spec()
     data["scorer"]["terms"][1]["weight"] = 9.0
     data["rerankers"][0]["decay"] = 0.4
-    new = fr.parse_spec(data)
-    changes = {c.path: (c.before, c.after) for c in fr.diff_specs(old, new)}
+    new = fr.load_spec(data)
+    changes = {c.path: (c.before, c.after) for c in fr.spec.diff_specs(old, new)}
     assert changes == {
         "scorer.terms[like_rate].weight": (4.0, 9.0),
         "rerankers[0].decay": (0.5, 0.4),
     }
-    assert fr.diff_specs(old, old) == []
+    assert fr.spec.diff_specs(old, old) == []
 
 
 def test_canonical_json_rejects_nan() -> None:
@@ -224,7 +249,7 @@ def test_canonical_json_rejects_nan() -> None:
 
 def test_numbers_inside_signal_tables_must_be_numbers() -> None:
     with pytest.raises(fr.SpecError) as info:
-        fr.parse_spec(
+        fr.load_spec(
             {
                 "name": "x",
                 "scorer": {

@@ -50,9 +50,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import feedrank as fr
+import feedrank.audit as fa
 from feedrank.adapters import atproto
 from feedrank.adapters.atproto import XrpcError
 from feedrank.audit.card import build_card, card_html, card_markdown
+from feedrank.presets import spec_or_preset
 
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -214,7 +216,7 @@ class FeedGenerator:
         *,
         service_did: str,
         feed_uri: str,
-        log: fr.DecisionLog,
+        log: fa.DecisionLog,
         clock: Clock = wall_clock,
         window_hours: float = 48.0,
         card_sample: int = 20,
@@ -463,7 +465,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     clock: Clock = wall_clock if args.now is None else fixed_clock(args.now)
-    pipeline = fr.load_spec(args.spec)
+    pipeline = spec_or_preset(args.spec)
     name = args.feed_name or "".join(c if c.isalnum() or c in "-_" else "-" for c in pipeline.name)
     feed = atproto.feed_uri(args.publisher_did or args.did, name)
     store = Store(args.db)
@@ -472,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store.add_posts(seeds)
     log_path = args.audit_log or args.db.with_name(args.db.name + ".decisions.jsonl")
     key_path = args.audit_key_file or log_path.with_name(log_path.name + ".key")
-    log = fr.DecisionLog(log_path, key=audit_key(key_path), fsync=args.fsync)
+    log = fa.DecisionLog(log_path, key=audit_key(key_path), fsync=args.fsync)
     app = FeedGenerator(
         store,
         pipeline,

@@ -34,6 +34,7 @@ from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.tags import Tags
 from feedrank.canonical import canonical_json, fingerprint
+from feedrank.engine.algorithm import Algorithm
 from feedrank.errors import FeedrankError
 from feedrank.models import Viewer
 from feedrank.ranking.ranking import Ranking
@@ -48,7 +49,16 @@ __all__ = [
     "ArrayEncoding",
     "AuditError",
     "AuditRecord",
+    "CursorKey",
     "EncodedRequest",
+    "FeedData",
+    "MovesData",
+    "PageData",
+    "PageInput",
+    "RemovedData",
+    "RequestInputs",
+    "RequestOutputs",
+    "SpecRef",
     "encode_request",
     "is_hex64",
     "parse_record",
@@ -571,7 +581,7 @@ class EncodedRequest:
         return b"".join([head, *pieces, b"\n"]), hexdigest
 
 
-def spec_json(pipeline: Pipeline, *, embed: bool = True) -> str:
+def spec_json(pipeline: Algorithm, *, embed: bool = True) -> str:
     """Canonical JSON of a record's ``spec`` field for ``pipeline``."""
     ref: dict[str, Any] = {
         "fingerprint": pipeline.fingerprint,

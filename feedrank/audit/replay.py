@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -206,12 +205,14 @@ class ReplayReport:
 
 
 def _resolve(spec: Pipeline | str | os.PathLike[str] | None) -> Pipeline | None:
-    from feedrank.spec.files import load_spec
+    from pathlib import Path
+
+    from feedrank.presets.registry import spec_or_preset
     from feedrank.spec.pipeline import Pipeline
 
     if spec is None or isinstance(spec, Pipeline):
         return spec
-    return load_spec(spec if isinstance(spec, str) else Path(spec))
+    return spec_or_preset(spec if isinstance(spec, str) else Path(spec))
 
 
 def replay(

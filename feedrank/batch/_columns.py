@@ -14,6 +14,8 @@ from feedrank.batch.tags import Tags
 from feedrank.errors import BatchError
 from feedrank.models import Author, InteractionKind
 
+__all__ = ["KINDS", "TEXT", "kind_index"]
+
 KINDS: tuple[InteractionKind, ...] = tuple(InteractionKind)
 """Column order of :attr:`PostBatch.counts`."""
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
@@ -89,25 +91,6 @@ def _check_sorted(ordered: NDArray[np.str_]) -> None:
             post_id=str(ordered[1:][dup][0]),
             expected="unique post ids",
         )
-
-
-def _offsets(values: Any, n: int) -> NDArray[np.intp]:
-    """Validated segment offsets: (S + 1,) integers from 0 to ``n``, non-decreasing."""
-    arr = np.asarray(values)
-    if arr.ndim != 1 or arr.shape[0] < 1 or (arr.size and arr.dtype.kind not in "iu"):
-        raise BatchError(
-            f"has shape {arr.shape} and dtype {arr.dtype}",
-            field="offsets",
-            expected="a one-dimensional integer array [0, ..., n]",
-        )
-    out = arr.astype(np.intp)
-    if int(out[0]) != 0 or int(out[-1]) != n or np.any(np.diff(out) < 0):
-        raise BatchError(
-            "offsets do not run from 0 to the number of rows without decreasing",
-            field="offsets",
-            expected=f"non-decreasing integers from 0 to {n}",
-        )
-    return out
 
 
 def _string_column(values: Any, name: str, ids: NDArray[np.str_] | None) -> NDArray[np.str_]:

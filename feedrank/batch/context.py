@@ -35,10 +35,9 @@ from pydantic import Field
 from feedrank._time import EPOCH, MICROS_PER_HOUR, from_micros, to_micros
 from feedrank.batch.posts import PostBatch
 from feedrank.errors import InputError
-from feedrank.models import NEGATIVE_KINDS, Interaction, InteractionKind, Viewer
-from feedrank.stages.components import SpecModel
+from feedrank.models import NEGATIVE_KINDS, Interaction, InteractionKind, SpecModel, Viewer
 
-__all__ = ["AffinityModel", "Context"]
+__all__ = ["SEE_FEWER_KINDS", "SOCIAL_PROOF_KINDS", "AffinityModel", "Context", "latest_of"]
 
 SEE_FEWER_KINDS: tuple[InteractionKind, ...] = (InteractionKind.HIDE,)
 """Kinds that mean "see fewer from this author" (X's "show fewer" / "not
@@ -155,16 +154,15 @@ class Context:
     ) -> NDArray[np.int64]:
         """ndarray (n,), int64: time (µs) of the viewer's latest interaction of any of
         ``kinds`` (a non-empty subset of NEGATIVE_KINDS) with the row's author, or -1."""
-        columns = [_negative_column(kind) for kind in kinds]
-        if not columns:
-            raise InputError(
-                "no kinds given", field="kinds", expected="at least one of NEGATIVE_KINDS"
-            )
-        latest: NDArray[np.int64] = self.last_negative_at[:, columns].max(axis=1)
-        return latest
+        return latest_of(self.last_negative_at, kinds)
 
     def __len__(self) -> int:
         return int(self.in_network.shape[0])
+
+    @classmethod
+    def empty(cls, now: int = 0) -> Context:
+        """The context of a request without candidates."""
+        return cls(now, None, np.zeros(0, bool), np.zeros(0, bool), np.zeros(0), np.zeros(0))
 
     @classmethod
     def build(
@@ -224,6 +222,20 @@ class Context:
         )
 
 
+def latest_of(
+    last_negative_at: NDArray[np.int64], kinds: Iterable[InteractionKind | str]
+) -> NDArray[np.int64]:
+    """ndarray (n,), int64: the latest time over the columns of ``kinds`` (a non-empty
+    subset of NEGATIVE_KINDS) of a ``last_negative_at`` table, or -1."""
+    columns = [_negative_column(kind) for kind in kinds]
+    if not columns:
+        raise InputError("no kinds given", field="kinds", expected="at least one of NEGATIVE_KINDS")
+    if len(columns) == 1:
+        return last_negative_at[:, columns[0]]
+    latest: NDArray[np.int64] = last_negative_at[:, columns].max(axis=1)
+    return latest
+
+
 def _negative_column(kind: InteractionKind | str) -> int:
     try:
         return _NEGATIVE_COLUMN[InteractionKind(kind)]
@@ -258,7 +270,7 @@ def _author_scores(
     # Authors are coded by the batch's author table (computed once per batch);
     # authors known only from post_authors get codes after the batch's.
     rows = batch.index_of([i.post_id for i in mine]).tolist()
-    author_of_row = batch._author_groups[0]
+    author_of_row = batch._author_codes
     lookup = batch._author_lookup
     extra: dict[str, int] = {}
     codes: list[int] = []

@@ -32,7 +32,6 @@ from feedrank.batch._columns import (
     _embedding_matrix,
     _float_column,
     _followers,
-    _offsets,
     _optional_strings,
     _string_column,
     _tags_column,
@@ -41,7 +40,7 @@ from feedrank.batch._columns import (
     _unicode,
     kind_index,
 )
-from feedrank.batch.segments import group_codes
+from feedrank.batch.segments import check_offsets, group_codes
 from feedrank.batch.tags import Tags
 from feedrank.errors import BatchError
 from feedrank.models import Author, InteractionKind, Post
@@ -142,6 +141,13 @@ class PostBatch:
         first = self._author_groups[1]
         return dict(zip(self.author_ids[first].tolist(), range(first.shape[0]), strict=True))
 
+    @cached_property
+    def text_lower(self) -> NDArray[Any]:
+        """ndarray (n,), StringDType: :attr:`text` lower-cased (computed once per
+        batch and shared with the batches of its rows the ranking stages take)."""
+        lowered: NDArray[Any] = np.strings.lower(self.text)
+        return lowered
+
     def _ids_at(self, rows: NDArray[np.intp]) -> NDArray[np.str_]:
         return self.ids[rows]
 
@@ -156,7 +162,7 @@ class PostBatch:
         lookup = self._author_lookup
         hit = np.zeros(len(lookup), dtype=bool)
         hit[[code for a in wanted if (code := lookup.get(a)) is not None]] = True
-        out: NDArray[np.bool_] = hit[self._author_groups[0]]
+        out: NDArray[np.bool_] = hit[self._author_codes]
         return out
 
     def _ids_in(self, post_ids: Iterable[str]) -> NDArray[np.bool_]:
@@ -197,9 +203,10 @@ class PostBatch:
             author_followers=self.author_followers[start:stop],
         )
 
-    def age_hours(self, now_micros: int) -> NDArray[np.float64]:
+    def age_hours(self, now_micros: int | NDArray[np.int64]) -> NDArray[np.float64]:
         """ndarray of shape (n,), float64: hours from creation to ``now`` (negative if
-        the post is dated after ``now``)."""
+        the post is dated after ``now``); ``now_micros`` may be an array that
+        broadcasts against the rows (each row's request time)."""
         return (now_micros - self.created_at).astype(np.float64) / 3_600_000_000.0
 
     # -------------------------------------------------------------- builders
@@ -311,7 +318,7 @@ class PostBatch:
         """
         id_arr = _string_column(ids, "ids", None)
         n = id_arr.shape[0]
-        segments = None if offsets is None else _offsets(offsets, n)
+        segments = None if offsets is None else check_offsets(offsets, n)
         if n and not np.all(np.char.str_len(id_arr) > 0):
             raise BatchError(
                 "empty post id",
@@ -404,8 +411,6 @@ class PostBatch:
             has_embedding=self.has_embedding[idx],
             author_followers=self.author_followers[idx],
         )
-        if "_author_codes" in self.__dict__:
-            out.__dict__["_author_codes"] = self._author_codes[idx]
         return out
 
     @classmethod
@@ -542,8 +547,6 @@ class _TakenRows(PostBatch):
         object.__setattr__(self, "_source", source)
         object.__setattr__(self, "_index", np.asarray(index, dtype=np.intp))
         object.__setattr__(self, "_cache", {})
-        if "_author_codes" in source.__dict__:
-            self.__dict__["_author_codes"] = source._author_codes[self._index]
 
     _source: PostBatch
     _index: NDArray[np.intp]
@@ -572,6 +575,21 @@ class _TakenRows(PostBatch):
             column = self._source.count(kind)[self._index]
             self._cache[key] = column
         return column
+
+    # Derived columns come from the source batch, computed there once.
+    @cached_property
+    def _author_codes(self) -> NDArray[np.intp]:
+        codes: NDArray[np.intp] = self._source._author_codes[self._index]
+        return codes
+
+    @cached_property
+    def _author_lookup(self) -> dict[str, int]:
+        return self._source._author_lookup
+
+    @cached_property
+    def text_lower(self) -> NDArray[Any]:
+        lowered: NDArray[Any] = self._source.text_lower[self._index]
+        return lowered
 
     def _ids_at(self, rows: NDArray[np.intp]) -> NDArray[np.str_]:
         if "ids" in self._cache:

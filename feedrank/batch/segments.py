@@ -21,7 +21,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from feedrank.errors import BatchError
+
 __all__ = [
+    "check_offsets",
     "group_codes",
     "segment_of_rows",
     "segmented_group_rank",
@@ -35,6 +38,25 @@ IdsAt = Callable[[NDArray[np.intp]], NDArray[Any]]
 _PAD_LIMIT = 4
 """Segments are sorted as one padded (S, max length) matrix when it holds at most
 this many cells per row; otherwise with a global lexsort."""
+
+
+def check_offsets(values: Any, n: int) -> NDArray[np.intp]:
+    """Validated segment offsets: (S + 1,) integers from 0 to ``n``, non-decreasing."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] < 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise BatchError(
+            f"has shape {arr.shape} and dtype {arr.dtype}",
+            field="offsets",
+            expected="a one-dimensional integer array [0, ..., n]",
+        )
+    out = arr.astype(np.intp)
+    if int(out[0]) != 0 or int(out[-1]) != n or np.any(np.diff(out) < 0):
+        raise BatchError(
+            "offsets do not run from 0 to the number of rows without decreasing",
+            field="offsets",
+            expected=f"non-decreasing integers from 0 to {n}",
+        )
+    return out
 
 
 def segment_of_rows(offsets: NDArray[np.intp]) -> NDArray[np.intp]:

@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from feedrank import __version__
 from feedrank._time import from_micros
+from feedrank._version import __version__
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.cli.audit import add_audit_commands, add_rank_audit_options, open_rank_audit_log
@@ -34,13 +33,13 @@ from feedrank.engine.cursor import Cursor
 from feedrank.errors import FeedrankError, InputError
 from feedrank.io.jsonl import read_authors, read_interactions, read_jsonl, read_posts, read_viewer
 from feedrank.models import Viewer
-from feedrank.presets import PRESETS, preset
+from feedrank.presets import PRESETS, preset, spec_or_preset
 from feedrank.ranking.counterfactual import Change
 from feedrank.ranking.ranking import Ranking
-from feedrank.spec.files import diff_specs, dump_spec, load_spec, spec_schema
+from feedrank.spec.files import diff_specs, dump_spec, spec_schema
 from feedrank.spec.pipeline import Pipeline
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def _parse_now(text: str) -> datetime:
@@ -60,7 +59,14 @@ def _parse_now(text: str) -> datetime:
 
 
 def _table(
-    ranking: Ranking, batch: PostBatch, out: TextIO, *, explain: bool, cursor: bool = True
+    ranking: Ranking,
+    batch: PostBatch,
+    out: TextIO,
+    *,
+    explain: bool,
+    cursor: bool = True,
+    removed_all: bool = False,
+    moves_all: bool = False,
 ) -> None:
     if len(ranking) == 0:
         out.write("(no posts to show)\n")
@@ -81,16 +87,32 @@ def _table(
         if explain:
             lines = ranking.explain(pid).to_text().splitlines()[1:]
             out.write("".join(f"{'':>6}{line.strip()}\n" for line in lines))
-    removed = Counter(ranking.removed.values())
+    removed = ranking.removal_counts()
     if removed:
         parts = ", ".join(f"{n} {why}" for why, n in sorted(removed.items()))
         out.write(f"filtered out: {parts}\n")
+    if removed_all:
+        for pid, why in ranking.removed().items():
+            out.write(f"  removed {pid}: {why}\n")
+    moved = ranking.move_counts()
+    if moved:
+        parts = "; ".join(
+            f"{stage}: " + ", ".join(f"{n} {why}" for why, n in reasons.items())
+            for stage, reasons in moved.items()
+        )
+        out.write(f"moved: {parts}\n")
+    if moves_all:
+        for move in ranking.to_dict(moves="all")["moves"]:
+            out.write(
+                f"  moved {move['post_id']} by {move['stage']}: position "
+                f"{move['before'] + 1} -> {move['after'] + 1} ({move['reason']})\n"
+            )
     if cursor and ranking.next_cursor:
         out.write(f"next page: --cursor {ranking.next_cursor}\n")
 
 
 def _request(args: argparse.Namespace) -> tuple[Pipeline, PostBatch, Context]:
-    pipeline = load_spec(args.spec)
+    pipeline = spec_or_preset(args.spec)
     authors = read_authors(args.authors) if args.authors else None
     posts = read_posts(args.posts)
     batch = PostBatch.from_posts(posts, authors)
@@ -145,11 +167,19 @@ def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
         if audit is not None:
             audit.close()
     if args.format == "json":
-        json.dump(ranking.to_dict(), out, ensure_ascii=False, indent=2)
+        data = ranking.to_dict(removed=args.removed, moves=args.moves)
+        json.dump(data, out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
         out.write(f"spec {pipeline.name} v{pipeline.version}  fingerprint {pipeline.fingerprint}\n")
-        _table(ranking, batch, out, explain=args.explain)
+        _table(
+            ranking,
+            batch,
+            out,
+            explain=args.explain,
+            removed_all=args.removed == "all",
+            moves_all=args.moves == "all",
+        )
     return 0
 
 
@@ -201,8 +231,8 @@ def _change_line(change: Change) -> str:
 def _cmd_card(args: argparse.Namespace, out: TextIO) -> int:
     from feedrank.audit.card import build_card, card_html, card_markdown
 
-    pipeline = load_spec(args.spec)
-    previous = load_spec(args.previous) if args.previous else None
+    pipeline = spec_or_preset(args.spec)
+    previous = spec_or_preset(args.previous) if args.previous else None
     sample: list[Ranking] = []
     if args.sample:
         authors = read_authors(args.authors) if args.authors else None
@@ -229,7 +259,7 @@ def _cmd_card(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
-    old, new = load_spec(args.old), load_spec(args.new)
+    old, new = spec_or_preset(args.old), spec_or_preset(args.new)
     out.write(f"{old.fingerprint[:16]} -> {new.fingerprint[:16]}\n")
     changes = diff_specs(old, new)
     for change in changes:
@@ -243,7 +273,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from feedrank.datasets import simulate
 
     net = simulate(rng=args.seed, n_users=30, n_posts=150, hours=24.0)
-    pipeline = load_spec(args.spec)
+    pipeline = spec_or_preset(args.spec)
     batch = net.batch()
     out.write(
         f"feedrank demo: a simulated network of {len(net.viewers)} people and {len(batch)} "
@@ -276,7 +306,7 @@ def _cmd_spec(args: argparse.Namespace, out: TextIO) -> int:
         json.dump(spec_schema(), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return 0
-    pipeline = load_spec(args.spec)
+    pipeline = spec_or_preset(args.spec)
     if args.spec_command == "validate":
         out.write(f"ok: {pipeline.name} v{pipeline.version} fingerprint {pipeline.fingerprint}\n")
         return 0
@@ -329,6 +359,18 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--cursor", help="continue after a previous page")
     rank.add_argument("--format", choices=("table", "json"), default="table")
     rank.add_argument("--explain", action="store_true", help="explain every post (table)")
+    rank.add_argument(
+        "--removed",
+        choices=("counts", "all"),
+        default="counts",
+        help="removed posts: counts by reason (default) or every post and its reason",
+    )
+    rank.add_argument(
+        "--moves",
+        choices=("counts", "all"),
+        default="counts",
+        help="re-ranker moves: counts by reason (default; page items carry their own) or all",
+    )
     add_rank_audit_options(rank)
     rank.set_defaults(run=_cmd_rank)
 

@@ -9,7 +9,7 @@ True
 from __future__ import annotations
 
 from feedrank.presets import basic, bluesky, bridging, hacker_news, lemmy, mastodon, reddit, x
-from feedrank.presets.registry import PRESETS, preset, register_preset
+from feedrank.presets.registry import PRESETS, preset, register_preset, spec_or_preset
 
 __all__ = [
     "PRESETS",
@@ -22,5 +22,6 @@ __all__ = [
     "preset",
     "reddit",
     "register_preset",
+    "spec_or_preset",
     "x",
 ]

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from feedrank.ranking.explain import Comparison, Explanation
-from feedrank.ranking.ranking import Move, Ranking
+from feedrank.ranking.ranking import Ranking, RankingBatch
 
-__all__ = ["Comparison", "Explanation", "Move", "Ranking"]
+__all__ = ["Comparison", "Explanation", "Ranking", "RankingBatch"]

@@ -9,7 +9,7 @@ feed would have been without it (filters do not depend on terms).
 >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
 >>> posts = [fr.Post(id="a", author_id="x", created_at=t, counts={"like": 9}),
 ...          fr.Post(id="b", author_id="y", created_at=t, counts={"reply": 3})]
->>> pipe = fr.loads_spec('''name = "t"
+>>> pipe = fr.load_spec('''name = "t"
 ... [[scorer.terms]]
 ... name = "likes"
 ... signal = { type = "interactions", weights = { like = 1.0 } }
@@ -17,7 +17,7 @@ feed would have been without it (filters do not depend on terms).
 ... [[scorer.terms]]
 ... name = "replies"
 ... signal = { type = "interactions", weights = { reply = 1.0 } }
-... weight = 2.0''', "toml")
+... weight = 2.0''')
 >>> batch = fr.PostBatch.from_posts(posts)
 >>> result = ablation(pipe.rank(batch, fr.Context.build(batch, now=t)))
 >>> result.post_ids, result.ranks.tolist()
@@ -27,16 +27,16 @@ feed would have been without it (filters do not depend on terms).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
-if TYPE_CHECKING:
-    from feedrank.ranking.ranking import Ranking
+from feedrank.batch.requests import Requests
+from feedrank.engine.result import RequestView
+from feedrank.engine.run import rerank
 
-__all__ = ["Ablation", "ablation", "kept_batch"]
+__all__ = ["Ablation", "ablation", "rerank_order"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,6 +61,8 @@ class Ablation:
     def kendall_tau(self) -> dict[str, float]:
         """Kendall's tau-b between the served order and the order without each term
         (1.0: the term changes nothing)."""
+        from scipy import stats
+
         out: dict[str, float] = {}
         for j, name in enumerate(self.term_names):
             if len(self.post_ids) < 2:
@@ -87,11 +89,21 @@ class Ablation:
         }
 
 
-def kept_batch(ranking: Ranking) -> Any:
-    """The PostBatch of the kept posts, rows aligned with ``ranking.context``."""
-    if ranking.kept.shape[0] == len(ranking.candidates):
-        return ranking.candidates
-    return ranking.candidates.take(ranking.kept)
+def rerank_order(ranking: RequestView, contributions: NDArray[np.float64]) -> NDArray[np.intp]:
+    """The final order of ``ranking``'s kept posts had the scorer produced
+    ``contributions`` (m, T) instead: the engine's re-ranking stages run again on
+    the same posts, with the scorer's own factors."""
+    scorer_factors = ranking.factors[:, np.asarray(ranking.factor_stages, dtype=np.intp) < 0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = contributions.sum(axis=1)
+    staged = rerank(
+        ranking.pipeline,
+        ranking.kept_batch,
+        Requests.one(ranking.context),
+        sums,
+        scorer_factors,
+    )
+    return staged.order
 
 
 def _ranks(order: NDArray[np.intp]) -> NDArray[np.int64]:
@@ -100,21 +112,17 @@ def _ranks(order: NDArray[np.intp]) -> NDArray[np.int64]:
     return ranks
 
 
-def ablation(ranking: Ranking) -> Ablation:
+def ablation(ranking: RequestView) -> Ablation:
     """Rank every kept post again with each term removed, re-rankers included."""
-    pipe = ranking.pipeline
-    batch = kept_batch(ranking)
-    scorer_factors = ranking.factors[:, np.asarray(ranking.factor_stages) < 0]
     base = _ranks(ranking.order)
     ranks = np.empty((base.shape[0], len(ranking.term_names)), dtype=np.int64)
     for j in range(len(ranking.term_names)):
         contributions = ranking.contributions.copy()
         contributions[:, j] = 0.0
-        staged = pipe.rerank(batch, ranking.context, contributions, scorer_factors)
-        ranks[:, j] = _ranks(staged.order)
+        ranks[:, j] = _ranks(rerank_order(ranking, contributions))
     served = ranking.order
     return Ablation(
-        post_ids=tuple(str(x) for x in batch.ids[served]),
+        post_ids=tuple(str(x) for x in ranking.kept_batch.ids[served]),
         term_names=ranking.term_names,
         base_ranks=base[served],
         ranks=ranks[served],

@@ -16,16 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from feedrank.engine.result import RequestView
 from feedrank.errors import RankingError
-from feedrank.ranking.ablation import kept_batch
-
-if TYPE_CHECKING:
-    from feedrank.ranking.ranking import Ranking
+from feedrank.ranking.ablation import rerank_order
 
 __all__ = ["Change", "input_to_top_k", "weight_to_swap"]
 
@@ -50,13 +47,11 @@ class Change:
         return None if self.after is None else self.after - self.before
 
 
-def _position_of(ranking: Ranking) -> Callable[[NDArray[np.float64], int], int]:
+def _position_of(ranking: RequestView) -> Callable[[NDArray[np.float64], int], int]:
     """position(contributions, row) -> 0-based position after re-ranking."""
-    batch = kept_batch(ranking)
-    scorer_factors = ranking.factors[:, np.asarray(ranking.factor_stages) < 0]
 
     def position(contributions: NDArray[np.float64], row: int) -> int:
-        order = ranking.pipeline.rerank(batch, ranking.context, contributions, scorer_factors).order
+        order = rerank_order(ranking, contributions)
         return int(np.flatnonzero(order == row)[0])
 
     return position
@@ -83,7 +78,7 @@ def _search(start: float, works: Callable[[float], bool], sign: float) -> float 
     return hi
 
 
-def weight_to_swap(ranking: Ranking, a: str, b: str) -> list[Change]:
+def weight_to_swap(ranking: RequestView, a: str, b: str) -> list[Change]:
     """Per term, the smallest weight change after which ``b`` ranks above ``a``
     (``a`` must currently rank above ``b``). Sorted by |change|, infeasible last."""
     ra, rb = ranking.row_of(a), ranking.row_of(b)
@@ -136,7 +131,7 @@ def weight_to_swap(ranking: Ranking, a: str, b: str) -> list[Change]:
     return sorted(out, key=lambda c: (not c.feasible, abs(c.delta or 0.0)))
 
 
-def input_to_top_k(ranking: Ranking, post_id: str, k: int) -> list[Change]:
+def input_to_top_k(ranking: RequestView, post_id: str, k: int) -> list[Change]:
     """Per term, the smallest change of ``post_id``'s signal input that brings it
     into the top ``k``. Sorted by change relative to the input's spread across the
     kept posts (scale-free), infeasible last. Empty list if it already is."""
@@ -145,7 +140,7 @@ def input_to_top_k(ranking: Ranking, post_id: str, k: int) -> list[Change]:
     row = ranking.row_of(post_id)
     if row < 0:
         cand = int(ranking.candidates.index_of([post_id])[0])
-        reason = str(ranking.removed_reasons[cand])
+        reason = ranking.removed_table[int(ranking.removed_codes[cand]) - 1]
         return [
             Change(t.name, "input", float("nan"), None, False, f"removed by a filter ({reason})")
             for t in ranking.pipeline.scorer.terms

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from feedrank.ranking.ranking import Move
-
-if TYPE_CHECKING:
-    from feedrank.ranking.ranking import Ranking
+from feedrank.engine.result import Move, RequestView
+from feedrank.errors import RankingError
 
 __all__ = ["Comparison", "Explanation", "FactorPart", "TermPart", "compare_posts", "explain_post"]
 
@@ -151,13 +149,14 @@ class Comparison:
         return "\n".join(lines)
 
 
-def explain_post(ranking: Ranking, post_id: str) -> Explanation:
+def explain_post(ranking: RequestView, post_id: str) -> Explanation:
     """Build the :class:`Explanation` of ``post_id`` in ``ranking``."""
     row = ranking.row_of(post_id)
     fp = ranking.fingerprint
     if row < 0:
         cand = int(ranking.candidates.index_of([post_id])[0])
-        return Explanation(post_id, fp, None, None, str(ranking.removed_reasons[cand]))
+        code = int(ranking.removed_codes[cand])
+        return Explanation(post_id, fp, None, None, ranking.removed_table[code - 1])
     pipe = ranking.pipeline
     contrib = ranking.contributions[row]
     total = float(np.abs(contrib).sum())
@@ -198,10 +197,8 @@ def explain_post(ranking: Ranking, post_id: str) -> Explanation:
     )
 
 
-def compare_posts(ranking: Ranking, a: str, b: str) -> Comparison:
+def compare_posts(ranking: RequestView, a: str, b: str) -> Comparison:
     """Decompose score(a) − score(b); both posts must have been ranked."""
-    from feedrank.errors import RankingError
-
     rows = []
     for pid in (a, b):
         row = ranking.row_of(pid)

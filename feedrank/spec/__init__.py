@@ -7,8 +7,6 @@ from feedrank.spec.files import (
     diff_specs,
     dump_spec,
     load_spec,
-    loads_spec,
-    parse_spec,
     spec_schema,
 )
 from feedrank.spec.pipeline import Pipeline
@@ -19,7 +17,5 @@ __all__ = [
     "diff_specs",
     "dump_spec",
     "load_spec",
-    "loads_spec",
-    "parse_spec",
     "spec_schema",
 ]

@@ -5,13 +5,14 @@ A spec is a TOML or JSON document that validates into a
 types with the path of the offending key; dumping writes every default out, so
 ``load(dump(p))`` has the same canonical JSON and the same SHA-256 fingerprint.
 
->>> pipe = load_spec("chronological")
->>> again = loads_spec(dump_spec(pipe, "toml"), "toml")
+>>> from feedrank.presets import preset
+>>> pipe = preset("chronological")
+>>> again = load_spec(dump_spec(pipe, "toml"))
 >>> again.fingerprint == pipe.fingerprint
 True
 >>> try:
-...     loads_spec('name = "x"\\n[scorer]\\nterms = [{name = "t", weight = 1.0, '
-...                'signal = {type = "timestamp", scael = 2.0}}]', "toml")
+...     load_spec('name = "x"\\n[scorer]\\nterms = [{name = "t", weight = 1.0, '
+...               'signal = {type = "timestamp", scael = 2.0}}]')
 ... except SpecError as err:
 ...     print(err.field, "|", err.message)
 scorer.terms[0].signal.scael | Extra inputs are not permitted
@@ -102,21 +103,53 @@ def loads_spec(text: str, format: Format) -> Pipeline:
     return parse_spec(data)
 
 
-def load_spec(source: str | Path) -> Pipeline:
-    """Load a spec from a ``.toml`` or ``.json`` file, or name a built-in preset.
+def load_spec(source: str | Path | Mapping[str, Any], *, format: Format | None = None) -> Pipeline:
+    """The :class:`~feedrank.Pipeline` of a spec given as a file, a mapping or text.
 
-    A string that is not an existing file is looked up among the presets.
+    - a :class:`~pathlib.Path`, or a one-line string ending in ``.toml`` or
+      ``.json``: the file (its suffix gives the format);
+    - a mapping: the parsed spec (as from ``json.load``);
+    - other text: TOML, or JSON when it starts with ``{`` (``format`` says
+      which, if given).
+
+    Built-in algorithms are :func:`feedrank.preset`; a string here is never
+    looked up among them, so no file can stand in for a preset by its name.
+
+    >>> load_spec('name = "newest"\\n[[scorer.terms]]\\nname = "t"\\n'
+    ...           'signal = { type = "timestamp" }\\nweight = 1.0').name
+    'newest'
     """
-    from feedrank.presets import PRESETS, preset
-
-    path = Path(source)
-    if not path.is_file():
-        if isinstance(source, str) and source in PRESETS:
-            return preset(source)
+    if isinstance(source, Mapping):
+        return parse_spec(source)
+    if isinstance(source, Path):
+        return _load_file(source)
+    if not isinstance(source, str):
         raise SpecError(
-            f"no spec file or preset named {str(source)!r}",
+            f"cannot load a spec from {type(source).__name__}",
             field="spec",
-            expected="a .toml or .json file, or a preset: " + ", ".join(sorted(PRESETS)),
+            expected="a path, a mapping, or TOML or JSON text",
+        )
+    if format is not None:
+        return loads_spec(source, format)
+    one_line = "\n" not in source
+    if one_line and source.strip().lower().endswith((".toml", ".json")):
+        return _load_file(Path(source))
+    if source.lstrip().startswith("{"):
+        return loads_spec(source, "json")
+    if one_line and "=" not in source:
+        raise SpecError(
+            f"{source!r} is neither a .toml or .json file name nor spec text "
+            "(built-in algorithms are feedrank.preset(name))",
+            field="spec",
+            expected="a path to a .toml or .json file, a mapping, or TOML or JSON text",
+        )
+    return loads_spec(source, "toml")
+
+
+def _load_file(path: Path) -> Pipeline:
+    if not path.is_file():
+        raise SpecError(
+            f"no spec file {str(path)!r}", field="spec", expected="an existing .toml or .json file"
         )
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):

@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -27,11 +26,21 @@ from pydantic import Field, StringConstraints, model_validator
 
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
-from feedrank.stages.components import SpecModel
+from feedrank.models import SpecModel
 from feedrank.stages.signals.base import Signal, SignalSpec
 
-__all__ = ["Factor", "ScoreTable", "Scorer", "Term"]
+__all__ = [
+    "Factor",
+    "ScoreTable",
+    "Scorer",
+    "Term",
+    "combine",
+    "combine_sums",
+    "round_like_python",
+    "row_product",
+]
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)]
 
@@ -71,7 +80,7 @@ class ScoreTable:
     contributions: NDArray[np.float64]
     factors: NDArray[np.float64]
     scores: NDArray[np.float64]
-    sums: NDArray[np.float64] | None = None
+    sums: NDArray[np.float64]
     """contributions.sum(axis=1), kept for the re-ranking stages."""
 
 
@@ -104,38 +113,33 @@ class Scorer(SpecModel):
         return tuple(f.name for f in self.factors)
 
     def score(self, batch: PostBatch, ctx: Context) -> ScoreTable:
-        """Compute inputs, contributions, factors and scores for every post."""
-        return self._score(batch, lambda signal: signal.compute(batch, ctx))
+        """Compute inputs, contributions, factors and scores for every post (one request)."""
+        return self.score_many(batch, Requests.one(ctx))
 
-    def _score(
-        self, batch: PostBatch, compute: Callable[[Signal], NDArray[np.float64]]
-    ) -> ScoreTable:
-        """:meth:`score` with the signals evaluated by ``compute`` (for
-        :meth:`Pipeline.rank_many`, which evaluates them over many requests)."""
+    def score_many(self, batch: PostBatch, requests: Requests) -> ScoreTable:
+        """:meth:`score` for the rows of every request at once."""
         n = len(batch)
         inputs = np.empty((n, len(self.terms)), dtype=np.float64)
         for j, term in enumerate(self.terms):
-            inputs[:, j] = _evaluate(term.signal, batch, compute, f"term {term.name!r}")
+            inputs[:, j] = _values(term.signal, batch, requests, f"term {term.name!r}")
+        factors = np.empty((n, len(self.factors)), dtype=np.float64)
+        for j, factor in enumerate(self.factors):
+            factors[:, j] = _values(factor.signal, batch, requests, f"factor {factor.name!r}")
+        # One check over all columns; the offending column is found only on failure.
+        if not np.isfinite(inputs).all():
+            _raise_not_finite(
+                inputs, batch, [t.signal for t in self.terms], "term", self.term_names
+            )
+        if self.factors and not (np.isfinite(factors).all() and (factors >= 0).all()):
+            _raise_bad_factor(factors, batch, self)
         weights = np.array([t.weight for t in self.terms], dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             contributions = inputs * weights
-        factors = np.empty((n, len(self.factors)), dtype=np.float64)
-        for j, factor in enumerate(self.factors):
-            values = _evaluate(factor.signal, batch, compute, f"factor {factor.name!r}")
-            if np.any(values < 0):
-                row = int(np.argmax(values < 0))
-                raise RankingError(
-                    f"factor {factor.name!r} is {values[row]}",
-                    post_id=str(batch.ids[row]),
-                    field=f"scorer.factors.{factor.name}",
-                    expected="a multiplier >= 0",
-                )
-            factors[:, j] = values
-        _check_finite(contributions, batch, self.term_names, "contribution of term")
-        with np.errstate(over="ignore", invalid="ignore"):
             sums: NDArray[np.float64] = contributions.sum(axis=1)
         scores = combine_sums(sums, factors, self.round_digits)
-        _check_finite(scores[:, None], batch, ("score",), "value of")
+        if not np.isfinite(scores).all():
+            _check_finite(contributions, batch, self.term_names, "contribution of term")
+            _check_finite(scores[:, None], batch, ("score",), "value of")
         return ScoreTable(
             self.term_names, self.factor_names, inputs, contributions, factors, scores, sums
         )
@@ -196,27 +200,43 @@ def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.fl
     return out
 
 
-def _evaluate(
-    signal: Signal,
-    batch: PostBatch,
-    compute: Callable[[Signal], NDArray[np.float64]],
-    what: str,
-) -> NDArray[np.float64]:
-    values = np.asarray(compute(signal), dtype=np.float64)
-    if values.shape != (len(batch),):
+def _values(signal: Signal, batch: PostBatch, requests: Requests, what: str) -> NDArray[np.float64]:
+    values = signal.compute_many(batch, requests)
+    if not isinstance(values, np.ndarray) or values.shape != (len(batch),):
+        shape = getattr(values, "shape", type(values).__name__)
         raise RankingError(
-            f"signal {signal.type!r} of {what} returned shape {values.shape}",
-            expected=f"shape ({len(batch)},)",
-        )
-    bad = ~np.isfinite(values)
-    if np.any(bad):
-        row = int(np.argmax(bad))
-        raise RankingError(
-            f"signal {signal.type!r} of {what} is {values[row]}",
-            post_id=str(batch.ids[row]),
-            expected="a finite number (is the post dated after now?)",
+            f"signal {signal.type!r} of {what} returned shape {shape}",
+            expected=f"an ndarray of shape ({len(batch)},)",
         )
     return values
+
+
+def _raise_not_finite(
+    inputs: NDArray[np.float64],
+    batch: PostBatch,
+    signals: list[Signal],
+    what: str,
+    names: tuple[str, ...],
+) -> None:
+    row, col = (int(x) for x in np.argwhere(~np.isfinite(inputs))[0])
+    raise RankingError(
+        f"signal {signals[col].type!r} of {what} {names[col]!r} is {inputs[row, col]}",
+        post_id=str(batch.ids[row]),
+        expected="a finite number (is the post dated after now?)",
+    )
+
+
+def _raise_bad_factor(factors: NDArray[np.float64], batch: PostBatch, scorer: Scorer) -> None:
+    names = scorer.factor_names
+    if not np.isfinite(factors).all():
+        _raise_not_finite(factors, batch, [f.signal for f in scorer.factors], "factor", names)
+    row, col = (int(x) for x in np.argwhere(factors < 0)[0])
+    raise RankingError(
+        f"factor {names[col]!r} is {factors[row, col]}",
+        post_id=str(batch.ids[row]),
+        field=f"scorer.factors.{names[col]}",
+        expected="a multiplier >= 0",
+    )
 
 
 def _check_finite(

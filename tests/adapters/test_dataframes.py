@@ -214,9 +214,9 @@ def test_whole_feed_and_removed_posts(pd: Any) -> None:
     whole = ranking_to_pandas(ranking, whole_feed=True)
     assert whole["post_id"].tolist() == ranking.all_post_ids
     table = ranking_to_pandas(ranking, include_removed=True)
-    assert len(table) == 3 + len(ranking.removed)
+    assert len(table) == 3 + len(ranking.removed())
     gone = table[table["removed_by"].notna()]
-    assert dict(zip(gone["post_id"], gone["removed_by"], strict=True)) == ranking.removed
+    assert dict(zip(gone["post_id"], gone["removed_by"], strict=True)) == ranking.removed()
     assert gone["rank"].isna().all()
     assert gone["score"].isna().all()
     assert table["rank"].iloc[:3].tolist() == [1, 2, 3]

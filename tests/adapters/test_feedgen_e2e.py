@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import pytest
 
 import feedrank as fr
+import feedrank.audit as fa
 from feedrank.adapters.atproto import EVENT_PREFIX, parse_feed_context
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -258,8 +259,8 @@ def test_shutdown_is_clean_and_every_request_was_logged(server: Server) -> None:
     assert time.monotonic() - started < 15
     assert "on http://127.0.0.1:" in out
     assert out.rstrip().endswith("feedgen: stopped")
-    report = fr.verify(server.log)
+    report = fa.verify(server.log)
     assert report.ok, report.summary()
     assert report.valid == server.served > 0
-    records = fr.read_log(server.log).records
+    records = fa.read_log(server.log).records
     assert {r.spec.fingerprint for r in records} == {fr.load_spec(SPEC).fingerprint}

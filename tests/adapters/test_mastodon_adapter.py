@@ -71,7 +71,7 @@ def test_reply_sets_reply_to_and_top_level_filter_removes_it() -> None:
     batch = fr.PostBatch.from_posts([post])
     pipe = fr.preset("mastodon-trends")
     now = post.created_at + timedelta(minutes=5)
-    assert pipe.rank(batch, fr.Context.build(batch, now=now)).removed == {post.id: "reply"}
+    assert pipe.rank(batch, fr.Context.build(batch, now=now)).removed() == {post.id: "reply"}
 
 
 def test_sensitive_spoiler_and_visibility_become_labels() -> None:
@@ -92,7 +92,7 @@ def test_trends_preset_excludes_sensitive_spoiler_and_not_public_posts() -> None
     posts = [status_to_post(s) for s in statuses() if s["reblog"] is None]
     batch = fr.PostBatch.from_posts(posts)
     now = max(p.created_at for p in posts) + timedelta(minutes=1)
-    removed = fr.preset("mastodon-trends").rank(batch, fr.Context.build(batch, now=now)).removed
+    removed = fr.preset("mastodon-trends").rank(batch, fr.Context.build(batch, now=now)).removed()
     for post in posts:
         if {"sensitive", "spoiler", "not_public"} & set(post.labels) and post.reply_to is None:
             assert removed[post.id].startswith("label:")

@@ -268,7 +268,7 @@ def test_serialisation_does_no_per_post_python_work(arrays: Any) -> None:
     the Python work of encoding a request does not grow with its candidates
     (counted in calls, not timed, so the test does not depend on the clock)."""
     calls = []
-    for n_posts in (100, 1000):
+    for n_posts in (400, 2000):
         net = simulate(rng=3, n_users=40, n_posts=n_posts, hours=48.0)
         batch = net.batch()
         ctx = net.context(net.viewers[0].id, batch)

@@ -76,7 +76,7 @@ def test_outputs_are_what_the_ranking_computed(tmp_path: Path, arrays: str) -> N
         removed = dict(
             zip(r.candidates.ids[record.removed_rows()], out.removed.reasons, strict=True)
         )
-        assert removed == r.removed
+        assert removed == r.removed()
         assert len(record.moves()) == r.moves.rows.shape[0]
         assert out.next_cursor == r.next_cursor
         assert record.spec.fingerprint == req.pipeline.fingerprint

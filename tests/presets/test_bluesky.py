@@ -80,7 +80,7 @@ def test_scores_filters_and_order_match_the_reference() -> None:
     for pid, value in want.items():
         assert got[pid] == pytest.approx(value, rel=1e-12, abs=0), pid
     assert ranking.post_ids == sorted(want, key=lambda p: (-want[p], -created[p], p))
-    reasons = set(ranking.removed.values())
+    reasons = set(ranking.removed().values())
     assert reasons == {
         "reply",
         "created_after_now",
@@ -113,7 +113,7 @@ def test_each_filter_and_its_reason() -> None:
         post("promo", labels=("!no-promote",)),
     ]
     ranking = rank(posts)
-    assert ranking.removed == {
+    assert ranking.removed() == {
         "reply": "reply",
         "edge": "not_newer_than:24h",
         "future": "created_after_now",
@@ -132,7 +132,7 @@ def test_round_trips_through_its_spec() -> None:
     assert all(f.why for f in pipe.scorer.factors)
     assert fr.preset(NAME).fingerprint == pipe.fingerprint
     for fmt in ("toml", "json"):
-        again = fr.loads_spec(fr.dump_spec(pipe, fmt), fmt)
+        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)
         assert again == pipe
         assert again.fingerprint == pipe.fingerprint
 
@@ -145,7 +145,7 @@ def test_community_filters_validate_describe_and_are_idempotent() -> None:
     with pytest.raises(ValidationError, match="weights"):
         MinInteractions(weights={}, at_least=1.0)
     with pytest.raises(fr.SpecError) as info:
-        fr.parse_spec(
+        fr.load_spec(
             {
                 "name": "x",
                 "filters": [{"type": "min_interactions", "at_least": "3"}],

@@ -9,6 +9,7 @@ import pytest
 
 import feedrank as fr
 from feedrank.bridging import HELPFUL, NEEDS_MORE_RATINGS, NOT_HELPFUL, fit_bridging
+from feedrank.presets import PRESETS, spec_or_preset
 from feedrank.presets.bridging import community_notes_bridging
 from feedrank.stages.signals.bridging import Bridging
 
@@ -45,10 +46,10 @@ def rank(posts: list[fr.Post]) -> fr.Ranking:
 
 def test_preset_is_registered_and_documented() -> None:
     pipe = fr.preset(NAME)
-    assert NAME in fr.PRESETS
+    assert NAME in PRESETS
     assert pipe.name == NAME
     assert pipe.description
-    assert fr.load_spec(NAME) == pipe
+    assert spec_or_preset(NAME) == pipe
     assert all(term.why for term in pipe.scorer.terms)
     signal = pipe.scorer.terms[0].signal
     assert isinstance(signal, Bridging)
@@ -127,7 +128,7 @@ def test_preset_round_trips_with_a_stable_fingerprint(fmt: str) -> None:
     pipe = fr.preset(NAME)
     assert pipe.fingerprint == community_notes_bridging().fingerprint
     text = fr.dump_spec(pipe, fmt)  # type: ignore[arg-type]
-    again = fr.loads_spec(text, fmt)  # type: ignore[arg-type]
+    again = fr.load_spec(text, format=fmt)  # type: ignore[arg-type]
     assert again == pipe
     assert again.fingerprint == pipe.fingerprint
     assert fr.dump_spec(again, "canonical") == fr.dump_spec(pipe, "canonical")
@@ -147,10 +148,10 @@ def test_preset_round_trips_with_a_stable_fingerprint(fmt: str) -> None:
 def test_changing_a_threshold_changes_the_fingerprint_and_is_validated() -> None:
     spec = fr.preset(NAME).to_spec()
     spec["scorer"]["terms"][0]["signal"]["rule"]["helpful_intercept"] = 0.5
-    changed = fr.parse_spec(spec)
+    changed = fr.load_spec(spec)
     assert changed.fingerprint != fr.preset(NAME).fingerprint
-    changes = [str(c) for c in fr.diff_specs(fr.preset(NAME), changed)]
+    changes = [str(c) for c in fr.spec.diff_specs(fr.preset(NAME), changed)]
     assert changes == ["~ scorer.terms[bridging].signal.rule.helpful_intercept: 0.4 -> 0.5"]
     spec["scorer"]["terms"][0]["signal"]["rule"]["min_ratings"] = "5"
     with pytest.raises(fr.SpecError, match="min_ratings"):
-        fr.parse_spec(spec)
+        fr.load_spec(spec)

@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 
 import feedrank as fr
+import feedrank.io as fio
 import feedrank.presets.bluesky
 import feedrank.presets.hacker_news
 import feedrank.presets.lemmy
 import feedrank.presets.mastodon
 import feedrank.presets.reddit
 from feedrank.cli.app import main
+from feedrank.presets import PRESETS
 
 UTC = timezone.utc
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -261,10 +263,10 @@ CASES = {case.name: case for case in cases()}
 def test_cli_rank_matches_the_reference(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     path = tmp_path / "posts.jsonl"
-    fr.write_jsonl(case.posts, path)
+    fio.write_jsonl(case.posts, path)
     out = io.StringIO()
     argv = ["rank", "--spec", name, "--posts", str(path), "--now", case.now.isoformat()]
-    code = main([*argv, "--format", "json", "--limit", str(LIMIT)], out=out)
+    code = main([*argv, "--format", "json", "--limit", str(LIMIT), "--removed", "all"], out=out)
     assert code == 0
     result = json.loads(out.getvalue())
     order, scores, removed = expected(case)
@@ -276,13 +278,14 @@ def test_cli_rank_matches_the_reference(name: str, tmp_path: Path) -> None:
     for item in items:
         assert item["score"] == pytest.approx(scores[item["post_id"]], rel=1e-12, abs=1e-12)
     assert {r["post_id"] for r in result["removed"]} == removed
+    assert sum(result["removed_counts"].values()) == len(removed)
     if len(order) > LIMIT:
         assert result["next_cursor"]
 
 
 def test_the_cases_cover_every_community_preset() -> None:
     ours = {
-        n for n in fr.PRESETS if n.startswith(("reddit", "hacker", "bluesky", "mastodon", "lemmy"))
+        n for n in PRESETS if n.startswith(("reddit", "hacker", "bluesky", "mastodon", "lemmy"))
     }
     assert ours == set(CASES)
     assert len(CASES) == 15

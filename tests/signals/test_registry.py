@@ -73,7 +73,7 @@ def test_unknown_type_in_a_spec_is_rejected_listing_known_types() -> None:
         "scorer": {"terms": [{"name": "t", "weight": 1.0, "signal": {"type": "nope"}}]},
     }
     with pytest.raises(fr.SpecError) as info:
-        fr.parse_spec(data)
+        fr.load_spec(data)
     assert info.value.field == "scorer.terms[0].signal"
     assert "'nope'" in str(info.value)
     for tag in BUILT_IN:
@@ -102,7 +102,7 @@ def test_third_party_signal_ranks_inside_a_pipeline_built_from_a_spec() -> None:
             ]
         },
     }
-    pipe = fr.parse_spec(spec)
+    pipe = fr.load_spec(spec)
     assert isinstance(pipe.scorer.terms[0].signal, TextLengthBonus)
     posts = [
         fr.Post(id="short", author_id="a", created_at=NOW, text="hi"),
@@ -118,7 +118,7 @@ def test_third_party_signal_ranks_inside_a_pipeline_built_from_a_spec() -> None:
     assert explanation.terms[0].reads == ("text",)
     # and it round-trips through the published spec with the same fingerprint
     for fmt in ("toml", "json"):
-        again = fr.loads_spec(fr.dump_spec(pipe, fmt), fmt)
+        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)
         assert again.fingerprint == pipe.fingerprint
         assert again.scorer.terms[0].signal == TextLengthBonus(per_char=0.5)
 

@@ -7,7 +7,7 @@ Filters are idempotent: applied to their own output they remove nothing more.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,10 +15,9 @@ from pydantic import BeforeValidator, SerializeAsAny
 
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
+from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
-
-if TYPE_CHECKING:
-    from feedrank.engine.many import ContextBatch
 
 __all__ = [
     "FILTERS",
@@ -26,43 +25,69 @@ __all__ = [
     "Filter",
     "FilterSpec",
     "encode_reasons",
+    "flag",
     "id_array",
     "mark",
     "register_filter",
 ]
 
-Codes = tuple[NDArray[np.intp], tuple[str, ...]]
-"""Reasons as integer codes: 0 keeps the post, code i > 0 removes it with reason
-``table[i - 1]``. The ranking stages merge filters on codes, not strings."""
+
+class Codes(NamedTuple):
+    """Filter reasons as integer codes: ``codes`` (n,) intp, 0 keeps the post and
+    ``i > 0`` removes it with reason ``table[i - 1]``. The engine merges filters
+    on codes; strings are made only when a removal is explained or written."""
+
+    codes: NDArray[np.intp]
+    table: tuple[str, ...]
+
+    def reasons(self) -> NDArray[np.str_]:
+        """ndarray (n,), str: the reason of every row, "" where kept."""
+        names: NDArray[np.str_] = np.array(["", *self.table], dtype=np.str_)
+        return names[self.codes]
 
 
 class Filter(Component):
-    """Base class: ``reasons(batch, ctx)`` -> ndarray (n,) of str, "" = keep."""
+    """Base class of filters; filters are idempotent (applied to their own output
+    they remove nothing more).
+
+    The engine calls :meth:`codes_many` once for the candidates of every request
+    it ranks; built-in filters implement it with array operations and a fixed
+    code table. A filter that does not need that speed implements only
+    :meth:`reasons` for one request ("" keeps a post, any other string removes
+    it and is its reason), and :meth:`codes_many` calls it request by request.
+    """
 
     def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        """Reason each post is removed, or "" for posts kept."""
-        raise NotImplementedError(f"{type(self).__name__} must implement reasons()")
+        """ndarray (n,), str: why each post is removed, "" for posts kept (one request)."""
+        if type(self).codes_many is Filter.codes_many:
+            raise NotImplementedError(f"{type(self).__name__} must implement reasons()")
+        return self.codes_many(batch, Requests.one(ctx)).reasons()
 
     def keep(self, batch: PostBatch, ctx: Context) -> NDArray[np.bool_]:
         """ndarray of shape (n,), bool: posts the filter keeps."""
-        keep: NDArray[np.bool_] = self.reasons(batch, ctx) == ""
+        keep: NDArray[np.bool_] = self.codes_many(batch, Requests.one(ctx)).codes == 0
         return keep
 
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        """:meth:`reasons` as codes (see :data:`Codes`); built-ins compute them directly."""
-        return encode_reasons(self.reasons(batch, ctx))
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        """The reasons of the rows of every request as :class:`Codes`."""
+        if type(self).reasons is Filter.reasons:
+            raise NotImplementedError(f"{type(self).__name__} must implement reasons()")
+        parts = [
+            self._checked(self.reasons(batch._slice(a, b), requests.context(i)), b - a)
+            for i, a, b in requests.bounds()
+        ]
+        if len(parts) == 1:
+            return encode_reasons(parts[0])
+        return encode_reasons(np.concatenate(parts) if parts else np.zeros(0, dtype="U1"))
 
-    def _is_rowwise(self) -> bool:
-        """True if each post's reason depends only on its own row, the per-row
-        context arrays and ``ctx.now`` (used element-wise), never on ``ctx.viewer``:
-        then :meth:`Pipeline.rank_many` evaluates the filter once over the rows of
-        every request, with ``ctx.now`` an int64 array of each row's request time."""
-        return False
-
-    def _codes_many(self, batch: PostBatch, contexts: ContextBatch) -> Codes | None:
-        """Codes for the rows of many requests at once, or None to let
-        :meth:`Pipeline.rank_many` run the filter request by request."""
-        return None
+    def _checked(self, reasons: Any, n: int) -> NDArray[np.str_]:
+        out = np.asarray(reasons)
+        if out.shape != (n,) or (n and out.dtype.kind != "U"):
+            raise RankingError(
+                f"filter {self.type!r} returned reasons of shape {out.shape} and dtype {out.dtype}",
+                expected=f"a string array of shape ({n},)",
+            )
+        return out
 
 
 FILTERS: Registry[Filter] = Registry("filter", Filter)
@@ -95,10 +120,10 @@ def encode_reasons(reasons: NDArray[np.str_]) -> Codes:
     codes = inverse.astype(np.intp).reshape(-1)
     names = [str(x) for x in table.tolist()]
     if names and names[0] == "":
-        return codes, tuple(names[1:])
-    return codes + 1, tuple(names)
+        return Codes(codes, tuple(names[1:]))
+    return Codes(codes + 1, tuple(names))
 
 
 def flag(mask: NDArray[np.bool_], reason: str) -> Codes:
     """``reason`` where ``mask`` is true, as :data:`Codes`."""
-    return mask.astype(np.intp), (reason,)
+    return Codes(mask.astype(np.intp), (reason,))

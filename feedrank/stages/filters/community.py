@@ -25,13 +25,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import Field, field_validator
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.models import InteractionKind
-from feedrank.stages.filters.base import Codes, Filter, flag, mark, register_filter
+from feedrank.stages.filters.base import Codes, Filter, flag, register_filter
 from feedrank.stages.signals.engagement import _nonempty, weighted_counts
 
 __all__ = ["CreatedWithin", "MinInteractions", "TopLevel"]
@@ -45,20 +44,12 @@ class TopLevel(Filter):
     type: Literal["top_level"] = "top_level"
     exclude_reposts: bool = False
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        out = mark(np.char.str_len(batch.reply_to) > 0, "reply")
-        if self.exclude_reposts:
-            out = np.where((out == "") & (np.char.str_len(batch.repost_of) > 0), "repost", out)
-        return out
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         codes = (np.char.str_len(batch.reply_to) > 0).astype(np.intp)
-        if self.exclude_reposts:
-            codes[(codes == 0) & (np.char.str_len(batch.repost_of) > 0)] = 2
-        return codes, ("reply", "repost")
-
-    def _is_rowwise(self) -> bool:
-        return True
+        if not self.exclude_reposts:
+            return Codes(codes, ("reply",))
+        codes[(codes == 0) & (np.char.str_len(batch.repost_of) > 0)] = 2
+        return Codes(codes, ("reply", "repost"))
 
     def describe(self) -> str:
         return "Remove replies" + (" and reposts" if self.exclude_reposts else "")
@@ -83,16 +74,9 @@ class MinInteractions(Filter):
     def _what(self) -> str:
         return "+".join(k.value if w == 1 else f"{w:g}*{k.value}" for k, w in self.weights.items())
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        x = weighted_counts(batch, self.weights)
-        return mark(x < self.at_least, f"min_interactions:{self._what()}>={self.at_least:g}")
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         x = weighted_counts(batch, self.weights)
         return flag(x < self.at_least, f"min_interactions:{self._what()}>={self.at_least:g}")
-
-    def _is_rowwise(self) -> bool:
-        return True
 
     def describe(self) -> str:
         return f"Remove posts with {self._what()} below {self.at_least:g}"
@@ -114,36 +98,19 @@ class CreatedWithin(Filter):
     inclusive: bool = True
     allow_future: bool = False
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        out = np.full(len(batch), "", dtype="U1")
-        if self.hours is not None:
-            age = batch.age_hours(ctx.now)
-            if self.inclusive:
-                out = mark(age > self.hours, f"older_than:{self.hours:g}h")
-            else:
-                out = mark(age >= self.hours, f"not_newer_than:{self.hours:g}h")
-        if not self.allow_future:
-            out = np.where(batch.created_at > ctx.now, "created_after_now", out)
-        return out
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         codes = np.zeros(len(batch), dtype=np.intp)
-        table = ["", ""]
+        table: list[str] = []
         if self.hours is not None:
-            age = batch.age_hours(ctx.now)
-            if self.inclusive:
-                codes = (age > self.hours).astype(np.intp)
-                table[0] = f"older_than:{self.hours:g}h"
-            else:
-                codes = (age >= self.hours).astype(np.intp)
-                table[0] = f"not_newer_than:{self.hours:g}h"
+            age = batch.age_hours(requests.now_rows)
+            old = age > self.hours if self.inclusive else age >= self.hours
+            codes[old] = 1
+            how = "older_than" if self.inclusive else "not_newer_than"
+            table.append(f"{how}:{self.hours:g}h")
         if not self.allow_future:
-            codes[batch.created_at > ctx.now] = 2
-            table[1] = "created_after_now"
-        return codes, tuple(table)
-
-    def _is_rowwise(self) -> bool:
-        return True
+            table.append("created_after_now")
+            codes[batch.created_at > requests.now_rows] = len(table)
+        return Codes(codes, tuple(table))
 
     def describe(self) -> str:
         future = "" if self.allow_future else "; remove posts dated after now"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, field_validator
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
-from feedrank.stages.filters.base import Codes, Filter, id_array, mark, register_filter
+from feedrank.batch.requests import Requests
+from feedrank.stages.filters.base import Codes, Filter, flag, id_array, register_filter
 
 __all__ = ["Labels", "Language", "MaxAge"]
 
@@ -23,21 +24,12 @@ class MaxAge(Filter):
     hours: Annotated[float, Field(gt=0)]
     allow_future: bool = False
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        age = batch.age_hours(ctx.now)
-        out = mark(age > self.hours, f"older_than:{self.hours:g}h")
-        if not self.allow_future:
-            out = np.where(batch.created_at > ctx.now, "created_after_now", out)
-        return out
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        codes = (batch.age_hours(ctx.now) > self.hours).astype(np.intp)
-        if not self.allow_future:
-            codes[batch.created_at > ctx.now] = 2
-        return codes, (f"older_than:{self.hours:g}h", "created_after_now")
-
-    def _is_rowwise(self) -> bool:
-        return True
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        codes = (batch.age_hours(requests.now_rows) > self.hours).astype(np.intp)
+        if self.allow_future:
+            return Codes(codes, (f"older_than:{self.hours:g}h",))
+        codes[batch.created_at > requests.now_rows] = 2
+        return Codes(codes, (f"older_than:{self.hours:g}h", "created_after_now"))
 
     def describe(self) -> str:
         return f"Remove posts older than {self.hours:g} h"
@@ -55,16 +47,24 @@ class Language(Filter):
     languages: tuple[str, ...] = ()
     keep_unknown: bool = True
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        wanted = self.languages or (ctx.viewer.languages if ctx.viewer else ())
-        if not wanted:
-            return np.full(len(batch), "", dtype="U1")
-        unknown = batch.lang == ""
-        ok = np.isin(batch.lang, id_array(wanted)) | (unknown & self.keep_unknown)
-        return mark(~ok, "language")
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        if self.languages:
+            return flag(self._outside(batch.lang, self.languages), "language")
+        out = np.zeros(len(batch), dtype=bool)
+        for _, a, b, viewer in requests.with_viewer():
+            if viewer.languages:
+                out[a:b] = self._outside(batch.lang[a:b], viewer.languages)
+        return flag(out, "language")
 
-    def _is_rowwise(self) -> bool:
-        return bool(self.languages)
+    def _outside(self, lang: NDArray[np.str_], wanted: Iterable[str]) -> NDArray[np.bool_]:
+        ok = np.isin(lang, id_array(wanted)) | ((lang == "") & self.keep_unknown)
+        out: NDArray[np.bool_] = ~ok
+        return out
+
+    def describe(self) -> str:
+        which = ", ".join(self.languages) if self.languages else "the viewer's languages"
+        unknown = " (and posts without a language)" if self.keep_unknown else ""
+        return f"Keep posts in {which}{unknown}"
 
 
 @register_filter
@@ -82,17 +82,9 @@ class Labels(Filter):
             raise ValueError("exclude holds an empty label")
         return value
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         first = batch.labels.first_of(self.exclude)
-        names = np.array([f"label:{x}" for x in self.exclude] + [""], dtype=np.str_)
-        return names[np.where(first >= 0, first, len(self.exclude))]
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        first = batch.labels.first_of(self.exclude)
-        return (first + 1).astype(np.intp), tuple(f"label:{x}" for x in self.exclude)
-
-    def _is_rowwise(self) -> bool:
-        return True
+        return Codes((first + 1).astype(np.intp), tuple(f"label:{x}" for x in self.exclude))
 
     def describe(self) -> str:
         return "Remove posts labelled " + ", ".join(self.exclude)

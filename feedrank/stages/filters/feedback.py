@@ -20,14 +20,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import Field, field_validator
 
-from feedrank.batch.context import SEE_FEWER_KINDS, Context
+from feedrank.batch.context import SEE_FEWER_KINDS
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.models import InteractionKind
-from feedrank.stages.filters.base import Codes, Filter, flag, mark, register_filter
+from feedrank.stages.filters.base import Codes, Filter, flag, register_filter
 from feedrank.stages.signals.feedback import _see_fewer_kinds, days_since_see_fewer
 
 __all__ = ["SeeFewer", "SocialProof"]
@@ -47,15 +46,9 @@ class SeeFewer(Filter):
 
     _check_kinds = field_validator("kinds")(_see_fewer_kinds)
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        recent = days_since_see_fewer(ctx, self.kinds) < self.days
-        return mark(recent, f"see_fewer:{self.days:g}d")
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        return flag(days_since_see_fewer(ctx, self.kinds) < self.days, f"see_fewer:{self.days:g}d")
-
-    def _is_rowwise(self) -> bool:
-        return True
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        recent = days_since_see_fewer(requests, self.kinds) < self.days
+        return flag(recent, f"see_fewer:{self.days:g}d")
 
     def describe(self) -> str:
         kinds = "/".join(k.value for k in self.kinds)
@@ -71,17 +64,9 @@ class SocialProof(Filter):
     type: Literal["social_proof"] = "social_proof"
     min_accounts: Annotated[int, Field(ge=1)] = 1
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        lacking = ~ctx.in_network & (ctx.social_proof_count < self.min_accounts)
-        return mark(lacking, "no_social_proof")
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        return flag(
-            ~ctx.in_network & (ctx.social_proof_count < self.min_accounts), "no_social_proof"
-        )
-
-    def _is_rowwise(self) -> bool:
-        return True
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        lacking = ~requests.in_network & (requests.social_proof_count < self.min_accounts)
+        return flag(lacking, "no_social_proof")
 
     def describe(self) -> str:
         who = "an account" if self.min_accounts == 1 else f"{self.min_accounts} accounts"

@@ -3,86 +3,111 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
-from feedrank.stages.filters.base import Codes, Filter, flag, id_array, mark, register_filter
+from feedrank.batch.requests import Requests
+from feedrank.models import Viewer
+from feedrank.stages.filters.base import Codes, Filter, flag, register_filter
 
-__all__ = ["BlockedAuthors", "MutedAuthors", "MutedWords", "Seen"]
+__all__ = ["BlockedAuthors", "MutedAuthors", "MutedWords", "Seen", "authors_in"]
+
+
+def authors_in(
+    batch: PostBatch, requests: Requests, chosen: Callable[[Viewer], frozenset[str]]
+) -> NDArray[np.bool_]:
+    """ndarray (n,), bool: is the row's author among ``chosen(viewer)`` of its request.
+
+    Author ids are looked up once per distinct author of the batch, not per post.
+    """
+    if len(requests) == 1:
+        viewer = requests.viewers[0]
+        return batch._authors_in(chosen(viewer) if viewer is not None else frozenset())
+    out = np.zeros(len(batch), dtype=bool)
+    lookup: dict[str, int] | None = None
+    for _, a, b, viewer in requests.with_viewer():
+        wanted = chosen(viewer)
+        if not wanted:
+            continue
+        if lookup is None:
+            lookup = batch._author_lookup
+        codes = [code for author in wanted if (code := lookup.get(author)) is not None]
+        if codes:
+            hit = np.zeros(len(lookup), dtype=bool)
+            hit[codes] = True
+            out[a:b] = hit[batch._author_codes[a:b]]
+    return out
 
 
 @register_filter
 class BlockedAuthors(Filter):
-    """Remove posts by authors the viewer blocked."""
+    """Remove posts by authors the viewer blocked (reason ``blocked_author``)."""
 
     type: Literal["blocked_authors"] = "blocked_authors"
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        blocked = ctx.viewer.blocked if ctx.viewer else frozenset()
-        return mark(np.isin(batch.author_ids, id_array(blocked)), "blocked_author")
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        blocked = ctx.viewer.blocked if ctx.viewer else frozenset()
-        return flag(batch._authors_in(blocked), "blocked_author")
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        return flag(authors_in(batch, requests, lambda v: v.blocked), "blocked_author")
 
 
 @register_filter
 class MutedAuthors(Filter):
-    """Remove posts by authors the viewer muted."""
+    """Remove posts by authors the viewer muted (reason ``muted_author``)."""
 
     type: Literal["muted_authors"] = "muted_authors"
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        muted = ctx.viewer.muted if ctx.viewer else frozenset()
-        return mark(np.isin(batch.author_ids, id_array(muted)), "muted_author")
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        muted = ctx.viewer.muted if ctx.viewer else frozenset()
-        return flag(batch._authors_in(muted), "muted_author")
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        return flag(authors_in(batch, requests, lambda v: v.muted), "muted_author")
 
 
 @register_filter
 class MutedWords(Filter):
-    """Remove posts whose text holds a word or phrase the viewer muted.
+    """Remove posts whose text holds a word or phrase the viewer muted (reason
+    ``muted_word``).
 
     Matching is case-insensitive and on whole words ("cat" does not match
     "category"); the words of a muted phrase may be separated by any run of
-    non-word characters. A vectorised substring test finds the few candidate
-    posts; only those are checked against the whole-word pattern.
+    non-word characters. A vectorised substring test on the batch's lower-cased
+    text (computed once per batch) finds the few candidate posts; only those are
+    checked against the whole-word pattern.
     """
 
     type: Literal["muted_words"] = "muted_words"
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        words = ctx.viewer.muted_words if ctx.viewer else ()
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         hit = np.zeros(len(batch), dtype=bool)
-        if words and len(batch):
-            text = np.strings.lower(batch.text)
-            for word in words:
-                parts = [p for p in re.split(r"\W+", word.lower()) if p]
-                if not parts:
-                    continue
-                pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, parts)) + r"(?!\w)")
-                rows = np.flatnonzero(~hit & (np.strings.find(text, parts[0]) >= 0))
-                hit[rows] = [pattern.search(t) is not None for t in text[rows].tolist()]
-        return mark(hit, "muted_word")
+        for _, a, b, viewer in requests.with_viewer():
+            if viewer.muted_words:
+                hit[a:b] = _muted(batch.text_lower[a:b], viewer.muted_words)
+        return flag(hit, "muted_word")
+
+
+def _muted(text: NDArray[Any], words: Iterable[str]) -> NDArray[np.bool_]:
+    hit = np.zeros(text.shape[0], dtype=bool)
+    for word in words:
+        parts = [p for p in re.split(r"\W+", word.lower()) if p]
+        if not parts:
+            continue
+        pattern = _pattern(tuple(parts))
+        rows = np.flatnonzero(~hit & (np.strings.find(text, parts[0]) >= 0))
+        hit[rows] = [pattern.search(t) is not None for t in text[rows].tolist()]
+    return hit
+
+
+@lru_cache(maxsize=1024)
+def _pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, parts)) + r"(?!\w)")
 
 
 @register_filter
 class Seen(Filter):
-    """Remove posts the viewer has already seen."""
+    """Remove posts the viewer has already seen (reason ``seen``)."""
 
     type: Literal["seen"] = "seen"
 
-    def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:
-        return mark(ctx.seen, "seen")
-
-    def _codes(self, batch: PostBatch, ctx: Context) -> Codes:
-        return flag(ctx.seen, "seen")
-
-    def _is_rowwise(self) -> bool:
-        return True
+    def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
+        return flag(requests.seen, "seen")

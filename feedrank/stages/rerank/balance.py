@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.batch.segments import segmented_group_rank
 from feedrank.stages.rerank.base import (
     CodedStep,
     Reranker,
-    RerankStep,
-    rank_within_groups,
     register_reranker,
 )
-
-if TYPE_CHECKING:
-    from feedrank.engine.many import ContextBatch
 
 __all__ = ["NetworkCaps"]
 
@@ -41,32 +36,15 @@ class NetworkCaps(Reranker):
             raise ValueError("set max_in_network, max_out_of_network or both")
         return self
 
-    def adjust(
+    def adjust_many(
         self,
         batch: PostBatch,
-        ctx: Context,
-        order: NDArray[np.intp],
-        scores: NDArray[np.float64],
-    ) -> RerankStep:
-        inn = ctx.in_network
-        k = rank_within_groups(inn.astype(np.intp), order)
-        over_in, over_out = self._over(inn, k)
-        reasons = np.where(
-            over_in,
-            f"in_network_cap:{self.max_in_network}",
-            np.where(over_out, f"out_of_network_cap:{self.max_out_of_network}", ""),
-        )
-        return RerankStep(None, (over_in | over_out).astype(np.int64), reasons)
-
-    def _adjust_many(
-        self,
-        batch: PostBatch,
-        contexts: ContextBatch,
+        requests: Requests,
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> CodedStep:
-        inn = contexts.arrays["in_network"]
-        k = segmented_group_rank(contexts.offsets, inn.astype(np.intp), order)
+        inn = requests.in_network
+        k = segmented_group_rank(requests.offsets, inn.astype(np.intp), order)
         over_in, over_out = self._over(inn, k)
         codes = over_in.astype(np.intp) + 2 * over_out.astype(np.intp)
         table = (

@@ -10,7 +10,7 @@ every post whose position changed, its position before and after.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,10 +18,10 @@ from pydantic import BeforeValidator, SerializeAsAny
 
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
+from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
-
-if TYPE_CHECKING:
-    from feedrank.engine.many import ContextBatch
+from feedrank.stages.filters.base import encode_reasons
 
 __all__ = [
     "RERANKERS",
@@ -36,7 +36,7 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class RerankStep:
-    """What a re-ranker decided, aligned with the batch rows.
+    """What a re-ranker decided for one request, aligned with the batch rows.
 
     ``multiplier``: (n,) float64 > 0 or None; ``tier``: (n,) int64 >= 0 added to
     the posts' demotion tier, or None; ``reasons``: (n,) str, why the re-ranker
@@ -50,18 +50,31 @@ class RerankStep:
 
 @dataclass(frozen=True, eq=False)
 class CodedStep:
-    """A :class:`RerankStep` for the rows of many requests, with reasons as codes:
+    """What a re-ranker decided for the rows of every request, reasons as codes:
     ``codes`` (n,) intp, 0 where the re-ranker did not act, else ``i`` for reason
-    ``table[i - 1]``."""
+    ``table[i - 1]``; ``multiplier`` and ``tier`` as in :class:`RerankStep`."""
 
     multiplier: NDArray[np.float64] | None
     tier: NDArray[np.int64] | None
     codes: NDArray[np.intp]
     table: tuple[str, ...]
 
+    def to_step(self) -> RerankStep:
+        """The same decision with reasons as strings."""
+        names: NDArray[np.str_] = np.array(["", *self.table], dtype=np.str_)
+        return RerankStep(self.multiplier, self.tier, names[self.codes])
+
 
 class Reranker(Component):
-    """Base class: ``adjust(batch, ctx, order, scores)`` -> :class:`RerankStep`."""
+    """Base class of re-rankers.
+
+    The engine calls :meth:`adjust_many` once for the kept posts of every
+    request it ranks, with ``order`` listing each request's rows best first,
+    request after request; built-in re-rankers implement it with segmented
+    array operations. A re-ranker that does not need that speed implements only
+    :meth:`adjust` for one request, and :meth:`adjust_many` calls it request by
+    request.
+    """
 
     def adjust(
         self,
@@ -70,21 +83,68 @@ class Reranker(Component):
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> RerankStep:
-        """Decide multipliers and demotions given the current ``order`` (row
-        indices, best first) and ``scores`` (aligned with rows)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement adjust()")
+        """Decide multipliers and demotions for one request given the current
+        ``order`` (row indices, best first) and ``scores`` (aligned with rows)."""
+        if type(self).adjust_many is Reranker.adjust_many:
+            raise NotImplementedError(f"{type(self).__name__} must implement adjust()")
+        return self.adjust_many(batch, Requests.one(ctx), order, scores).to_step()
 
-    def _adjust_many(
+    def adjust_many(
         self,
         batch: PostBatch,
-        contexts: ContextBatch,
+        requests: Requests,
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
-    ) -> CodedStep | None:
-        """:meth:`adjust` for the rows of many requests at once: ``order`` lists the
-        rows of every request in its current order, request after request. None
-        lets :meth:`Pipeline.rank_many` call :meth:`adjust` request by request."""
+    ) -> CodedStep:
+        """:meth:`adjust` for the rows of every request at once, reasons as codes."""
+        if type(self).adjust is Reranker.adjust:
+            raise NotImplementedError(f"{type(self).__name__} must implement adjust()")
+        multipliers: list[NDArray[np.float64] | None] = []
+        tiers: list[NDArray[np.int64] | None] = []
+        reasons: list[NDArray[np.str_]] = []
+        for i, a, b in requests.bounds():
+            part = self.adjust(
+                batch._slice(a, b), requests.context(i), order[a:b] - a, scores[a:b].copy()
+            )
+            multipliers.append(_part(part.multiplier, b - a, self.type, "multiplier", np.float64))
+            tiers.append(_part(part.tier, b - a, self.type, "tier", np.int64))
+            found = np.asarray(part.reasons)
+            if found.shape[0] == 0:
+                found = np.full(b - a, "")
+            reasons.append(_part(found, b - a, self.type, "reasons", np.str_))
+        codes, table = encode_reasons(
+            np.concatenate(reasons) if reasons else np.zeros(0, dtype="U1")
+        )
+        return CodedStep(
+            _stack(multipliers, self.type, "multiplier"),
+            _stack(tiers, self.type, "tier"),
+            codes,
+            table,
+        )
+
+
+def _part(values: Any, n: int, stage: str, what: str, dtype: Any) -> Any:
+    if values is None:
         return None
+    out = np.asarray(values).astype(dtype, copy=False)
+    if out.shape != (n,):
+        raise RankingError(
+            f"re-ranker {stage!r} returned a {what} of shape {out.shape}",
+            expected=f"shape ({n},)",
+        )
+    return out
+
+
+def _stack(parts: list[Any], stage: str, what: str) -> Any:
+    present = [p is not None for p in parts]
+    if not any(present):
+        return None
+    if not all(present):
+        raise RankingError(
+            f"re-ranker {stage!r} returned a {what} for some requests and none for others",
+            expected=f"a {what} for every request or for none",
+        )
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 RERANKERS: Registry[Reranker] = Registry("reranker", Reranker)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.batch.segments import segmented_group_rank
 from feedrank.stages.rerank.base import (
     CodedStep,
     Reranker,
-    RerankStep,
-    rank_within_groups,
     register_reranker,
 )
-
-if TYPE_CHECKING:
-    from feedrank.engine.many import ContextBatch
 
 __all__ = ["AuthorDiversity"]
 
@@ -39,25 +34,14 @@ class AuthorDiversity(Reranker):
     decay: Annotated[float, Field(gt=0, le=1)] = 0.5
     floor: Annotated[float, Field(ge=0, le=1)] = 0.25
 
-    def adjust(
+    def adjust_many(
         self,
         batch: PostBatch,
-        ctx: Context,
-        order: NDArray[np.intp],
-        scores: NDArray[np.float64],
-    ) -> RerankStep:
-        k = rank_within_groups(batch._author_codes, order)
-        reasons = np.where(k > 0, "author_diversity", "")
-        return RerankStep(self._multiplier(k, scores), None, reasons)
-
-    def _adjust_many(
-        self,
-        batch: PostBatch,
-        contexts: ContextBatch,
+        requests: Requests,
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> CodedStep:
-        k = segmented_group_rank(contexts.offsets, batch._author_codes, order)
+        k = segmented_group_rank(requests.offsets, batch._author_codes, order)
         codes = (k > 0).astype(np.intp)
         return CodedStep(self._multiplier(k, scores), None, codes, ("author_diversity",))
 

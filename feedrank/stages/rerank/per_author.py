@@ -14,24 +14,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.batch.segments import segmented_group_rank
 from feedrank.stages.rerank.base import (
     CodedStep,
     Reranker,
-    RerankStep,
-    rank_within_groups,
     register_reranker,
 )
-
-if TYPE_CHECKING:
-    from feedrank.engine.many import ContextBatch
 
 __all__ = ["OnePerAuthor"]
 
@@ -46,25 +41,14 @@ class OnePerAuthor(Reranker):
 
     type: Literal["one_per_author"] = "one_per_author"
 
-    def adjust(
+    def adjust_many(
         self,
         batch: PostBatch,
-        ctx: Context,
-        order: NDArray[np.intp],
-        scores: NDArray[np.float64],
-    ) -> RerankStep:
-        k = rank_within_groups(batch._author_codes, order)
-        repeat = k > 0
-        return RerankStep(None, repeat.astype(np.int64), np.where(repeat, "one_per_author", ""))
-
-    def _adjust_many(
-        self,
-        batch: PostBatch,
-        contexts: ContextBatch,
+        requests: Requests,
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> CodedStep:
-        repeat = segmented_group_rank(contexts.offsets, batch._author_codes, order) > 0
+        repeat = segmented_group_rank(requests.offsets, batch._author_codes, order) > 0
         return CodedStep(None, repeat.astype(np.int64), repeat.astype(np.intp), ("one_per_author",))
 
     def describe(self) -> str:

@@ -19,7 +19,7 @@ TextLength(type='example_text_length')
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,36 +27,53 @@ from pydantic import BeforeValidator, SerializeAsAny
 
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
+from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
-
-if TYPE_CHECKING:
-    from feedrank.engine.many import ContextBatch
 
 __all__ = ["SIGNALS", "Signal", "SignalSpec", "register_signal"]
 
 
 class Signal(Component):
-    """Base class: ``compute(batch, ctx)`` returns ndarray of shape (n,), float64."""
+    """Base class of signals.
+
+    The engine calls :meth:`compute_many` once for the candidates of every
+    request it ranks (one request or many); built-in signals implement it with
+    array operations. A signal that does not need that speed implements only
+    :meth:`compute` for one request, and :meth:`compute_many` calls it request
+    by request.
+    """
 
     reads: ClassVar[tuple[str, ...]] = ()
     """Batch columns and context arrays the signal reads (shown in explanations)."""
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        """Evaluate the signal for every post of ``batch``."""
-        raise NotImplementedError(f"{type(self).__name__} must implement compute()")
+        """Evaluate the signal for every post of ``batch`` (one request):
+        ndarray (n,), float64."""
+        if type(self).compute_many is Signal.compute_many:
+            raise NotImplementedError(f"{type(self).__name__} must implement compute()")
+        return self.compute_many(batch, Requests.one(ctx))
 
-    def _is_rowwise(self) -> bool:
-        """True if each post's value depends only on its own row, the per-row
-        context arrays and ``ctx.now`` (used element-wise), never on ``ctx.viewer``:
-        then :meth:`Pipeline.rank_many` computes the signal once over the rows of
-        every request, with ``ctx.now`` an int64 array of each row's request time.
-        Built-in signals that qualify say so; the default runs request by request."""
-        return False
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        """Evaluate the signal for the rows of every request (``requests`` aligned
+        with ``batch``): ndarray (n,), float64. Each row's value may depend on
+        its own request only."""
+        if type(self).compute is Signal.compute:
+            raise NotImplementedError(f"{type(self).__name__} must implement compute()")
+        if len(requests) == 1:
+            return self._checked(self.compute(batch, requests.context(0)), len(batch))
+        out = np.empty(len(batch), dtype=np.float64)
+        for i, a, b in requests.bounds():
+            out[a:b] = self._checked(self.compute(batch._slice(a, b), requests.context(i)), b - a)
+        return out
 
-    def _compute_many(self, batch: PostBatch, contexts: ContextBatch) -> NDArray[np.float64] | None:
-        """Values for the rows of many requests at once (``contexts`` aligned with
-        ``batch``), or None to let :meth:`Pipeline.rank_many` go request by request."""
-        return None
+    def _checked(self, values: Any, n: int) -> NDArray[np.float64]:
+        out = np.asarray(values, dtype=np.float64)
+        if out.shape != (n,):
+            raise RankingError(
+                f"signal {self.type!r} returned shape {out.shape}", expected=f"shape ({n},)"
+            )
+        return out
 
 
 SIGNALS: Registry[Signal] = Registry("signal", Signal)

@@ -13,19 +13,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
+from feedrank.batch.tags import Tags
 from feedrank.errors import RankingError
 from feedrank.stages.signals.base import Signal, register_signal
-
-if TYPE_CHECKING:
-    from feedrank.engine.many import ContextBatch
 
 __all__ = ["EmbeddingSimilarity", "Feature", "TopicMatch"]
 
@@ -39,38 +37,13 @@ class TopicMatch(Signal):
     normalize: Literal["sum", "mean"] = "sum"
     reads: ClassVar[tuple[str, ...]] = ("topics", "viewer.interests")
 
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        interests = ctx.viewer.interests if ctx.viewer is not None else {}
-        total = batch.topics.weighted_sum(interests)
-        if self.normalize == "mean":
-            return total / np.maximum(batch.topics.counts(), 1)
-        return total
-
-    def _compute_many(self, batch: PostBatch, contexts: ContextBatch) -> NDArray[np.float64] | None:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         tags = batch.topics
-        vocab = {name: i for i, name in enumerate(tags.vocabulary)}
-        segments = len(contexts)
-        if segments * max(len(vocab), 1) > 50_000_000:
-            return None
-        # One row of interest weights per request, over the batch's topic vocabulary.
-        table = np.zeros((segments, len(vocab)), dtype=np.float64)
-        done: dict[int, int] = {}
-        for s, viewer in enumerate(contexts.viewers):
-            if viewer is None or not viewer.interests:
-                continue
-            if id(viewer) in done:
-                table[s] = table[done[id(viewer)]]
-                continue
-            done[id(viewer)] = s
-            for name, weight in viewer.interests.items():
-                col = vocab.get(name)
-                if col is not None:
-                    table[s, col] = weight
-        rows = tags.row_ids
-        seg = contexts.segment_of_rows[rows]
-        total = np.bincount(rows, weights=table[seg, tags.codes], minlength=len(tags)).astype(
-            np.float64
-        )
+        if len(requests) == 1:
+            viewer = requests.viewers[0]
+            total = tags.weighted_sum(viewer.interests if viewer is not None else {})
+        else:
+            total = _interest_sums(tags, requests)
         if self.normalize == "mean":
             return total / np.maximum(tags.counts(), 1)
         return total
@@ -78,6 +51,46 @@ class TopicMatch(Signal):
     def describe(self) -> str:
         how = "mean" if self.normalize == "mean" else "sum"
         return f"Viewer's interest in the post's topics ({how})"
+
+
+def _interest_sums(tags: Tags, requests: Requests) -> NDArray[np.float64]:
+    """Σ of each row's request viewer's interest weights over the row's topics.
+
+    The interests of every distinct viewer become sorted (viewer, topic) keys; each
+    stored tag looks up its (viewer of its request, topic) key: memory stays
+    proportional to the interests and tags given.
+    """
+    vocab = {name: i for i, name in enumerate(tags.vocabulary)}
+    width = max(len(vocab), 1)
+    slot = np.full(len(requests), -1, dtype=np.int64)
+    keys: list[int] = []
+    weights: list[float] = []
+    seen: dict[int, int] = {}
+    for s, viewer in enumerate(requests.viewers):
+        if viewer is None or not viewer.interests:
+            continue
+        known = seen.get(id(viewer))
+        if known is None:
+            known = seen[id(viewer)] = len(seen)
+            for name, weight in viewer.interests.items():
+                col = vocab.get(name)
+                if col is not None:
+                    keys.append(known * width + col)
+                    weights.append(weight)
+        slot[s] = known
+    out = np.zeros(len(tags), dtype=np.float64)
+    if not keys:
+        return out
+    key_arr = np.array(keys, dtype=np.int64)
+    by = np.argsort(key_arr, kind="stable")
+    key_arr, weight_arr = key_arr[by], np.array(weights, dtype=np.float64)[by]
+    rows = tags.row_ids
+    owner = slot[requests.segment_of_rows[rows]]
+    wanted = owner * width + tags.codes
+    pos = np.minimum(np.searchsorted(key_arr, wanted), key_arr.shape[0] - 1)
+    hit = (owner >= 0) & (key_arr[pos] == wanted)
+    found = np.where(hit, weight_arr[pos], 0.0)
+    return np.bincount(rows, weights=found, minlength=len(tags)).astype(np.float64)
 
 
 @register_signal
@@ -91,22 +104,29 @@ class EmbeddingSimilarity(Signal):
     missing: float = 0.0
     reads: ClassVar[tuple[str, ...]] = ("embeddings", "viewer.embedding")
 
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        n = len(batch)
-        viewer = ctx.viewer.embedding if ctx.viewer is not None else None
-        if viewer is None or batch.embeddings is None:
-            return np.full(n, self.missing, dtype=np.float64)
-        v = np.asarray(viewer, dtype=np.float64)
-        if v.shape[0] != batch.embeddings.shape[1]:
-            raise RankingError(
-                f"viewer embedding has {v.shape[0]} dimensions",
-                field="viewer.embedding",
-                expected=f"{batch.embeddings.shape[1]} dimensions like the posts",
-            )
-        norms = np.linalg.norm(batch.embeddings, axis=1) * np.linalg.norm(v)
-        dots = batch.embeddings @ v
-        ok = batch.has_embedding & (norms > 0)
-        return np.asarray(np.where(ok, dots / np.where(ok, norms, 1.0), self.missing), np.float64)
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        out = np.full(len(batch), self.missing, dtype=np.float64)
+        emb = batch.embeddings
+        if emb is None:
+            return out
+        norms: NDArray[np.float64] | None = None
+        for _, a, b, viewer in requests.with_viewer():
+            if viewer.embedding is None:
+                continue
+            v = np.asarray(viewer.embedding, dtype=np.float64)
+            if v.shape[0] != emb.shape[1]:
+                raise RankingError(
+                    f"viewer embedding has {v.shape[0]} dimensions",
+                    field="viewer.embedding",
+                    expected=f"{emb.shape[1]} dimensions like the posts",
+                )
+            if norms is None:
+                norms = np.linalg.norm(emb, axis=1)
+            rows = emb[a:b]
+            scale = norms[a:b] * np.linalg.norm(v)
+            ok = batch.has_embedding[a:b] & (scale > 0)
+            out[a:b] = np.where(ok, (rows @ v) / np.where(ok, scale, 1.0), self.missing)
+        return out
 
     def describe(self) -> str:
         return "Cosine similarity of the viewer's and the post's embeddings"
@@ -124,10 +144,7 @@ class Feature(Signal):
     default: float | None = None
     reads: ClassVar[tuple[str, ...]] = ("features",)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         column = batch.features.get(self.name)
         if column is None:
             column = np.full(len(batch), np.nan)

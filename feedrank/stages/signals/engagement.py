@@ -20,8 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, field_validator
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import KINDS, PostBatch, kind_index
+from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
@@ -68,10 +68,7 @@ class Interactions(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         x = weighted_counts(batch, self.weights)
         if self.transform == "linear":
             return x

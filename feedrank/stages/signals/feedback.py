@@ -25,8 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, field_validator, model_validator
 
-from feedrank.batch.context import SEE_FEWER_KINDS, Context
+from feedrank.batch.context import SEE_FEWER_KINDS
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.models import NEGATIVE_KINDS, InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
 
@@ -36,12 +37,12 @@ MICROS_PER_DAY = 86_400_000_000
 
 
 def days_since_see_fewer(
-    ctx: Context, kinds: tuple[InteractionKind, ...] = SEE_FEWER_KINDS
+    requests: Requests, kinds: tuple[InteractionKind, ...] = SEE_FEWER_KINDS
 ) -> NDArray[np.float64]:
     """ndarray (n,), float64: days from the viewer's latest ``kinds`` interaction with
-    each post's author to ``ctx.now``; inf where there is none."""
-    latest = ctx.latest_negative(kinds)
-    days = (ctx.now - latest).astype(np.float64) / MICROS_PER_DAY
+    each post's author to its request's ``now``; inf where there is none."""
+    latest = requests.latest_negative(kinds)
+    days = (requests.now_rows - latest).astype(np.float64) / MICROS_PER_DAY
     return np.asarray(np.where(latest >= 0, days, np.inf), dtype=np.float64)
 
 
@@ -94,12 +95,9 @@ class FeedbackFatigue(Signal):
             )
         return self
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         return fatigue_multiplier(
-            days_since_see_fewer(ctx, self.kinds),
+            days_since_see_fewer(requests, self.kinds),
             filter_days=self.filter_days,
             recovery_days=self.recovery_days,
             floor=self.floor,

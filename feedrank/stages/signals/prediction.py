@@ -38,8 +38,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
@@ -113,10 +113,7 @@ class PredictedEngagement(Signal):
         absent: NDArray[np.bool_] = np.isnan(self._feature_column(batch))
         return absent
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         if self.source == "estimate":
             return self.estimate(batch)
         column = self._feature_column(batch)

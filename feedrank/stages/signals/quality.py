@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, field_validator
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
@@ -49,10 +49,7 @@ class WilsonLowerBound(Signal):
     z: Annotated[float, Field(gt=0)] = 1.281551565545
     reads: ClassVar[tuple[str, ...]] = ("counts",)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         pos = weighted_counts(batch, dict.fromkeys(self.positive, 1.0))
         neg = weighted_counts(batch, dict.fromkeys(self.negative, 1.0))
         return wilson_lower_bound(pos, pos + neg, self.z)
@@ -80,10 +77,7 @@ class EngagementRate(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         num = weighted_counts(batch, self.weights)
         if self.base == "followers":
             den = batch.author_followers

@@ -12,8 +12,8 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.stages.signals.base import Signal, register_signal
 
 __all__ = ["AuthorAffinity", "InNetwork", "IsReply", "NegativeFeedback"]
@@ -34,11 +34,8 @@ class InNetwork(_Flag):
     type: Literal["in_network"] = "in_network"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.follows")
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        return self._flag(ctx.in_network)
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        return self._flag(requests.in_network)
 
     def describe(self) -> str:
         return f"{self.true_value:g} if the viewer follows the author, else {self.false_value:g}"
@@ -51,10 +48,7 @@ class IsReply(_Flag):
     type: Literal["is_reply"] = "is_reply"
     reads: ClassVar[tuple[str, ...]] = ("reply_to",)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         return self._flag(np.char.str_len(batch.reply_to) > 0)
 
     def describe(self) -> str:
@@ -69,11 +63,8 @@ class AuthorAffinity(Signal):
     transform: Literal["linear", "log1p"] = "log1p"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.interactions")
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        x = np.maximum(ctx.affinity, 0.0)
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        x = np.maximum(requests.affinity, 0.0)
         return np.log1p(x) if self.transform == "log1p" else x.copy()
 
     def describe(self) -> str:
@@ -88,11 +79,8 @@ class NegativeFeedback(Signal):
     type: Literal["negative_feedback"] = "negative_feedback"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.interactions")
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        return np.log1p(ctx.negative)
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        return np.log1p(requests.negative)
 
     def describe(self) -> str:
         return "Viewer hid, muted, blocked or reported this author (log1p)"

@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.stages.signals.base import Signal, register_signal
 
 __all__ = ["AgeHours", "ExponentialDecay", "GravityDecay", "Timestamp"]
@@ -36,11 +36,8 @@ class ExponentialDecay(Signal):
     half_life_hours: Positive = 24.0
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        return np.exp2(-batch.age_hours(ctx.now) / self.half_life_hours)
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        return np.exp2(-batch.age_hours(requests.now_rows) / self.half_life_hours)
 
     def describe(self) -> str:
         return f"Exponential age decay, halving every {self.half_life_hours:g} h"
@@ -55,11 +52,8 @@ class GravityDecay(Signal):
     offset_hours: Annotated[float, Field(ge=0)] = 2.0
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        base = batch.age_hours(ctx.now) + self.offset_hours
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        base = batch.age_hours(requests.now_rows) + self.offset_hours
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(np.power(base, -self.gravity), dtype=np.float64)
 
@@ -76,10 +70,7 @@ class Timestamp(Signal):
     scale: Positive = 3600.0
     reads: ClassVar[tuple[str, ...]] = ("created_at",)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         # Integer seconds and the fractional part separately keep full precision.
         seconds = batch.created_at // 1_000_000
         micros = batch.created_at - seconds * 1_000_000
@@ -96,8 +87,5 @@ class AgeHours(Signal):
     type: Literal["age_hours"] = "age_hours"
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        return batch.age_hours(ctx.now)
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        return batch.age_hours(requests.now_rows)

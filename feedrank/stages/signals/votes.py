@@ -29,8 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, field_validator, model_validator
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
 from feedrank.stages.signals.engagement import _nonempty, weighted_counts
@@ -98,10 +98,7 @@ class Points(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         base = weighted_counts(batch, self.weights) - self.offset
         if self.exponent == 1.0:
             return base
@@ -136,10 +133,7 @@ class LogVotes(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         y = weighted_counts(batch, self.weights)
         if self.absolute:
             y = np.abs(y)
@@ -172,10 +166,7 @@ class SignedTimestamp(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         sign = np.sign(weighted_counts(batch, self.weights))
         return sign * _seconds_since(batch, self.origin) / self.scale
 
@@ -199,10 +190,7 @@ class Controversy(Signal):
     negative: Annotated[tuple[InteractionKind, ...], Field(min_length=1)] = (K.DOWNVOTE,)
     reads: ClassVar[tuple[str, ...]] = ("counts",)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         ups = weighted_counts(batch, dict.fromkeys(self.positive, 1.0))
         downs = weighted_counts(batch, dict.fromkeys(self.negative, 1.0))
         valid = (ups > 0) & (downs > 0)
@@ -236,10 +224,7 @@ class Surprise(Signal):
 
     _check_weights = field_validator("weights")(_nonempty)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         observed = weighted_counts(batch, self.weights)
         zero = (observed < self.threshold) | (self.expected > observed)
         return np.where(zero, 0.0, (observed - self.expected) ** 2 / self.expected)
@@ -278,11 +263,8 @@ class WindowedGravityDecay(Signal):
             )
         return self
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
-        age = batch.age_hours(ctx.now)
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+        age = batch.age_hours(requests.now_rows)
         inside = (age > self.min_hours) & (age < self.max_hours)
         base = np.where(inside, age + self.offset_hours, 1.0)
         return np.where(inside, np.power(base, -self.gravity), 0.0)
@@ -346,10 +328,7 @@ class HackerNewsPenalty(Signal):
         ratio = pts / np.where(many, com, 1.0)
         return np.where(many, np.minimum(1.0, ratio * ratio), 1.0)
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         non_story = batch.labels.contains_any(self.non_story_labels)
         blank = np.strings.str_len(np.strings.strip(batch.url)) == 0
         url = np.strings.lower(np.strings.strip(batch.url))
