@@ -38,6 +38,8 @@ from feedrank.evaluate.offpolicy import (
     slate_rips,
     snips,
 )
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.run import Run
 from feedrank.evaluate.stats import (
     BaselineComparison,
     BootstrapCI,
@@ -50,14 +52,7 @@ from feedrank.evaluate.stats import (
     paired_t_test,
     randomization_test,
 )
-from feedrank.evaluate.trec import (
-    Qrels,
-    Run,
-    read_trec_qrels,
-    read_trec_run,
-    write_trec_qrels,
-    write_trec_run,
-)
+from feedrank.evaluate.trec import read_trec_qrels, read_trec_run, write_trec_qrels, write_trec_run
 
 __all__ = [
     "DEFAULT_METRICS",

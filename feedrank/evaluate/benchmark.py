@@ -73,8 +73,9 @@ from feedrank.datasets import (
 )
 from feedrank.errors import InputError
 from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.run import Run
 from feedrank.evaluate.stats import bootstrap_ci, compare_to_baseline
-from feedrank.evaluate.trec import Qrels, Run
 from feedrank.models import Interaction, InteractionKind, Post, Viewer
 from feedrank.presets import preset
 from feedrank.spec.pipeline import Pipeline
@@ -129,7 +130,7 @@ class BenchmarkData:
     description: Mapping[str, Any]
 
     def qrels(self) -> Qrels:
-        """The judgements of every request as :class:`~feedrank.evaluate.trec.Qrels`."""
+        """The judgements of every request as :class:`~feedrank.evaluate.qrels.Qrels`."""
         queries = np.concatenate(
             [np.full(len(r.judged_ids), r.query_id) for r in self.requests]
             or [np.zeros(0, dtype=np.str_)]

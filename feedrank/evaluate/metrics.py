@@ -1,7 +1,7 @@
 """Ranking metrics over columnar runs, in agreement with NIST's trec_eval.
 
-:func:`evaluate` scores a :class:`~feedrank.evaluate.trec.Run` against
-:class:`~feedrank.evaluate.trec.Qrels` on many measures at once. The run is
+:func:`evaluate` scores a :class:`~feedrank.evaluate.run.Run` against
+:class:`~feedrank.evaluate.qrels.Qrels` on many measures at once. The run is
 ranked once for all queries (query, score descending, tie rule: one batched
 sort), joined once with the qrels, and every measure is then a segment
 operation over the judged retrieved documents (``np.bincount`` sums and counts
@@ -39,7 +39,8 @@ from the run scoring 0, trec_eval ``-c``), ``depth`` (trec_eval ``-M``) and
 that divide by R or by the ideal DCG (0/0): ``"zero"`` (trec_eval, ranx),
 ``"one"`` (LightGBM) or ``"drop"`` (leave such queries out of every measure).
 
->>> from feedrank.evaluate.trec import Qrels, Run
+>>> from feedrank.evaluate.qrels import Qrels
+>>> from feedrank.evaluate.run import Run
 >>> run = Run(["q1", "q1", "q1", "q2", "q2"], ["a", "b", "c", "a", "b"],
 ...           [3.0, 2.0, 1.0, 1.0, 1.0])
 >>> qrels = Qrels(["q1", "q1", "q2"], ["b", "c", "a"], [1, 2, 1])
@@ -67,7 +68,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.errors import InputError
-from feedrank.evaluate.trec import Qrels, Run, Ties, _check_ties, _order_rows, _pair_keys
+from feedrank.evaluate._hashing import pair_keys
+from feedrank.evaluate.ordering import Ties, check_ties, order_rows
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.run import Run
 
 __all__ = [
     "MEASURE_NAMES",
@@ -335,7 +339,7 @@ def _lookup(
     if n == 0 or m == 0:
         return none, none
     qrels_hash = qrels._index.doc_hash
-    qrels_keys = _pair_keys(qrels_group, groups, qrels_hash)
+    qrels_keys = pair_keys(qrels_group, groups, qrels_hash)
     by_key = np.argsort(qrels_keys)
     keys = qrels_keys[by_key]
     if not np.any(keys[1:] == keys[:-1]):
@@ -345,7 +349,7 @@ def _lookup(
         run_hash = run._index.doc_hash[rows]
         maybe = np.flatnonzero(judged[_slots(run_hash, bits)])
         maybe_rows = rows[maybe]
-        wanted = _pair_keys(run_group[maybe_rows], groups, run_hash[maybe])
+        wanted = pair_keys(run_group[maybe_rows], groups, run_hash[maybe])
         at = np.minimum(np.searchsorted(keys, wanted), m - 1)
         hit = keys[at] == wanted
         mine, theirs = maybe[hit], by_key[at[hit]]
@@ -417,7 +421,7 @@ class _Ranked:
 
         run_group = slot[run_at][ri.codes]
         qrels_group = qrels_slot[qi.codes]
-        order = _order_rows(run_group, run.scores, run.doc_ids, ties)
+        order = order_rows(run_group, run.scores, run.doc_ids, ties)
         counts = np.bincount(run_group, minlength=n + 1)[:n].astype(np.int64)
         order = order[: int(counts.sum())]  # rows of queries left out sort last
         starts = np.cumsum(counts) - counts
@@ -602,7 +606,7 @@ def evaluate(
     """
     names = _measure_names(measures)
     parsed = {name: parse_measure(name) for name in names}
-    ties = _check_ties(ties)
+    ties = check_ties(ties)
     _check_choice(queries, QUERY_SETS, "queries")
     _check_choice(no_relevant, NO_RELEVANT, "no_relevant")
     if isinstance(relevance_threshold, bool) or not isinstance(
