@@ -27,7 +27,9 @@ from feedrank.evaluate.beyond import (
     novelty,
     tag_matrix,
 )
-from feedrank.evaluate.metrics import MEASURE_NAMES, EvalResult, Measure, evaluate, parse_measure
+from feedrank.evaluate.eval_result import EvalResult
+from feedrank.evaluate.measures import MEASURE_NAMES, Measure, parse_measure
+from feedrank.evaluate.metrics import evaluate
 from feedrank.evaluate.offpolicy import (
     OffPolicyEstimate,
     SlateEstimate,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Index", "build_index", "hash_strings", "pair_keys"]
+__all__ = ["Index", "build_index", "hash_strings", "pair_keys", "slots"]
 
 
 def _word_keys(count: int) -> NDArray[np.uint64]:
@@ -54,6 +54,14 @@ def pair_keys(
         doc_hash >> bits
     )
     return keys
+
+
+def slots(hashes: NDArray[np.uint64], bits: int) -> NDArray[np.intp]:
+    """Multiply-shift: ``bits`` well-mixed bits of each hash, as indices."""
+    mixed = hashes * np.uint64(0x9E3779B97F4A7C15)
+    mixed >>= np.uint64(64 - bits)
+    out: NDArray[np.intp] = mixed.astype(np.intp)
+    return out
 
 
 @dataclass(frozen=True)

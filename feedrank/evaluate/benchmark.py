@@ -567,7 +567,7 @@ class Benchmark:
     baseline : str, default "chronological"
         The ranker every other is compared to; a preset name not among the
         rankers is added (first).
-    metrics : measure names (see :data:`~feedrank.evaluate.metrics.MEASURE_NAMES`)
+    metrics : measure names (see :data:`~feedrank.evaluate.measures.MEASURE_NAMES`)
     split : fraction of the timeline before the cut (default 0.75 simulated,
         0.8 MovieLens quantile of ratings)
     depth : posts per ranking that enter the run (default 100)

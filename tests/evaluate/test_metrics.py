@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from feedrank.errors import FeedrankError, InputError
 from feedrank.evaluate import _hashing
-from feedrank.evaluate.metrics import EvalResult, Measure, evaluate, parse_measure
+from feedrank.evaluate.eval_result import EvalResult
+from feedrank.evaluate.measures import Measure, parse_measure
+from feedrank.evaluate.metrics import evaluate
 from feedrank.evaluate.qrels import Qrels
 from feedrank.evaluate.run import Run
 from feedrank.evaluate.trec import (

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from feedrank.errors import InputError
-from feedrank.evaluate.metrics import evaluate, parse_measure
+from feedrank.evaluate.measures import parse_measure
+from feedrank.evaluate.metrics import evaluate
 from feedrank.evaluate.qrels import Qrels
 from feedrank.evaluate.run import Run
 from feedrank.evaluate.trec import read_trec_qrels, read_trec_run
