@@ -20,13 +20,10 @@ import numpy as np
 import pytest
 
 import feedrank as fr
-from feedrank.datasets.loaders import (
-    load_hacker_news,
-    load_movielens,
-    load_reddit,
-    load_twitter,
-    movielens_grade,
-)
+from feedrank.datasets.hacker_news import load_hacker_news
+from feedrank.datasets.movielens import load_movielens, movielens_grade
+from feedrank.datasets.reddit import load_reddit
+from feedrank.datasets.twitter import load_twitter
 from feedrank.models import InteractionKind as K
 
 DATA = Path(__file__).resolve().parents[1] / "data"
