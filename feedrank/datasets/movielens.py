@@ -10,7 +10,7 @@ columns, with the posts and interactions they stand for.
 (2, ['10'], 1)
 >>> [(i.viewer_id, i.kind.value, i.value) for i in ml.interactions]
 [('1', 'like', 5.0), ('2', 'view', 3.0)]
->>> ml.qrels.grades.tolist()
+>>> movielens_grade(ml.ratings).tolist()
 [3, 1]
 >>> _ = (folder / "bad.data").write_text("1\\t10\\tfive\\t881250949\\n")
 >>> try:
@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -41,48 +41,15 @@ from feedrank.datasets._rows import MICROS, Errors, PathLike, Rows, bad, open_te
 from feedrank.errors import InputError
 from feedrank.models import Interaction, InteractionKind, Post
 
-__all__ = ["MovieLensData", "MovieLensFormat", "Qrels", "load_movielens", "movielens_grade"]
+__all__ = ["MovieLensData", "MovieLensFormat", "load_movielens", "movielens_grade"]
 
 MovieLensFormat = Literal["auto", "u.data", "ratings.csv", "ratings.dat"]
 
 
 @dataclass(frozen=True, eq=False)
-class Qrels:
-    """Graded relevance judgements, one row per (user, item), like TREC qrels
-    (query = user, document = item).
-
-    - ``user_ids``, ``item_ids``: ndarray (m,), str.
-    - ``grades``: ndarray (m,), int64 in 0..3 (see :func:`movielens_grade`).
-    """
-
-    user_ids: NDArray[np.str_]
-    item_ids: NDArray[np.str_]
-    grades: NDArray[np.int64]
-
-    def __len__(self) -> int:
-        return int(self.grades.shape[0])
-
-    def grades_for(
-        self, user_id: str, item_ids: Sequence[str] | NDArray[np.str_]
-    ) -> NDArray[np.int64]:
-        """ndarray (len(item_ids),), int64: the grade of each item for ``user_id``,
-        0 for items the user did not rate (unjudged = not relevant, as trec_eval)."""
-        mine = self.user_ids == user_id
-        items, grades = self.item_ids[mine], self.grades[mine]
-        wanted = np.asarray(item_ids, dtype=np.str_)
-        out = np.zeros(wanted.shape, dtype=np.int64)
-        if items.size and wanted.size:
-            order = np.argsort(items, kind="stable")
-            slot = np.minimum(np.searchsorted(items[order], wanted), items.size - 1)
-            found = items[order][slot] == wanted
-            out[found] = grades[order][slot[found]]
-        return out
-
-
-@dataclass(frozen=True, eq=False)
 class MovieLensData:
-    """MovieLens ratings as columns, with posts, interactions and qrels derived
-    from them.
+    """MovieLens ratings as columns, with the posts and interactions derived from
+    them.
 
     Columns (m = number of valid ratings, in file order):
 
@@ -96,7 +63,6 @@ class MovieLensData:
     - ``posts``: one :class:`~feedrank.Post` per item, sorted by item id.
     - ``interactions``: one :class:`~feedrank.Interaction` per rating (built on
       first access).
-    - ``qrels``: :class:`Qrels` with ``grade = movielens_grade(rating)``.
     """
 
     user_ids: NDArray[np.str_]
@@ -158,11 +124,6 @@ class MovieLensData:
                 strict=True,
             )
         ]
-
-    @cached_property
-    def qrels(self) -> Qrels:
-        """Graded relevance of every rated (user, item): :func:`movielens_grade`."""
-        return Qrels(self.user_ids, self.item_ids, movielens_grade(self.ratings))
 
     def batch(self) -> PostBatch:
         """:attr:`posts` as a :class:`~feedrank.PostBatch`."""
@@ -262,7 +223,9 @@ def load_movielens(
       rating (the release date is not in the ratings file), counts ``view`` =
       number of ratings and ``like`` = ratings >= ``like_threshold``, feature
       ``mean_rating``.
-    - qrels: ``grade = clip(floor(rating) − 2, 0, 3)`` (:func:`movielens_grade`).
+    - graded relevance: ``grade = clip(floor(rating) − 2, 0, 3)``
+      (:func:`movielens_grade`); :func:`~feedrank.evaluate.movielens.movielens_qrels`
+      gives the qrels of every rating.
     """
     file = Path(path)
     where = str(file)

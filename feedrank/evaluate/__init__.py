@@ -30,6 +30,7 @@ from feedrank.evaluate.beyond import (
 from feedrank.evaluate.eval_result import EvalResult
 from feedrank.evaluate.measures import MEASURE_NAMES, Measure, parse_measure
 from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.movielens import movielens_qrels
 from feedrank.evaluate.offpolicy import (
     OffPolicyEstimate,
     SlateEstimate,
@@ -91,6 +92,7 @@ __all__ = [
     "holm",
     "intra_list_diversity",
     "ips",
+    "movielens_qrels",
     "movielens_split",
     "novelty",
     "paired_t_test",

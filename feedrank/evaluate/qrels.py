@@ -9,11 +9,13 @@ and line).
 >>> qrels = Qrels(["q1", "q2", "q2"], ["b", "a", "c"], [1, 2, 0])
 >>> qrels.relevance.dtype, len(qrels)
 (dtype('int64'), 3)
+>>> qrels.grades_for("q2", ["c", "a", "b"]).tolist()
+[0, 2, 0]
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +90,22 @@ class Qrels:
     def queries(self) -> NDArray[np.str_]:
         """Distinct query ids, sorted, shape (k,), unicode."""
         return self._index.queries
+
+    def grades_for(
+        self, query_id: str, doc_ids: Sequence[str] | NDArray[np.str_]
+    ) -> NDArray[np.int64]:
+        """ndarray (len(doc_ids),), int64: the grade of each document for ``query_id``,
+        0 for documents it has no judgement of (unjudged = not relevant, as trec_eval)."""
+        mine = self.query_ids == query_id
+        docs, grades = self.doc_ids[mine], self.relevance[mine]
+        wanted = np.asarray(doc_ids, dtype=np.str_)
+        out = np.zeros(wanted.shape, dtype=np.int64)
+        if docs.size and wanted.size:
+            order = np.argsort(docs, kind="stable")
+            slot = np.minimum(np.searchsorted(docs[order], wanted), docs.size - 1)
+            found = docs[order][slot] == wanted
+            out[found] = grades[order][slot[found]]
+        return out
 
     def __len__(self) -> int:
         return int(self.query_ids.shape[0])
