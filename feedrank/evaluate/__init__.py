@@ -3,17 +3,7 @@ off-policy estimators, statistics and the benchmark harness."""
 
 from __future__ import annotations
 
-from feedrank.evaluate.benchmark import (
-    DEFAULT_METRICS,
-    Benchmark,
-    BenchmarkData,
-    BenchmarkReport,
-    BenchRequest,
-    MetricResult,
-    RankerResult,
-    movielens_split,
-    simulated_split,
-)
+from feedrank.evaluate.benchmark import DEFAULT_METRICS, Benchmark
 from feedrank.evaluate.beyond import (
     AuthorConcentration,
     Concentration,
@@ -30,7 +20,7 @@ from feedrank.evaluate.beyond import (
 from feedrank.evaluate.eval_result import EvalResult
 from feedrank.evaluate.measures import MEASURE_NAMES, Measure, parse_measure
 from feedrank.evaluate.metrics import evaluate
-from feedrank.evaluate.movielens import movielens_qrels
+from feedrank.evaluate.movielens import movielens_qrels, movielens_split
 from feedrank.evaluate.offpolicy import (
     OffPolicyEstimate,
     SlateEstimate,
@@ -42,7 +32,10 @@ from feedrank.evaluate.offpolicy import (
     snips,
 )
 from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.report import BenchmarkReport, MetricResult, RankerResult
 from feedrank.evaluate.run import Run
+from feedrank.evaluate.simulated import simulated_split
+from feedrank.evaluate.split import BenchmarkData, BenchRequest
 from feedrank.evaluate.stats import (
     BaselineComparison,
     BootstrapCI,

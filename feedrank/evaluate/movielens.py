@@ -1,4 +1,11 @@
-"""MovieLens as an evaluation set: the qrels of its ratings.
+"""MovieLens as an evaluation set: the qrels of its ratings and the benchmark's
+temporal split of them.
+
+The cut is the ``split`` quantile of the rating times. Candidates are the items
+rated before the cut (counts and ``mean_rating`` from those ratings only); a
+user's request holds the items they had not rated before the cut; relevance is
+:func:`~feedrank.datasets.movielens_grade` of their ratings after the cut
+(unrated items are judged 0).
 
 >>> import tempfile, pathlib
 >>> from feedrank.datasets import load_movielens
@@ -11,13 +18,134 @@
 
 from __future__ import annotations
 
-from feedrank.datasets.movielens import MovieLensData, movielens_grade
-from feedrank.evaluate.qrels import Qrels
+import math
+from datetime import timedelta
 
-__all__ = ["movielens_qrels"]
+import numpy as np
+
+from feedrank._time import EPOCH
+from feedrank.batch.posts import PostBatch
+from feedrank.datasets.movielens import MovieLensData, movielens_grade
+from feedrank.errors import InputError
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.split import BenchmarkData, BenchRequest, sample_requests, split_fraction
+from feedrank.models import Interaction, InteractionKind, Post, Viewer
+
+__all__ = ["movielens_qrels", "movielens_split"]
 
 
 def movielens_qrels(data: MovieLensData) -> Qrels:
     """Graded relevance of every rated (user, item): query = user, document = item,
     grade = :func:`~feedrank.datasets.movielens_grade` of the rating (0..3)."""
     return Qrels(data.user_ids, data.item_ids, movielens_grade(data.ratings))
+
+
+def movielens_split(
+    data: MovieLensData,
+    *,
+    split: float = 0.8,
+    relevance_threshold: int = 2,
+    max_queries: int | None = None,
+    seed: int = 0,
+) -> BenchmarkData:
+    """Cut MovieLens ratings at the ``split`` quantile of their times; see the module.
+
+    One request per user with a held-out rating after the cut of grade >=
+    ``relevance_threshold`` (2: 4 stars or more) on an item visible at the cut
+    and not rated before it.
+    """
+    m = len(data)
+    if m < 2:
+        raise InputError(f"{m} ratings", field="path", expected="at least 2 ratings")
+    times = np.sort(data.rated_at)
+    cut_us = int(times[min(m - 1, max(1, math.floor(split_fraction(split) * m)))])
+    if cut_us <= int(times[0]):
+        raise InputError(
+            "every rating has the same time", field="path", expected="ratings at different times"
+        )
+    cut = EPOCH + timedelta(microseconds=cut_us)
+    train = data.rated_at < cut_us
+    t_users, t_items = data.user_ids[train], data.item_ids[train]
+    t_ratings, t_times = data.ratings[train], data.rated_at[train]
+    items, inverse = np.unique(t_items, return_inverse=True)
+    k = items.shape[0]
+    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, inverse, t_times)
+    views = np.bincount(inverse, minlength=k)
+    liked = t_ratings >= data.like_threshold
+    likes = np.bincount(inverse, weights=liked, minlength=k).astype(np.int64)
+    means = np.bincount(inverse, weights=t_ratings, minlength=k) / np.maximum(views, 1)
+    posts = [
+        Post(
+            id=str(items[j]),
+            author_id=str(items[j]),
+            created_at=EPOCH + timedelta(microseconds=int(first[j])),
+            counts={InteractionKind.VIEW: int(views[j]), InteractionKind.LIKE: int(likes[j])},
+            features={"mean_rating": float(means[j])},
+        )
+        for j in range(k)
+    ]
+    batch = PostBatch.from_posts(posts)
+    ids = batch.ids
+    rated: dict[str, list[int]] = {}
+    for row, user in enumerate(t_users.tolist()):
+        rated.setdefault(user, []).append(row)
+    test = ~train & np.isin(data.item_ids, items)
+    grades_all = movielens_grade(data.ratings)
+    held: dict[str, list[int]] = {}
+    for row in np.flatnonzero(test).tolist():
+        held.setdefault(str(data.user_ids[row]), []).append(row)
+    requests: list[BenchRequest] = []
+    for user in sorted(held):
+        rows_test = np.array(held[user], dtype=np.intp)
+        if not np.any(grades_all[rows_test] >= relevance_threshold):
+            continue
+        mine = rated.get(user, [])
+        seen_items = t_items[mine]
+        rows = np.flatnonzero(~np.isin(ids, seen_items)).astype(np.intp)
+        cand = ids[rows]
+        grades = np.zeros(rows.shape[0], dtype=np.int64)
+        where = np.searchsorted(cand, data.item_ids[rows_test])  # ids are sorted
+        grades[where] = grades_all[rows_test]
+        interactions = tuple(
+            Interaction(
+                viewer_id=user,
+                post_id=str(t_items[r]),
+                kind=InteractionKind.LIKE if liked[r] else InteractionKind.VIEW,
+                at=EPOCH + timedelta(microseconds=int(t_times[r])),
+                value=float(t_ratings[r]),
+            )
+            for r in mine
+        )
+        requests.append(
+            BenchRequest(
+                query_id=user,
+                viewer=Viewer(id=user, seen=frozenset(seen_items.tolist())),
+                interactions=interactions,
+                rows=rows,
+                judged_ids=cand,
+                grades=grades,
+            )
+        )
+    total = len(requests)
+    kept = sample_requests(requests, max_queries, seed)
+    return BenchmarkData(
+        name="movielens",
+        cut=cut,
+        batch=batch,
+        requests=tuple(kept),
+        post_authors={str(i): str(i) for i in items.tolist()},
+        relevance_threshold=relevance_threshold,
+        description={
+            "dataset": "movielens",
+            "source": data.source,
+            "ratings": m,
+            "ratings_before_cut": int(train.sum()),
+            "cut": cut.isoformat(),
+            "visible_posts": len(batch),
+            "queries": len(kept),
+            "queries_with_relevant": total,
+            "relevance": "movielens_grade of the ratings after the cut, relevant if >= "
+            f"{relevance_threshold}",
+        },
+    )
