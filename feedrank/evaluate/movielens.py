@@ -24,12 +24,11 @@ from datetime import timedelta
 import numpy as np
 
 from feedrank._time import EPOCH
-from feedrank.batch.posts import PostBatch
 from feedrank.datasets.movielens import MovieLensData, movielens_grade
 from feedrank.errors import InputError
 from feedrank.evaluate.qrels import Qrels
-from feedrank.evaluate.split import BenchmarkData, BenchRequest, sample_requests, split_fraction
-from feedrank.models import Interaction, InteractionKind, Post, Viewer
+from feedrank.evaluate.split import BenchmarkData, BenchRequest, cut_data, split_fraction
+from feedrank.models import Viewer
 
 __all__ = ["movielens_qrels", "movielens_split"]
 
@@ -65,32 +64,22 @@ def movielens_split(
         )
     cut = EPOCH + timedelta(microseconds=cut_us)
     train = data.rated_at < cut_us
-    t_users, t_items = data.user_ids[train], data.item_ids[train]
-    t_ratings, t_times = data.ratings[train], data.rated_at[train]
-    items, inverse = np.unique(t_items, return_inverse=True)
-    k = items.shape[0]
-    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, inverse, t_times)
-    views = np.bincount(inverse, minlength=k)
-    liked = t_ratings >= data.like_threshold
-    likes = np.bincount(inverse, weights=liked, minlength=k).astype(np.int64)
-    means = np.bincount(inverse, weights=t_ratings, minlength=k) / np.maximum(views, 1)
-    posts = [
-        Post(
-            id=str(items[j]),
-            author_id=str(items[j]),
-            created_at=EPOCH + timedelta(microseconds=int(first[j])),
-            counts={InteractionKind.VIEW: int(views[j]), InteractionKind.LIKE: int(likes[j])},
-            features={"mean_rating": float(means[j])},
-        )
-        for j in range(k)
-    ]
-    batch = PostBatch.from_posts(posts)
-    ids = batch.ids
+    before = MovieLensData(
+        user_ids=data.user_ids[train],
+        item_ids=data.item_ids[train],
+        ratings=data.ratings[train],
+        rated_at=data.rated_at[train],
+        lines=data.lines[train],
+        like_threshold=data.like_threshold,
+        errors=[],
+        source=data.source,
+    )
+    batch = before.batch()
+    ids = batch.ids  # the items rated before the cut, sorted
     rated: dict[str, list[int]] = {}
-    for row, user in enumerate(t_users.tolist()):
+    for row, user in enumerate(before.user_ids.tolist()):
         rated.setdefault(user, []).append(row)
-    test = ~train & np.isin(data.item_ids, items)
+    test = ~train & np.isin(data.item_ids, ids)
     grades_all = movielens_grade(data.ratings)
     held: dict[str, list[int]] = {}
     for row in np.flatnonzero(test).tolist():
@@ -101,51 +90,32 @@ def movielens_split(
         if not np.any(grades_all[rows_test] >= relevance_threshold):
             continue
         mine = rated.get(user, [])
-        seen_items = t_items[mine]
+        seen_items = before.item_ids[mine]
         rows = np.flatnonzero(~np.isin(ids, seen_items)).astype(np.intp)
         cand = ids[rows]
         grades = np.zeros(rows.shape[0], dtype=np.int64)
         where = np.searchsorted(cand, data.item_ids[rows_test])  # ids are sorted
         grades[where] = grades_all[rows_test]
-        interactions = tuple(
-            Interaction(
-                viewer_id=user,
-                post_id=str(t_items[r]),
-                kind=InteractionKind.LIKE if liked[r] else InteractionKind.VIEW,
-                at=EPOCH + timedelta(microseconds=int(t_times[r])),
-                value=float(t_ratings[r]),
-            )
-            for r in mine
-        )
         requests.append(
             BenchRequest(
                 query_id=user,
                 viewer=Viewer(id=user, seen=frozenset(seen_items.tolist())),
-                interactions=interactions,
+                interactions=tuple(before.interactions[r] for r in mine),
                 rows=rows,
                 judged_ids=cand,
                 grades=grades,
             )
         )
-    total = len(requests)
-    kept = sample_requests(requests, max_queries, seed)
-    return BenchmarkData(
-        name="movielens",
+    return cut_data(
+        "movielens",
         cut=cut,
         batch=batch,
-        requests=tuple(kept),
-        post_authors={str(i): str(i) for i in items.tolist()},
+        requests=requests,
+        post_authors={item: item for item in ids.tolist()},
         relevance_threshold=relevance_threshold,
-        description={
-            "dataset": "movielens",
-            "source": data.source,
-            "ratings": m,
-            "ratings_before_cut": int(train.sum()),
-            "cut": cut.isoformat(),
-            "visible_posts": len(batch),
-            "queries": len(kept),
-            "queries_with_relevant": total,
-            "relevance": "movielens_grade of the ratings after the cut, relevant if >= "
-            f"{relevance_threshold}",
-        },
+        max_queries=max_queries,
+        seed=seed,
+        facts={"source": data.source, "ratings": m, "ratings_before_cut": int(train.sum())},
+        relevance="movielens_grade of the ratings after the cut, relevant if >= "
+        f"{relevance_threshold}",
     )

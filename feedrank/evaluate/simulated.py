@@ -20,7 +20,7 @@ import numpy as np
 from feedrank.batch.posts import PostBatch
 from feedrank.datasets.network import SimulatedNetwork
 from feedrank.errors import InputError
-from feedrank.evaluate.split import BenchmarkData, BenchRequest, sample_requests, split_fraction
+from feedrank.evaluate.split import BenchmarkData, BenchRequest, cut_data, split_fraction
 from feedrank.models import Interaction, InteractionKind
 
 __all__ = ["simulated_split"]
@@ -83,26 +83,21 @@ def simulated_split(
                 grades=grades,
             )
         )
-    total = len(requests)
-    kept = sample_requests(requests, max_queries, seed)
-    return BenchmarkData(
-        name="simulated",
+    return cut_data(
+        "simulated",
         cut=cut,
         batch=batch,
-        requests=tuple(kept),
+        requests=requests,
         post_authors=net.post_authors(),
         relevance_threshold=relevance_threshold,
-        description={
-            "dataset": "simulated",
+        max_queries=max_queries,
+        seed=seed,
+        facts={
             "parameters": {k: _jsonable(v) for k, v in net.parameters.items()},
             "start": net.start.isoformat(),
             "now": net.now.isoformat(),
-            "cut": cut.isoformat(),
-            "visible_posts": len(batch),
-            "queries": len(kept),
-            "queries_with_relevant": total,
-            "relevance": f"ground truth grades 0..3, relevant if >= {relevance_threshold}",
         },
+        relevance=f"ground truth grades 0..3, relevant if >= {relevance_threshold}",
     )
 
 

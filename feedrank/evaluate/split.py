@@ -19,7 +19,7 @@ from feedrank.errors import InputError
 from feedrank.evaluate.qrels import Qrels
 from feedrank.models import Interaction, Viewer
 
-__all__ = ["BenchRequest", "BenchmarkData", "sample_requests", "split_fraction"]
+__all__ = ["BenchRequest", "BenchmarkData", "cut_data", "split_fraction"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,11 +72,44 @@ def split_fraction(split: float, name: str = "split") -> float:
     return float(split)
 
 
-def sample_requests(
-    requests: list[BenchRequest], max_queries: int | None, seed: int
-) -> list[BenchRequest]:
-    """At most ``max_queries`` of ``requests`` (a random subset drawn with ``seed``,
-    in their order); all of them when ``max_queries`` is None."""
+def cut_data(
+    name: str,
+    *,
+    cut: datetime,
+    batch: PostBatch,
+    requests: list[BenchRequest],
+    post_authors: Mapping[str, str],
+    relevance_threshold: int,
+    max_queries: int | None,
+    seed: int,
+    facts: Mapping[str, Any],
+    relevance: str,
+) -> BenchmarkData:
+    """The :class:`BenchmarkData` of dataset ``name`` cut at ``cut``, keeping at
+    most ``max_queries`` of ``requests`` (a random subset drawn with ``seed``, in
+    their order). Its description holds the dataset's ``facts``, the cut, the
+    counts of posts and queries, and how ``relevance`` is judged."""
+    kept = _sample(requests, max_queries, seed)
+    return BenchmarkData(
+        name=name,
+        cut=cut,
+        batch=batch,
+        requests=tuple(kept),
+        post_authors=post_authors,
+        relevance_threshold=relevance_threshold,
+        description={
+            "dataset": name,
+            **facts,
+            "cut": cut.isoformat(),
+            "visible_posts": len(batch),
+            "queries": len(kept),
+            "queries_with_relevant": len(requests),
+            "relevance": relevance,
+        },
+    )
+
+
+def _sample(requests: list[BenchRequest], max_queries: int | None, seed: int) -> list[BenchRequest]:
     if max_queries is None or len(requests) <= max_queries:
         return requests
     if isinstance(max_queries, bool) or not isinstance(max_queries, int) or max_queries < 2:
