@@ -30,7 +30,8 @@ import numpy as np
 from bench_single_request import machine
 
 from feedrank.evaluate.metrics import evaluate
-from feedrank.evaluate.trec import Qrels, Run
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.run import Run
 
 MEASURES = ["ndcg_cut_10", "map", "recip_rank"]
 TARGET_SPEEDUP = 5.0

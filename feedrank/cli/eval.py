@@ -20,7 +20,8 @@ from typing import Any, TextIO
 
 from feedrank.cli._argtypes import non_negative_int, positive_int
 from feedrank.evaluate.metrics import NO_RELEVANT, evaluate
-from feedrank.evaluate.trec import TIES, read_trec_qrels, read_trec_run
+from feedrank.evaluate.ordering import TIES
+from feedrank.evaluate.trec import read_trec_qrels, read_trec_run
 
 __all__ = ["DEFAULT_MEASURES", "add_eval_command", "run"]
 

@@ -3,17 +3,7 @@ off-policy estimators, statistics and the benchmark harness."""
 
 from __future__ import annotations
 
-from feedrank.evaluate.benchmark import (
-    DEFAULT_METRICS,
-    Benchmark,
-    BenchmarkData,
-    BenchmarkReport,
-    BenchRequest,
-    MetricResult,
-    RankerResult,
-    movielens_split,
-    simulated_split,
-)
+from feedrank.evaluate.benchmark import DEFAULT_METRICS, Benchmark
 from feedrank.evaluate.beyond import (
     AuthorConcentration,
     Concentration,
@@ -27,7 +17,10 @@ from feedrank.evaluate.beyond import (
     novelty,
     tag_matrix,
 )
-from feedrank.evaluate.metrics import MEASURE_NAMES, EvalResult, Measure, evaluate, parse_measure
+from feedrank.evaluate.eval_result import EvalResult
+from feedrank.evaluate.measures import MEASURE_NAMES, Measure, parse_measure
+from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.movielens import movielens_qrels, movielens_split
 from feedrank.evaluate.offpolicy import (
     OffPolicyEstimate,
     SlateEstimate,
@@ -38,6 +31,11 @@ from feedrank.evaluate.offpolicy import (
     slate_rips,
     snips,
 )
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.report import BenchmarkReport, MetricResult, RankerResult
+from feedrank.evaluate.run import Run
+from feedrank.evaluate.simulated import simulated_split
+from feedrank.evaluate.split import BenchmarkData, BenchRequest
 from feedrank.evaluate.stats import (
     BaselineComparison,
     BootstrapCI,
@@ -50,14 +48,7 @@ from feedrank.evaluate.stats import (
     paired_t_test,
     randomization_test,
 )
-from feedrank.evaluate.trec import (
-    Qrels,
-    Run,
-    read_trec_qrels,
-    read_trec_run,
-    write_trec_qrels,
-    write_trec_run,
-)
+from feedrank.evaluate.trec import read_trec_qrels, read_trec_run, write_trec_qrels, write_trec_run
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -94,6 +85,7 @@ __all__ = [
     "holm",
     "intra_list_diversity",
     "ips",
+    "movielens_qrels",
     "movielens_split",
     "novelty",
     "paired_t_test",

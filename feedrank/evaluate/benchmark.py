@@ -11,20 +11,14 @@ latency per request.
 Temporal split. Every test request is ranked at a cut time ``cut``, seeing only
 what existed before it:
 
-- ``simulated`` (:func:`simulated_split`): the cut is ``start + split × (now −
-  start)`` of a :func:`~feedrank.datasets.simulate` network. Candidates are
-  the posts created before the cut, with their interaction counts recounted
-  from the interactions before the cut; each viewer's request holds the
-  candidates it has not been shown before the cut and did not write. The
-  viewer's ``seen`` is rebuilt from the views before the cut and ``muted`` is
-  emptied (the simulator draws mutes at ``now``). Relevance is the simulator's
-  ground truth, ``net.relevance_grades`` (0..3) of every candidate.
-- MovieLens (:func:`movielens_split`): the cut is the ``split`` quantile of
-  the rating times. Candidates are the items rated before the cut (counts and
-  ``mean_rating`` from those ratings only); a user's request holds the items
-  they had not rated before the cut; relevance is
-  :func:`~feedrank.datasets.movielens_grade` of their ratings after the cut
-  (unrated items are judged 0).
+- ``simulated`` (:func:`~feedrank.evaluate.simulated.simulated_split`): the cut
+  is ``start + split × (now − start)`` of a :func:`~feedrank.datasets.simulate`
+  network; relevance is the simulator's ground truth.
+- MovieLens (:func:`~feedrank.evaluate.movielens.movielens_split`): the cut is
+  the ``split`` quantile of the rating times; relevance is
+  :func:`~feedrank.datasets.movielens_grade` of the ratings after the cut.
+
+Each of those modules says which posts are candidates and what the viewer knows.
 
 A query is kept only when it has a relevant candidate (grade >= the
 threshold), so every measure is defined. Runs are the top ``depth`` posts of
@@ -46,510 +40,36 @@ by ``seed``.
 
 from __future__ import annotations
 
-import importlib
-import json
-import math
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank._time import EPOCH
 from feedrank.batch.context import Context
-from feedrank.batch.posts import PostBatch
-from feedrank.datasets import (
-    MovieLensData,
-    SimulatedNetwork,
-    load_movielens,
-    movielens_grade,
-    simulate,
-)
+from feedrank.datasets.movielens import MovieLensData, load_movielens
+from feedrank.datasets.network import SimulatedNetwork
+from feedrank.datasets.simulator import simulate
 from feedrank.errors import InputError
+from feedrank.evaluate._progress import Progress
 from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.movielens import movielens_split
+from feedrank.evaluate.report import BenchmarkReport, MetricResult, RankerResult
+from feedrank.evaluate.run import Run
+from feedrank.evaluate.simulated import simulated_split
+from feedrank.evaluate.split import BenchmarkData
 from feedrank.evaluate.stats import bootstrap_ci, compare_to_baseline
-from feedrank.evaluate.trec import Qrels, Run
-from feedrank.models import Interaction, InteractionKind, Post, Viewer
 from feedrank.presets import preset
 from feedrank.spec.pipeline import Pipeline
 
-__all__ = [
-    "DEFAULT_METRICS",
-    "BenchRequest",
-    "Benchmark",
-    "BenchmarkData",
-    "BenchmarkReport",
-    "MetricResult",
-    "RankerResult",
-    "movielens_split",
-    "simulated_split",
-]
+__all__ = ["DEFAULT_METRICS", "Benchmark"]
 
 DEFAULT_METRICS: tuple[str, ...] = ("ndcg@10", "map", "mrr", "P@10", "recall@10")
 """The metrics reported unless others are asked for."""
-
-
-# ---------------------------------------------------------------- the split
-@dataclass(frozen=True, eq=False)
-class BenchRequest:
-    """One test request: ``viewer`` ranks ``rows`` (positions in the split's
-    ``batch``) at the cut, knowing ``interactions``; ``judged_ids`` /
-    ``grades`` (same length) are its relevance judgements."""
-
-    query_id: str
-    viewer: Viewer
-    interactions: tuple[Interaction, ...]
-    rows: NDArray[np.intp]
-    judged_ids: NDArray[np.str_]
-    grades: NDArray[np.int64]
-
-
-@dataclass(frozen=True, eq=False)
-class BenchmarkData:
-    """A dataset cut in time: the posts visible at ``cut`` and the test requests.
-
-    ``batch`` holds every visible post (counts as of the cut), ``requests`` one
-    :class:`BenchRequest` per query, ``post_authors`` post id -> author id of
-    every post an interaction may name, ``relevance_threshold`` the grade from
-    which a document counts as relevant, ``description`` a JSON-ready summary.
-    """
-
-    name: str
-    cut: datetime
-    batch: PostBatch
-    requests: tuple[BenchRequest, ...]
-    post_authors: Mapping[str, str]
-    relevance_threshold: int
-    description: Mapping[str, Any]
-
-    def qrels(self) -> Qrels:
-        """The judgements of every request as :class:`~feedrank.evaluate.trec.Qrels`."""
-        queries = np.concatenate(
-            [np.full(len(r.judged_ids), r.query_id) for r in self.requests]
-            or [np.zeros(0, dtype=np.str_)]
-        )
-        docs = np.concatenate([r.judged_ids for r in self.requests] or [queries[:0]])
-        grades = np.concatenate([r.grades for r in self.requests] or [np.zeros(0, dtype=np.int64)])
-        return Qrels(queries.astype(np.str_), docs.astype(np.str_), grades)
-
-
-def _fraction(split: float, name: str = "split") -> float:
-    if isinstance(split, bool) or not isinstance(split, int | float) or not 0.0 < split < 1.0:
-        raise InputError(f"got {split!r}", field=name, expected="a number strictly between 0 and 1")
-    return float(split)
-
-
-def _micros(moment: datetime) -> int:
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _sample(requests: list[BenchRequest], max_queries: int | None, seed: int) -> list[BenchRequest]:
-    if max_queries is None or len(requests) <= max_queries:
-        return requests
-    if isinstance(max_queries, bool) or not isinstance(max_queries, int) or max_queries < 2:
-        raise InputError(f"got {max_queries!r}", field="max_queries", expected="an integer >= 2")
-    keep = np.random.default_rng(seed).choice(len(requests), size=max_queries, replace=False)
-    return [requests[i] for i in sorted(keep.tolist())]
-
-
-def simulated_split(
-    net: SimulatedNetwork,
-    *,
-    cut: datetime | None = None,
-    split: float = 0.75,
-    relevance_threshold: int = 2,
-    max_queries: int | None = None,
-    seed: int = 0,
-) -> BenchmarkData:
-    """Cut ``net`` at ``cut`` (default ``start + split × (now − start)``); see the module.
-
-    One request per viewer with a relevant candidate (ground-truth grade >=
-    ``relevance_threshold``; 2 means relevance r >= 0.5). ``max_queries`` keeps a
-    random subset (drawn with ``seed``).
-    """
-    if cut is None:
-        cut = net.start + (net.now - net.start) * _fraction(split)
-    if cut.utcoffset() is None or not net.start < cut <= net.now:
-        raise InputError(
-            f"cut {cut!r}", field="cut", expected="a timezone-aware time in (start, now]"
-        )
-    before = [i for i in net.interactions if i.at < cut]
-    counts: dict[str, dict[InteractionKind, int]] = {}
-    for item in before:
-        per = counts.setdefault(item.post_id, {})
-        per[item.kind] = per.get(item.kind, 0) + 1
-    posts = [
-        p.model_copy(update={"counts": counts.get(p.id, {})})
-        for p in net.posts
-        if p.created_at < cut
-    ]
-    batch = PostBatch.from_posts(posts, net.authors)
-    ids, authors = batch.ids, batch.author_ids
-    by_viewer: dict[str, list[Interaction]] = {}
-    for item in before:
-        by_viewer.setdefault(item.viewer_id, []).append(item)
-    requests: list[BenchRequest] = []
-    for viewer in net.viewers:
-        mine = by_viewer.get(viewer.id, [])
-        seen = frozenset(i.post_id for i in mine if i.kind == InteractionKind.VIEW)
-        rows = np.flatnonzero((authors != viewer.id) & ~np.isin(ids, list(seen) or [""]))
-        rows = rows.astype(np.intp)
-        if rows.shape[0] == 0:
-            continue
-        grades = net.relevance_grades(viewer.id, ids[rows])
-        if not np.any(grades >= relevance_threshold):
-            continue
-        requests.append(
-            BenchRequest(
-                query_id=viewer.id,
-                viewer=viewer.model_copy(update={"seen": seen, "muted": frozenset()}),
-                interactions=tuple(mine),
-                rows=rows,
-                judged_ids=ids[rows],
-                grades=grades,
-            )
-        )
-    total = len(requests)
-    kept = _sample(requests, max_queries, seed)
-    return BenchmarkData(
-        name="simulated",
-        cut=cut,
-        batch=batch,
-        requests=tuple(kept),
-        post_authors=net.post_authors(),
-        relevance_threshold=relevance_threshold,
-        description={
-            "dataset": "simulated",
-            "parameters": {k: _jsonable(v) for k, v in net.parameters.items()},
-            "start": net.start.isoformat(),
-            "now": net.now.isoformat(),
-            "cut": cut.isoformat(),
-            "visible_posts": len(batch),
-            "queries": len(kept),
-            "queries_with_relevant": total,
-            "relevance": f"ground truth grades 0..3, relevant if >= {relevance_threshold}",
-        },
-    )
-
-
-def movielens_split(
-    data: MovieLensData,
-    *,
-    split: float = 0.8,
-    relevance_threshold: int = 2,
-    max_queries: int | None = None,
-    seed: int = 0,
-) -> BenchmarkData:
-    """Cut MovieLens ratings at the ``split`` quantile of their times; see the module.
-
-    One request per user with a held-out rating after the cut of grade >=
-    ``relevance_threshold`` (2: 4 stars or more) on an item visible at the cut
-    and not rated before it.
-    """
-    m = len(data)
-    if m < 2:
-        raise InputError(f"{m} ratings", field="path", expected="at least 2 ratings")
-    times = np.sort(data.rated_at)
-    cut_us = int(times[min(m - 1, max(1, math.floor(_fraction(split) * m)))])
-    if cut_us <= int(times[0]):
-        raise InputError(
-            "every rating has the same time", field="path", expected="ratings at different times"
-        )
-    cut = EPOCH + timedelta(microseconds=cut_us)
-    train = data.rated_at < cut_us
-    t_users, t_items = data.user_ids[train], data.item_ids[train]
-    t_ratings, t_times = data.ratings[train], data.rated_at[train]
-    items, inverse = np.unique(t_items, return_inverse=True)
-    k = items.shape[0]
-    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, inverse, t_times)
-    views = np.bincount(inverse, minlength=k)
-    liked = t_ratings >= data.like_threshold
-    likes = np.bincount(inverse, weights=liked, minlength=k).astype(np.int64)
-    means = np.bincount(inverse, weights=t_ratings, minlength=k) / np.maximum(views, 1)
-    posts = [
-        Post(
-            id=str(items[j]),
-            author_id=str(items[j]),
-            created_at=EPOCH + timedelta(microseconds=int(first[j])),
-            counts={InteractionKind.VIEW: int(views[j]), InteractionKind.LIKE: int(likes[j])},
-            features={"mean_rating": float(means[j])},
-        )
-        for j in range(k)
-    ]
-    batch = PostBatch.from_posts(posts)
-    ids = batch.ids
-    rated: dict[str, list[int]] = {}
-    for row, user in enumerate(t_users.tolist()):
-        rated.setdefault(user, []).append(row)
-    test = ~train & np.isin(data.item_ids, items)
-    grades_all = movielens_grade(data.ratings)
-    held: dict[str, list[int]] = {}
-    for row in np.flatnonzero(test).tolist():
-        held.setdefault(str(data.user_ids[row]), []).append(row)
-    requests: list[BenchRequest] = []
-    for user in sorted(held):
-        rows_test = np.array(held[user], dtype=np.intp)
-        if not np.any(grades_all[rows_test] >= relevance_threshold):
-            continue
-        mine = rated.get(user, [])
-        seen_items = t_items[mine]
-        rows = np.flatnonzero(~np.isin(ids, seen_items)).astype(np.intp)
-        cand = ids[rows]
-        grades = np.zeros(rows.shape[0], dtype=np.int64)
-        where = np.searchsorted(cand, data.item_ids[rows_test])  # ids are sorted
-        grades[where] = grades_all[rows_test]
-        interactions = tuple(
-            Interaction(
-                viewer_id=user,
-                post_id=str(t_items[r]),
-                kind=InteractionKind.LIKE if liked[r] else InteractionKind.VIEW,
-                at=EPOCH + timedelta(microseconds=int(t_times[r])),
-                value=float(t_ratings[r]),
-            )
-            for r in mine
-        )
-        requests.append(
-            BenchRequest(
-                query_id=user,
-                viewer=Viewer(id=user, seen=frozenset(seen_items.tolist())),
-                interactions=interactions,
-                rows=rows,
-                judged_ids=cand,
-                grades=grades,
-            )
-        )
-    total = len(requests)
-    kept = _sample(requests, max_queries, seed)
-    return BenchmarkData(
-        name="movielens",
-        cut=cut,
-        batch=batch,
-        requests=tuple(kept),
-        post_authors={str(i): str(i) for i in items.tolist()},
-        relevance_threshold=relevance_threshold,
-        description={
-            "dataset": "movielens",
-            "source": data.source,
-            "ratings": m,
-            "ratings_before_cut": int(train.sum()),
-            "cut": cut.isoformat(),
-            "visible_posts": len(batch),
-            "queries": len(kept),
-            "queries_with_relevant": total,
-            "relevance": "movielens_grade of the ratings after the cut, relevant if >= "
-            f"{relevance_threshold}",
-        },
-    )
-
-
-def _jsonable(value: object) -> Any:
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-# ---------------------------------------------------------------- the report
-@dataclass(frozen=True)
-class MetricResult:
-    """One metric of one ranker.
-
-    ``per_query`` aligns with the report's ``query_ids``; ``ci_low``/``ci_high``
-    bound the mean (percentile bootstrap). ``delta`` is mean − baseline mean,
-    ``delta_ci_*`` its bootstrap interval, ``p_t_holm`` / ``p_randomization_holm``
-    the paired t and randomisation p-values, Holm-adjusted over the rankers
-    (None for the baseline itself, whose delta is 0).
-    """
-
-    mean: float
-    ci_low: float
-    ci_high: float
-    per_query: tuple[float, ...]
-    delta: float = 0.0
-    delta_ci_low: float = 0.0
-    delta_ci_high: float = 0.0
-    p_t_holm: float | None = None
-    p_randomization_holm: float | None = None
-
-    def to_dict(self, *, per_query: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "mean": self.mean,
-            "ci": [self.ci_low, self.ci_high],
-            "delta": self.delta,
-            "delta_ci": [self.delta_ci_low, self.delta_ci_high],
-            "p_t_holm": self.p_t_holm,
-            "p_randomization_holm": self.p_randomization_holm,
-        }
-        if per_query:
-            out["per_query"] = list(self.per_query)
-        return out
-
-
-@dataclass(frozen=True)
-class RankerResult:
-    """Every metric of one ranker, and its latency in milliseconds per request."""
-
-    name: str
-    fingerprint: str
-    metrics: Mapping[str, MetricResult]
-    latency_ms_median: float
-    latency_ms_p95: float
-    requests: int
-
-    def to_dict(self, *, per_query: bool = False) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "fingerprint": self.fingerprint,
-            "metrics": {k: v.to_dict(per_query=per_query) for k, v in self.metrics.items()},
-            "latency_ms": {"median": self.latency_ms_median, "p95": self.latency_ms_p95},
-            "requests": self.requests,
-        }
-
-
-@dataclass(frozen=True)
-class BenchmarkReport:
-    """What :meth:`Benchmark.run` returns: one :class:`RankerResult` per ranker
-    (baseline first), the evaluated ``query_ids``, the settings and ``notes``."""
-
-    dataset: Mapping[str, Any]
-    baseline: str
-    metrics: tuple[str, ...]
-    query_ids: tuple[str, ...]
-    rankers: tuple[RankerResult, ...]
-    confidence: float
-    n_resamples: int
-    depth: int
-    seed: int
-    notes: tuple[str, ...] = ()
-    chart: str | None = None
-
-    def __getitem__(self, name: str) -> RankerResult:
-        for result in self.rankers:
-            if result.name == name:
-                return result
-        raise KeyError(name)
-
-    def to_dict(self, *, per_query: bool = False) -> dict[str, Any]:
-        """A JSON-ready dict (``per_query``: add every query's values and ids)."""
-        out: dict[str, Any] = {
-            "dataset": dict(self.dataset),
-            "baseline": self.baseline,
-            "metrics": list(self.metrics),
-            "num_queries": len(self.query_ids),
-            "confidence": self.confidence,
-            "n_resamples": self.n_resamples,
-            "depth": self.depth,
-            "seed": self.seed,
-            "rankers": [r.to_dict(per_query=per_query) for r in self.rankers],
-            "notes": list(self.notes),
-            "chart": self.chart,
-        }
-        if per_query:
-            out["query_ids"] = list(self.query_ids)
-        return out
-
-    def to_json(self, *, per_query: bool = False) -> str:
-        """:meth:`to_dict` as indented JSON."""
-        return json.dumps(self.to_dict(per_query=per_query), indent=2, ensure_ascii=False)
-
-    def to_markdown(self) -> str:
-        """A table: ranker, each metric's mean [CI], Δ vs the baseline with the
-        Holm-adjusted randomisation p-value, and the median latency."""
-        conf = f"{self.confidence:.0%}"
-        head = ["ranker"]
-        for name in self.metrics:
-            head += [name, f"Δ {name} (p)"]
-        head.append("latency ms")
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for result in self.rankers:
-            cells = [f"`{result.name}`"]
-            for name in self.metrics:
-                m = result.metrics[name]
-                cells.append(f"{m.mean:.4f} [{m.ci_low:.4f}, {m.ci_high:.4f}]")
-                if m.p_randomization_holm is None:
-                    cells.append("—")
-                else:
-                    star = "*" if m.p_randomization_holm < 1 - self.confidence else ""
-                    cells.append(f"{m.delta:+.4f} ({_p(m.p_randomization_holm)}){star}")
-            cells.append(f"{result.latency_ms_median:.2f}")
-            lines.append("| " + " | ".join(cells) + " |")
-        d = self.dataset
-        text = [
-            f"Benchmark on {d.get('dataset')} (cut {d.get('cut')}; {len(self.query_ids)} "
-            f"queries, {d.get('visible_posts')} visible posts; runs of depth {self.depth}; "
-            f"seed {self.seed})",
-            "",
-            *lines,
-            "",
-            f"Means with {conf} percentile bootstrap CIs ({self.n_resamples} resamples). "
-            f"Δ: mean difference to `{self.baseline}`, p: paired randomisation test, "
-            f"Holm-adjusted over the rankers (* p < {1 - self.confidence:.2g}). "
-            "Latency: median ms per request (Pipeline.rank only; varies run to run).",
-        ]
-        if self.chart:
-            text.append(f"\nChart: {self.chart}")
-        text += [f"\nNote: {note}" for note in self.notes]
-        return "\n".join(text) + "\n"
-
-    def save_chart(self, path: str | os.PathLike[str], metric: str | None = None) -> str | None:
-        """Bar chart of ``metric`` (default the first) with CI whiskers, as an image
-        at ``path``; returns the path, or None when matplotlib is not installed."""
-        try:  # optional dependency, imported only when a chart is asked for
-            matplotlib: Any = importlib.import_module("matplotlib")
-            matplotlib.use("Agg")
-            plt: Any = importlib.import_module("matplotlib.pyplot")
-        except ImportError:
-            return None
-        name = metric or self.metrics[0]
-        results = [r.metrics[name] for r in self.rankers]
-        means = np.array([r.mean for r in results])
-        err = np.array(
-            [[r.mean - r.ci_low for r in results], [r.ci_high - r.mean for r in results]]
-        )
-        fig, ax = plt.subplots(figsize=(1.5 + 1.2 * len(results), 4))
-        ax.bar([r.name for r in self.rankers], means, yerr=err, capsize=4, color="#4c72b0")
-        ax.set_ylabel(name)
-        ax.set_title(f"{name} on {self.dataset.get('dataset')} ({self.confidence:.0%} CI)")
-        ax.tick_params(axis="x", rotation=30)
-        fig.tight_layout()
-        fig.savefig(os.fspath(path))
-        plt.close(fig)
-        return os.fspath(path)
-
-
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-# ---------------------------------------------------------------- progress
-class _Progress:
-    def __init__(self, stream: TextIO | None, total: int) -> None:
-        self.stream, self.total, self.done, self.last = stream, total, 0, -1.0
-
-    def step(self, label: str) -> None:
-        self.done += 1
-        if self.stream is None:
-            return
-        now = time.monotonic()
-        if self.done < self.total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        filled = width * self.done // max(self.total, 1)
-        bar = "#" * filled + "." * (width - filled)
-        self.stream.write(f"\rbench [{bar}] {self.done}/{self.total} {label:<24.24}")
-        if self.done >= self.total:
-            self.stream.write("\n")
-        self.stream.flush()
 
 
 # ---------------------------------------------------------------- the harness
@@ -566,7 +86,7 @@ class Benchmark:
     baseline : str, default "chronological"
         The ranker every other is compared to; a preset name not among the
         rankers is added (first).
-    metrics : measure names (see :data:`~feedrank.evaluate.metrics.MEASURE_NAMES`)
+    metrics : measure names (see :data:`~feedrank.evaluate.measures.MEASURE_NAMES`)
     split : fraction of the timeline before the cut (default 0.75 simulated,
         0.8 MovieLens quantile of ratings)
     depth : posts per ranking that enter the run (default 100)
@@ -662,7 +182,7 @@ class Benchmark:
             )
         qrels = data.qrels()
         stream = self._progress_stream()
-        progress = _Progress(stream, len(data.requests) * len(self.pipelines))
+        progress = Progress(stream, len(data.requests) * len(self.pipelines))
         runs: dict[str, list[tuple[str, list[str]]]] = {name: [] for name in self.pipelines}
         latency: dict[str, list[float]] = {name: [] for name in self.pipelines}
         for request in data.requests:

@@ -40,7 +40,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats as _sps
 
 from feedrank.errors import InputError
 
@@ -197,7 +196,9 @@ def paired_t_test(a: ArrayLike, b: ArrayLike, *, alternative: Alternative = "two
         t = float(np.copysign(np.inf, mean))
         agrees = alt == "two-sided" or (alt == "greater") == (mean > 0)
         return TTest(t, 0.0 if agrees else 1.0, n - 1, mean, alt)
-    res = _sps.ttest_rel(x, y, alternative=alt)
+    from scipy import stats  # imported here: only the t-test needs scipy
+
+    res = stats.ttest_rel(x, y, alternative=alt)
     return TTest(float(res.statistic), float(res.pvalue), n - 1, mean, alt)
 
 

@@ -20,13 +20,11 @@ import numpy as np
 import pytest
 
 import feedrank as fr
-from feedrank.datasets.loaders import (
-    load_hacker_news,
-    load_movielens,
-    load_reddit,
-    load_twitter,
-    movielens_grade,
-)
+from feedrank.datasets.hacker_news import load_hacker_news
+from feedrank.datasets.movielens import load_movielens, movielens_grade
+from feedrank.datasets.reddit import load_reddit
+from feedrank.datasets.twitter import load_twitter
+from feedrank.evaluate.movielens import movielens_qrels
 from feedrank.models import InteractionKind as K
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -100,8 +98,11 @@ def test_u_data_posts_interactions_and_qrels(tmp_path: Path) -> None:
     assert kinds[0] == ("196", "242", K.VIEW, 3.0)
     assert kinds[5] == ("298", "474", K.LIKE, 4.0)
     assert ml.interactions[0].at == datetime.fromtimestamp(881250949, tz=UTC)
-    assert ml.qrels.grades.tolist() == [1, 1, 0, 0, 0, 2, 0, 3, 1, 1, 0, 3, 3]
-    assert ml.qrels.grades_for("200", ["242", "86", "nope"]).tolist() == [3, 0, 0]
+    qrels = movielens_qrels(ml)
+    assert qrels.relevance.tolist() == [1, 1, 0, 0, 0, 2, 0, 3, 1, 1, 0, 3, 3]
+    assert qrels.query_ids.tolist() == ml.user_ids.tolist()
+    assert qrels.doc_ids.tolist() == ml.item_ids.tolist()
+    assert qrels.grades_for("200", ["242", "86", "nope"]).tolist() == [3, 0, 0]
     batch = ml.batch()
     assert len(batch) == 12
     assert batch.count("view").sum() == 13
@@ -121,7 +122,7 @@ def test_ratings_csv_half_stars_and_like_threshold(tmp_path: Path) -> None:
     assert posts["6"].counts == {K.VIEW: 2, K.LIKE: 1}
     assert posts["6"].features["mean_rating"] == 2.5
     assert posts["1"].created_at == datetime.fromtimestamp(964982703, tz=UTC)
-    assert ml.qrels.grades.tolist() == [2, 2, 2, 1, 0, 3]
+    assert movielens_qrels(ml).relevance.tolist() == [2, 2, 2, 1, 0, 3]
 
 
 def test_ratings_dat_and_gzip(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The benchmark harness (feedrank.evaluate.benchmark) and ``feedrank bench``."""
+"""The benchmark harness (feedrank.evaluate.benchmark and the splits and report it
+uses) and ``feedrank bench``."""
 
 from __future__ import annotations
 
@@ -14,13 +15,10 @@ import pytest
 from feedrank.cli.bench import add_bench_command
 from feedrank.datasets import SimulatedNetwork, simulate
 from feedrank.errors import FeedrankError, InputError
-from feedrank.evaluate.benchmark import (
-    DEFAULT_METRICS,
-    Benchmark,
-    BenchmarkReport,
-    movielens_split,
-    simulated_split,
-)
+from feedrank.evaluate.benchmark import DEFAULT_METRICS, Benchmark
+from feedrank.evaluate.movielens import movielens_split
+from feedrank.evaluate.report import BenchmarkReport
+from feedrank.evaluate.simulated import simulated_split
 from feedrank.presets import preset
 
 RANKERS = ["chronological", "reddit-hot", "balanced"]

@@ -41,7 +41,7 @@ def _normalised(text: str, names: set[str] | None = None) -> list[str]:
 
 def _measures(expected: str) -> list[str]:
     """The measures of an expected file that feedrank offers, in trec_eval's order."""
-    from feedrank.evaluate.metrics import parse_measure
+    from feedrank.evaluate.measures import parse_measure
 
     names = []
     for line in (DATA / expected).read_text().splitlines():

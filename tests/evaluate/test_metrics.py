@@ -1,5 +1,5 @@
-"""feedrank.evaluate.metrics and .trec: containers, TREC files, measure names and
-every convention (ties, query set, threshold, no-relevant rule, depth, gains),
+"""feedrank.evaluate.metrics, .run, .qrels and .trec: containers, TREC files,
+measure names and every convention (ties, query set, threshold, no-relevant rule, depth, gains),
 checked against a plain per-query Python reference written from the definitions."""
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedrank.errors import FeedrankError, InputError
-from feedrank.evaluate import trec
-from feedrank.evaluate.metrics import EvalResult, Measure, evaluate, parse_measure
+from feedrank.evaluate import _hashing
+from feedrank.evaluate.eval_result import EvalResult
+from feedrank.evaluate.measures import Measure, parse_measure
+from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.run import Run
 from feedrank.evaluate.trec import (
-    Qrels,
-    Run,
     read_trec_qrels,
     read_trec_run,
     write_trec_qrels,
@@ -440,7 +442,7 @@ def test_interleaved_queries_and_hash_collisions(monkeypatch: pytest.MonkeyPatch
         return np.char.str_len(values).astype(np.uint64)
 
     for bad_hash in (by_length, lambda v: np.zeros(v.shape[0], dtype=np.uint64)):
-        monkeypatch.setattr(trec, "_hash_strings", bad_hash)
+        monkeypatch.setattr(_hashing, "hash_strings", bad_hash)
         got = evaluate(Run(q, d, scores), Qrels(gq[keep], gd[keep], grades), names)
         assert got.query_ids.tolist() == expected.query_ids.tolist()
         for name in got.measures:
@@ -516,8 +518,8 @@ def test_trec_writer_rejects_unwritable_ids(tmp_path: Path, run: Run, tag: str, 
 def test_id_hash_ignores_the_array_itemsize(width: int) -> None:
     ids = ["", "a", "ab", "abc", "é√x", "d10", "d1"]
     ids = [i[:width] for i in ids]
-    narrow = trec._hash_strings(np.array(ids))
-    wide = trec._hash_strings(np.array(ids, dtype=f"U{width + 5}"))
+    narrow = _hashing.hash_strings(np.array(ids))
+    wide = _hashing.hash_strings(np.array(ids, dtype=f"U{width + 5}"))
     np.testing.assert_array_equal(narrow, wide)
     assert np.unique(narrow).shape[0] == len(set(ids))
 
@@ -528,7 +530,7 @@ def test_a_colliding_run_id_is_caught_by_the_id_check(monkeypatch: pytest.Monkey
     def by_length(values: Any) -> Any:
         return np.char.str_len(values).astype(np.uint64) * np.uint64(2**40)
 
-    monkeypatch.setattr(trec, "_hash_strings", by_length)
+    monkeypatch.setattr(_hashing, "hash_strings", by_length)
     run = Run(["q", "q", "q"], ["ab", "cd", "x"], [3.0, 2.0, 1.0])
     qrels = Qrels(["q", "q"], ["cd", "x"], [1, 1])
     result = evaluate(run, qrels, "map,num_rel_ret")

@@ -27,7 +27,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedrank.evaluate.metrics import evaluate
-from feedrank.evaluate.trec import Qrels, Run
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.run import Run
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
 

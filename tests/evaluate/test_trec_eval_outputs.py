@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 from feedrank.errors import InputError
-from feedrank.evaluate.metrics import evaluate, parse_measure
-from feedrank.evaluate.trec import Qrels, Run, read_trec_qrels, read_trec_run
+from feedrank.evaluate.measures import parse_measure
+from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.qrels import Qrels
+from feedrank.evaluate.run import Run
+from feedrank.evaluate.trec import read_trec_qrels, read_trec_run
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "trec_eval_tests"
 
