@@ -52,8 +52,8 @@ from numpy.typing import NDArray
 from feedrank import Context, PostBatch, Viewer
 from feedrank.batch.segments import group_codes
 from feedrank.batch.tags import Tags
-from feedrank.engine.many import RankingBatch
 from feedrank.models import NEGATIVE_KINDS
+from feedrank.ranking.ranking import RankingBatch
 from feedrank.spec.pipeline import Pipeline
 
 HOUR_US = 3_600_000_000

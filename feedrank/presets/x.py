@@ -11,7 +11,7 @@ Four presets:
 
 Why both: the ``auto`` presets are the published algorithm and use a
 prediction wherever one exists, with per-post provenance available from
-:func:`feedrank.stages.signals.prediction.provenance` (a term's explanation shows its
+:func:`feedrank.ranking.provenance.provenance` (a term's explanation shows its
 value and the rule, not which branch served this post). The ``-estimated``
 variants make the provenance part of the published spec: their fingerprint
 proves that no model prediction was used, and each term's description reads

@@ -34,11 +34,12 @@ import feedrank.stages.signals.feedback
 import feedrank.stages.signals.prediction
 from feedrank.cli.app import main
 from feedrank.presets import PRESETS as REGISTERED
+from feedrank.ranking.provenance import provenance
 from feedrank.stages.filters.feedback import SeeFewer, SocialProof
 from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Scorer, Term
 from feedrank.stages.signals.feedback import FeedbackFatigue, fatigue_multiplier
-from feedrank.stages.signals.prediction import PredictedEngagement, provenance
+from feedrank.stages.signals.prediction import PredictedEngagement
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)

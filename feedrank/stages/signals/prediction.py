@@ -13,7 +13,8 @@ observes the engagement and the estimate is ``prior_rate``.
 ``source`` chooses per spec: ``"auto"`` uses the feature where the post has it
 and the estimate otherwise, ``"feature"`` requires the feature (a post without it
 is an error unless ``default`` is set) and ``"estimate"`` always uses the
-estimate. :meth:`PredictedEngagement.estimated` and :func:`provenance` tell, per
+estimate. :meth:`PredictedEngagement.estimated` and :meth:`~PredictedEngagement.sources`
+(and, for a ranking, :func:`feedrank.ranking.provenance.provenance`) tell, per
 post, which one a term used.
 
 >>> from datetime import datetime, timezone
@@ -32,7 +33,7 @@ post, which one a term used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,10 +46,7 @@ from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
 from feedrank.stages.signals.engagement import weighted_counts
 
-if TYPE_CHECKING:
-    from feedrank.ranking.ranking import Ranking
-
-__all__ = ["PredictedEngagement", "provenance"]
+__all__ = ["PredictedEngagement"]
 
 Source = Literal["auto", "feature", "estimate"]
 
@@ -131,6 +129,15 @@ class PredictedEngagement(Signal):
             )
         return np.asarray(np.where(absent, self.default, column), dtype=np.float64)
 
+    def sources(self, batch: PostBatch) -> NDArray[np.str_]:
+        """ndarray (n,), str: where each post's value comes from: ``"feature"``
+        (the platform's prediction), ``"estimate"`` (the smoothed rate from
+        counts) or ``"default"`` (the spec's default for a missing feature)."""
+        out = np.where(self.estimated(batch), "estimate", "feature")
+        if self.source == "feature":
+            out = np.where(np.isnan(self._feature_column(batch)), "default", out)
+        return out.astype(np.str_)
+
     # ------------------------------------------------------- explanation
     def rule(self) -> str:
         """The estimator written out, e.g. ``(like + 100·0) / (view + 100)``."""
@@ -151,31 +158,3 @@ class PredictedEngagement(Signal):
             f"{what}: the platform's prediction {self.feature!r} where present, "
             f"else estimated from counts as {self.rule()}"
         )
-
-
-def provenance(ranking: Ranking, post_id: str) -> dict[str, str]:
-    """Where each predicted-engagement term of ``post_id`` took its value from.
-
-    Returns term name -> ``"feature"`` (the platform's prediction),
-    ``"estimate"`` (the smoothed rate from counts) or ``"default"``, for every
-    term of the ranking's scorer whose signal is a :class:`PredictedEngagement`.
-    RankingError if ``post_id`` is not a candidate of ``ranking``.
-    """
-    row = int(ranking.candidates.index_of([post_id])[0])
-    if row < 0:
-        raise RankingError(
-            "not among the candidates of this ranking", post_id=post_id, expected="a candidate id"
-        )
-    one = ranking.candidates.take(np.array([row], dtype=np.intp))
-    out: dict[str, str] = {}
-    for term in ranking.pipeline.scorer.terms:
-        signal = term.signal
-        if not isinstance(signal, PredictedEngagement):
-            continue
-        if bool(signal.estimated(one)[0]):
-            out[term.name] = "estimate"
-        elif signal.source == "feature" and np.isnan(signal._feature_column(one)[0]):
-            out[term.name] = "default"
-        else:
-            out[term.name] = "feature"
-    return out
