@@ -60,7 +60,7 @@ token to an :class:`~feedrank.InteractionKind`:
 Tokens may come fully qualified or bare. An unknown token, or an event without
 an ``item``, maps to nothing: it is returned with ``kind`` None, never guessed.
 
-**Errors.** Bad request parameters raise :class:`XrpcError`, which carries
+**Errors.** Bad request parameters raise :class:`~feedrank.errors.XrpcError`, which carries
 the XRPC error name and HTTP status and renders the lexicon's error body
 ``{"error": "InvalidRequest", "message": ...}`` (HTTP 400).
 
@@ -98,7 +98,7 @@ from numpy.typing import NDArray
 
 from feedrank.adapters.mastodon import _json_type, _model, _Obj
 from feedrank.batch.posts import PostBatch
-from feedrank.errors import InputError, RankingError
+from feedrank.errors import InputError, RankingError, XrpcError
 from feedrank.models import Author, Interaction, InteractionKind, Post
 from feedrank.ranking.ranking import Ranking
 
@@ -168,33 +168,6 @@ _COUNTS = (
 )
 _CONTEXT_VERSION = "fr1"
 _MAX_CONTEXT = 2000
-
-
-class XrpcError(InputError):
-    """A request an XRPC endpoint must refuse: ``error`` is the lexicon's error name
-    (``InvalidRequest``, ``UnknownFeed``, ...), ``status`` the HTTP status.
-
-    >>> body = XrpcError("limit is 0", field="limit", expected="1 to 100").body()
-    >>> body["error"], body["message"]
-    ('InvalidRequest', "field 'limit': limit is 0 (expected 1 to 100)")
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        error: str = "InvalidRequest",
-        status: int = 400,
-        field: str | None = None,
-        expected: str | None = None,
-    ) -> None:
-        self.error = error
-        self.status = status
-        super().__init__(message, field=field, expected=expected)
-
-    def body(self) -> dict[str, str]:
-        """The XRPC error body: ``{"error": name, "message": text}``."""
-        return {"error": self.error, "message": str(self)}
 
 
 # ---------------------------------------------------------------- posts

@@ -46,14 +46,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
-from feedrank.audit.record import (
-    GENESIS,
-    ArrayEncoding,
-    AuditError,
-    encode_request,
-    is_hex64,
-    spec_json,
-)
+from feedrank.audit.record import GENESIS, ArrayEncoding, encode_request, is_hex64, spec_json
+from feedrank.errors import AuditError
 
 if sys.platform != "win32":
     import fcntl

@@ -34,7 +34,7 @@ from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.tags import Tags
 from feedrank.canonical import canonical_json, fingerprint
-from feedrank.errors import FeedrankError
+from feedrank.errors import AuditError, FeedrankError
 from feedrank.models import Viewer
 from feedrank.ranking.ranking import Ranking
 
@@ -93,10 +93,6 @@ _BLOB_DTYPES = frozenset(
 )
 _SMALL_INTS = (np.int8, np.int16, np.int32)
 _HEX = frozenset("0123456789abcdef")
-
-
-class AuditError(FeedrankError, ValueError):
-    """A decision log cannot be written or read: torn tail, bad key, bad record."""
 
 
 def pseudonym(viewer_id: str, key: bytes) -> str:

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.audit.record import AuditError, AuditRecord
+from feedrank.audit.record import AuditRecord
 from feedrank.audit.verify import VerifyReport, _scan
 from feedrank.engine.cursor import Cursor
-from feedrank.errors import FeedrankError
+from feedrank.errors import AuditError, FeedrankError
 
 if TYPE_CHECKING:
     from feedrank.ranking.ranking import Ranking
