@@ -96,7 +96,7 @@ from urllib.parse import parse_qs
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.adapters.mastodon import _json_type, _model, _Obj
+from feedrank.adapters.json_access import JsonObject, build_model, json_array, json_type
 from feedrank.batch.posts import PostBatch
 from feedrank.errors import InputError, RankingError, XrpcError
 from feedrank.models import Author, Interaction, InteractionKind, Post
@@ -171,7 +171,7 @@ _MAX_CONTEXT = 2000
 
 
 # ---------------------------------------------------------------- posts
-def _post_uri(obj: _Obj, key: str) -> tuple[str, str, str]:
+def _post_uri(obj: JsonObject, key: str) -> tuple[str, str, str]:
     """(uri, authority DID, record key) of an at:// URI of a post record."""
     expected = "an at:// URI of an app.bsky.feed.post record"
     uri = obj.req_str(key)
@@ -186,7 +186,7 @@ def _is_post_uri(uri: str | None) -> bool:
     return match is not None and match.group(2) == _POST_COLLECTION
 
 
-def _label_values(obj: _Obj, key: str, prefix: str = "") -> list[str]:
+def _label_values(obj: JsonObject, key: str, prefix: str = "") -> list[str]:
     """Values of an array of ``com.atproto.label.defs#label``, negations applied."""
     active: dict[tuple[str, str], bool] = {}
     for i, raw in enumerate(obj.array(key)):
@@ -197,13 +197,13 @@ def _label_values(obj: _Obj, key: str, prefix: str = "") -> list[str]:
     return sorted({prefix + val for (_, val), on in active.items() if on})
 
 
-def _record_fields(record: _Obj) -> dict[str, Any]:
+def _record_fields(record: JsonObject) -> dict[str, Any]:
     """The Post fields that come from an ``app.bsky.feed.post`` record."""
     text = record.req_str("text", nonempty=False)
     topics: set[str] = set()
     for i, tag in enumerate(record.array("tags")):
         if not isinstance(tag, str):
-            raise record.error(f"tags[{i}]", f"got a JSON {_json_type(tag)}", "a string")
+            raise record.error(f"tags[{i}]", f"got a JSON {json_type(tag)}", "a string")
         topics.add(tag)
     for i, raw in enumerate(record.array("facets")):
         facet = record.item("facets", i, raw)
@@ -214,7 +214,7 @@ def _record_fields(record: _Obj) -> dict[str, Any]:
     langs = record.array("langs")
     for i, lang in enumerate(langs):
         if not isinstance(lang, str) or not lang:
-            raise record.error(f"langs[{i}]", f"got a JSON {_json_type(lang)}", "a language tag")
+            raise record.error(f"langs[{i}]", f"got a JSON {json_type(lang)}", "a language tag")
     labels: list[str] = []
     self_labels = record.obj("labels", required=False)
     if self_labels is not None:
@@ -234,12 +234,12 @@ def _record_fields(record: _Obj) -> dict[str, Any]:
     }
 
 
-def _quoted(record: _Obj) -> str | None:
+def _quoted(record: JsonObject) -> str | None:
     embed = record.obj("embed", required=False)
     if embed is None:
         return None
     kind = embed.data.get("$type")
-    ref: _Obj | None = None
+    ref: JsonObject | None = None
     if kind == "app.bsky.embed.record":
         ref = embed.req_obj("record")
     elif kind == "app.bsky.embed.recordWithMedia":
@@ -250,7 +250,7 @@ def _quoted(record: _Obj) -> str | None:
     return uri if _is_post_uri(uri) else None
 
 
-def _counts(view: _Obj) -> dict[InteractionKind, int]:
+def _counts(view: JsonObject) -> dict[InteractionKind, int]:
     counts = {kind: view.count(key, required=False) for key, kind in _COUNTS}
     return {k: v for k, v in counts.items() if v}
 
@@ -264,7 +264,7 @@ def _check_time(time: str) -> None:
         raise InputError(f"time={time!r}", field="time", expected="'indexedAt' or 'createdAt'")
 
 
-def _view_post(view: _Obj, time: TimeField) -> Post:
+def _view_post(view: JsonObject, time: TimeField) -> Post:
     uri, _, rkey = _post_uri(view, "uri")
     author = view.req_obj("author")
     did = author.req_str("did")
@@ -277,7 +277,7 @@ def _view_post(view: _Obj, time: TimeField) -> Post:
     labels = set(fields.pop("labels")) | set(_label_values(view, "labels"))
     labels |= set(_label_values(author, "labels", prefix="author:"))
     moment = indexed_at if time == "indexedAt" else created_at
-    return _model(
+    return build_model(
         lambda: Post(
             id=uri,
             author_id=did,
@@ -304,7 +304,7 @@ def post_view_to_post(view: Mapping[str, Any], *, time: TimeField = "indexedAt")
     """An ``app.bsky.feed.defs#postView`` as a :class:`~feedrank.Post` (mapping in
     the module docstring). Bad input raises InputError naming the URI and field."""
     _check_time(time)
-    return _view_post(_Obj(view, record=_uri_of(view)), time)
+    return _view_post(JsonObject(view, record=_uri_of(view)), time)
 
 
 def record_to_post(
@@ -328,13 +328,13 @@ def record_to_post(
     >>> post.author_id, post.reply_to
     ('did:plc:bob', 'at://did:plc:ann/app.bsky.feed.post/2')
     """
-    holder = _Obj({"uri": uri}, record=uri if isinstance(uri, str) else None)
+    holder = JsonObject({"uri": uri}, record=uri if isinstance(uri, str) else None)
     uri, did, rkey = _post_uri(holder, "uri")
-    rec = _Obj(record, path="record", record=uri)
+    rec = JsonObject(record, path="record", record=uri)
     fields = _record_fields(rec)
     moment = indexed_at if indexed_at is not None else rec.req_time("createdAt")
     all_labels = tuple(sorted(set(fields.pop("labels")) | set(labels)))
-    return _model(
+    return build_model(
         lambda: Post(
             id=uri,
             author_id=did,
@@ -354,13 +354,13 @@ def profile_to_author(profile: Mapping[str, Any]) -> Author:
     :class:`~feedrank.Author`: ``did`` → ``id``, ``followersCount`` → ``followers``
     (required: ``profileViewBasic`` has no follower count), ``createdAt``, and the
     attribute ``handle``."""
-    obj = _Obj(profile, record=None)
+    obj = JsonObject(profile, record=None)
     did = obj.req_str("did")
     handle = obj.opt_str("handle") or ""
     followers = obj.count("followersCount")
     created = obj.time("createdAt", required=False)
     attributes = {"handle": handle} if handle else {}
-    return _model(
+    return build_model(
         lambda: Author(id=did, followers=followers, created_at=created, attributes=attributes),
         None,
         None,
@@ -388,24 +388,21 @@ def feed_from_views(
     """Candidates from a list of ``postView`` or ``feedViewPost`` objects (the
     ``feed`` array of ``getTimeline``/``getFeed``, or ``posts`` of ``getPosts``)."""
     _check_time(time)
-    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
-        raise InputError(
-            f"got a {_json_type(items)}",
-            field="items",
-            expected="a JSON array of postView or feedViewPost objects",
-        )
+    views = json_array(items, "items", "a JSON array of postView or feedViewPost objects")
     posts: dict[str, Post] = {}
     authors: dict[str, Author] = {}
     network: list[Interaction] = []
-    for i, raw in enumerate(items):
+    for i, raw in enumerate(views):
         where = f"items[{i}]"
-        wrapper = _Obj(raw, source=where)
+        wrapper = JsonObject(raw, source=where)
         if isinstance(wrapper.data.get("post"), Mapping):
-            view = _Obj(wrapper.data["post"], path="post", record=_uri_of(wrapper.data["post"]))
+            view = JsonObject(
+                wrapper.data["post"], path="post", record=_uri_of(wrapper.data["post"])
+            )
             view.source = where
-            reason = _Obj(raw, record=view.record, source=where).obj("reason", required=False)
+            reason = JsonObject(raw, record=view.record, source=where).obj("reason", required=False)
         else:
-            view = _Obj(raw, record=_uri_of(raw), source=where)
+            view = JsonObject(raw, record=_uri_of(raw), source=where)
             reason = None
         post = _view_post(view, time)
         posts.setdefault(post.id, post)
@@ -682,13 +679,13 @@ def parse_interactions(body: object, *, max_items: int = 1000) -> list[FeedEvent
     at most 100, as the lexicon says.
     """
     if not isinstance(body, Mapping):
-        raise XrpcError(f"body is a JSON {_json_type(body)}", expected="a JSON object")
+        raise XrpcError(f"body is a JSON {json_type(body)}", expected="a JSON object")
     raw = body.get("interactions")
     if not isinstance(raw, list):
         raise XrpcError(
             "missing required property 'interactions'"
             if raw is None
-            else f"interactions is a JSON {_json_type(raw)}",
+            else f"interactions is a JSON {json_type(raw)}",
             field="interactions",
             expected="a JSON array",
         )
@@ -701,14 +698,14 @@ def parse_interactions(body: object, *, max_items: int = 1000) -> list[FeedEvent
         where = f"interactions[{i}]"
         if not isinstance(element, Mapping):
             raise XrpcError(
-                f"got a JSON {_json_type(element)}", field=where, expected="a JSON object"
+                f"got a JSON {json_type(element)}", field=where, expected="a JSON object"
             )
         got: dict[str, str | None] = {}
         for key, limit in (("item", 8192), ("event", 512), ("feedContext", 2000), ("reqId", 100)):
             value = element.get(key)
             if value is not None and not isinstance(value, str):
                 raise XrpcError(
-                    f"got a JSON {_json_type(value)}", field=f"{where}.{key}", expected="a string"
+                    f"got a JSON {json_type(value)}", field=f"{where}.{key}", expected="a string"
                 )
             if value is not None and len(value) > limit:
                 raise XrpcError(
