@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from feedrank.errors import FeedrankError, RankingError
+from feedrank.errors import RankingError
 
 if TYPE_CHECKING:
     from feedrank.audit.record import AuditRecord
@@ -107,22 +107,10 @@ def _replay_partition(
     rtol: float,
 ) -> list[RecordReplay]:
     """Runs on a worker: replay records as :func:`feedrank.audit.replay` does."""
-    from feedrank.audit.replay import _failed, replay_record
+    from feedrank.audit.replay import _replay_each
 
     fixed = None if spec is None else _worker_pipeline(*spec)
-    cache: dict[str, Pipeline] = {}
-    out: list[RecordReplay] = []
-    for line, record in records:
-        use = fixed
-        if use is None:
-            try:
-                use = cache.get(record.spec.fingerprint) or record.pipeline()
-                cache[record.spec.fingerprint] = use
-            except FeedrankError as err:
-                out.append(_failed(record, line, None, f"no spec to replay with: {err}"))
-                continue
-        out.append(replay_record(record, use, line=line, rtol=rtol))
-    return out
+    return _replay_each(records, fixed, rtol)
 
 
 # ------------------------------------------------------------------ client side

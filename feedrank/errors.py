@@ -15,6 +15,7 @@ post 'p1', field 'counts.like': negative count (expected an integer >= 0)
 from __future__ import annotations
 
 __all__ = [
+    "AuditError",
     "BatchError",
     "CursorError",
     "FeedrankError",
@@ -22,6 +23,7 @@ __all__ = [
     "RankingError",
     "RegistryError",
     "SpecError",
+    "XrpcError",
 ]
 
 
@@ -92,3 +94,34 @@ class RankingError(FeedrankError, ValueError):
 
 class CursorError(FeedrankError, ValueError):
     """A pagination cursor is malformed or belongs to another feed."""
+
+
+class AuditError(FeedrankError, ValueError):
+    """A decision log cannot be written or read: torn tail, bad key, bad record."""
+
+
+class XrpcError(InputError):
+    """A request an XRPC endpoint must refuse: ``error`` is the lexicon's error name
+    (``InvalidRequest``, ``UnknownFeed``, ...), ``status`` the HTTP status.
+
+    >>> body = XrpcError("limit is 0", field="limit", expected="1 to 100").body()
+    >>> body["error"], body["message"]
+    ('InvalidRequest', "field 'limit': limit is 0 (expected 1 to 100)")
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str = "InvalidRequest",
+        status: int = 400,
+        field: str | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.error = error
+        self.status = status
+        super().__init__(message, field=field, expected=expected)
+
+    def body(self) -> dict[str, str]:
+        """The XRPC error body: ``{"error": name, "message": text}``."""
+        return {"error": self.error, "message": str(self)}

@@ -111,9 +111,11 @@ after it, and :func:`repair_tail` moves it to a side file.
 from __future__ import annotations
 
 from feedrank.audit.log import Appended, DecisionLog, FsyncPolicy, TornTail, repair_tail
-from feedrank.audit.record import GENESIS, RECORD_VERSION, AuditError, AuditRecord, pseudonym
+from feedrank.audit.record import GENESIS, RECORD_VERSION, AuditRecord
 from feedrank.audit.replay import PostDiff, RecordReplay, ReplayReport, replay, replay_record
 from feedrank.audit.verify import LogContents, Problem, VerifyReport, read_log, verify
+from feedrank.audit.viewer import pseudonym
+from feedrank.errors import AuditError
 
 __all__ = [
     "GENESIS",

@@ -46,14 +46,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
-from feedrank.audit.record import (
-    GENESIS,
-    ArrayEncoding,
-    AuditError,
-    encode_request,
-    is_hex64,
-    spec_json,
-)
+from feedrank.audit.arrays import ArrayEncoding
+from feedrank.audit.encode import encode_request, spec_json
+from feedrank.audit.record import GENESIS, is_hex64
+from feedrank.errors import AuditError
 
 if sys.platform != "win32":
     import fcntl
@@ -265,7 +261,7 @@ class DecisionLog:
         """Append one record for ``ranking``, computed with ``ctx``.
 
         ``request_id`` defaults to a content hash of the request (see
-        :func:`~feedrank.audit.record.encode_request`). Raises
+        :func:`~feedrank.audit.encode.encode_request`). Raises
         :class:`AuditError` if the log ends with a torn record or the write fails
         (the log is then left as it was).
         """

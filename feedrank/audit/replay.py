@@ -18,19 +18,21 @@ inputs and ``now`` give the same bytes); ``rtol`` allows a relative tolerance.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.audit.record import AuditError, AuditRecord
+from feedrank.audit.record import AuditRecord
 from feedrank.audit.verify import VerifyReport, _scan
 from feedrank.engine.cursor import Cursor
-from feedrank.errors import FeedrankError
+from feedrank.errors import AuditError, FeedrankError
 
 if TYPE_CHECKING:
+    from feedrank.batch.context import Context
+    from feedrank.batch.posts import PostBatch
     from feedrank.ranking.ranking import Ranking
     from feedrank.spec.pipeline import Pipeline
 
@@ -229,6 +231,13 @@ def replay(
     """
     pipeline = _resolve(spec)
     report, records = _scan(path)
+    return ReplayReport(str(path), report, tuple(_replay_each(records, pipeline, rtol)))
+
+
+def _replay_each(
+    records: Iterable[tuple[int, AuditRecord]], pipeline: Pipeline | None, rtol: float
+) -> list[RecordReplay]:
+    """Replay each (line, record) with ``pipeline``, or with the spec the record embeds."""
     cache: dict[str, Pipeline] = {}
     results = []
     for line, record in records:
@@ -241,7 +250,7 @@ def replay(
                 results.append(_failed(record, line, None, f"no spec to replay with: {err}"))
                 continue
         results.append(replay_record(record, use, line=line, rtol=rtol))
-    return ReplayReport(str(path), report, tuple(results))
+    return results
 
 
 def _failed(record: AuditRecord, line: int, fp: str | None, error: str) -> RecordReplay:
@@ -258,14 +267,7 @@ def replay_record(
     try:
         batch = record.batch()
         ctx = record.context(batch)
-        page = record.inputs.page
-        cursor = None
-        if page.after is not None:
-            a = page.after
-            cursor = Cursor(
-                pipeline.fingerprint, record.now, a.tier, a.score, a.created_at, a.post_id
-            )
-        ranking = pipeline.rank(batch, ctx, limit=page.limit, cursor=cursor)
+        ranking = _rank_again(record, pipeline, batch, ctx)
         diffs, moves_changed = _compare(record, ranking, rtol)
     except (FeedrankError, ValueError, IndexError) as err:  # a bad record, not a crash
         return _failed(record, where, pipeline.fingerprint, str(err))
@@ -278,6 +280,17 @@ def replay_record(
         tuple(diffs),
         moves_changed,
     )
+
+
+def _rank_again(record: AuditRecord, pipeline: Pipeline, batch: PostBatch, ctx: Context) -> Ranking:
+    """Rank the record's request again with ``pipeline``: its candidates ``batch`` and
+    context ``ctx``, its ``now``, page size and the key its page started after."""
+    page = record.inputs.page
+    cursor = None
+    if page.after is not None:
+        a = page.after
+        cursor = Cursor(pipeline.fingerprint, record.now, a.tier, a.score, a.created_at, a.post_id)
+    return pipeline.rank(batch, ctx, limit=page.limit, cursor=cursor)
 
 
 def _differs(a: NDArray[np.float64], b: NDArray[np.float64], rtol: float) -> NDArray[np.bool_]:

@@ -289,8 +289,8 @@ def log_report(
     """Rank every valid request of a decision log again, with its logged spec and
     with ``control`` on the same inputs, and report influence, exposure and the
     amplification of each author group (``groups``: author id -> group)."""
+    from feedrank.audit.replay import _rank_again
     from feedrank.audit.verify import read_log
-    from feedrank.engine.cursor import Cursor
     from feedrank.presets import preset
 
     records = read_log(path).records
@@ -309,16 +309,8 @@ def log_report(
     for record in records:
         batch = record.batch()
         ctx = record.context(batch)
-        pipeline = record.pipeline()
-        page = record.inputs.page
-        cursor = None
-        if page.after is not None:
-            a = page.after
-            cursor = Cursor(
-                pipeline.fingerprint, record.now, a.tier, a.score, a.created_at, a.post_id
-            )
-        treated.append(pipeline.rank(batch, ctx, limit=page.limit, cursor=cursor))
-        controlled.append(baseline.rank(batch, ctx, limit=page.limit))
+        treated.append(_rank_again(record, record.pipeline(), batch, ctx))
+        controlled.append(baseline.rank(batch, ctx, limit=record.inputs.page.limit))
     return LogReport(
         requests=len(records),
         spec_fingerprint=records[0].spec.fingerprint,

@@ -39,13 +39,13 @@ from typing import Any, Literal
 from feedrank.audit.log import TornTail
 from feedrank.audit.record import (
     GENESIS,
-    AuditError,
     AuditRecord,
     is_hex64,
     parse_record,
     record_hash,
     spec_matches,
 )
+from feedrank.errors import AuditError
 
 __all__ = ["LogContents", "Problem", "ProblemKind", "VerifyReport", "read_log", "verify"]
 

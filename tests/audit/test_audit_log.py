@@ -22,7 +22,7 @@ import pytest
 import feedrank as fr
 import feedrank.audit.log as audit_log
 from feedrank.audit import AuditError, DecisionLog, read_log, replay, verify
-from feedrank.audit.record import encode_request
+from feedrank.audit.encode import encode_request
 from feedrank.datasets import simulate
 from tests.audit._helpers import KEY, lines, parsed, requests, write_log
 

@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 import feedrank as fr
 from feedrank.audit import AuditError, DecisionLog, pseudonym, read_log, replay_record
-from feedrank.audit.record import BATCH_COLUMNS, encode_request, parse_record
+from feedrank.audit.encode import encode_request
+from feedrank.audit.inputs import BATCH_COLUMNS
+from feedrank.audit.record import parse_record
 from feedrank.canonical import canonical_json
 from tests.audit._helpers import (
     KEY,

@@ -19,7 +19,7 @@ from feedrank.audit import (
     replay,
     verify,
 )
-from feedrank.audit.record import encode_request, spec_json
+from feedrank.audit.encode import encode_request, spec_json
 from tests.audit._helpers import KEY, lines, parsed, rechain, requests, write_log
 
 N = 8
