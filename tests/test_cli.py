@@ -259,3 +259,39 @@ def test_network_and_follow_graph_give_out_of_network_posts_social_proof(tmp_pat
     assert doc["removed"] == [{"post_id": "unknown", "reason": "no_social_proof"}]
     (tmp_path / "bad.json").write_text("[1, 2]")
     assert run([*base, "--follow-graph", str(tmp_path / "bad.json")])[0] == 2
+
+
+def test_rank_answers_are_proportional_to_the_page(tmp_path: Path) -> None:
+    """Over many candidates a short page lists its posts, and counts (not lists)
+    every removal and move by reason; --removed all / --moves all list them."""
+    t = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    posts = [
+        fr.Post(
+            id=f"p{i}",
+            author_id=f"a{i % 7}",
+            created_at=t - timedelta(hours=i % 100),
+            counts={"like": i % 13},
+        )
+        for i in range(2000)
+    ]
+    fio.write_jsonl(posts, tmp_path / "p.jsonl")
+    base = ["rank", "--spec", "balanced", "--posts", str(tmp_path / "p.jsonl")]
+    base += ["--now", t.isoformat(), "--format", "json", "--limit", "5"]
+    code, out = run(base)
+    assert code == 0
+    doc = json.loads(out)
+    assert len(doc["items"]) == 5
+    assert "removed" not in doc and "moves" not in doc
+    older = sum(1 for i in range(2000) if i % 100 > 72)
+    assert doc["removed_counts"] == {"older_than:72h": older}
+    assert doc["candidates"] == 2000
+    moved = doc["move_counts"]["author_diversity"]
+    assert sum(moved.values()) > 0
+    assert len(out) < 20_000
+    code, full = run([*base, "--removed", "all", "--moves", "all"])
+    every = json.loads(full)
+    assert len(every["removed"]) == older
+    assert sum(1 for m in every["moves"] if m["stage"] == "author_diversity") == sum(moved.values())
+    for item in doc["items"]:
+        mine = [m for m in every["moves"] if m["post_id"] == item["post_id"]]
+        assert item["moves"] == mine

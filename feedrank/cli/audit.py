@@ -12,7 +12,6 @@ uses the spec embedded in each record.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,6 +19,7 @@ from typing import Any, TextIO
 from feedrank.audit.log import DecisionLog
 from feedrank.audit.replay import replay
 from feedrank.audit.verify import verify
+from feedrank.cli.output import emit
 from feedrank.errors import InputError
 
 __all__ = ["KEY_ENV", "add_audit_commands", "add_rank_audit_options", "open_rank_audit_log"]
@@ -28,23 +28,15 @@ KEY_ENV = "FEEDRANK_AUDIT_KEY"
 """Environment variable read for the pseudonymisation key when ``--audit-key`` is absent."""
 
 
-def _emit(out: TextIO, fmt: str, data: dict[str, Any], text: str) -> None:
-    if fmt == "json":
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    else:
-        out.write(text + "\n")
-
-
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     report = verify(args.log, anchor=args.anchor)
-    _emit(out, args.format, report.to_dict(), report.summary())
+    emit(out, args.format, report.to_dict(), report.summary())
     return 0 if report.ok else 1
 
 
 def _cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
     report = replay(args.log, args.spec, rtol=args.rtol)
-    _emit(out, args.format, report.to_dict(), report.summary(max_diffs=args.max_diffs))
+    emit(out, args.format, report.to_dict(), report.summary(max_diffs=args.max_diffs))
     return 0 if report.ok else 1
 
 
@@ -58,7 +50,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             a.id: a.attributes.get(args.group_by, "unknown") for a in read_authors(args.authors)
         }
     report = log_report(args.log, groups, control=args.control)
-    _emit(out, args.format, report.to_dict(), report.summary())
+    emit(out, args.format, report.to_dict(), report.summary())
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from feedrank.cli._argtypes import fraction, non_negative_int, positive_int
+from feedrank.cli.output import emit_text
 from feedrank.errors import InputError
 from feedrank.evaluate.benchmark import DEFAULT_METRICS, Benchmark
 
@@ -58,11 +59,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     text = report.to_json(per_query=args.per_query) + "\n"
     if args.format == "markdown":
         text = report.to_markdown()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        out.write(f"wrote {args.output}\n")
-    else:
-        out.write(text)
+    emit_text(out, text, args.output)
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from feedrank.cli._argtypes import non_negative_int, positive_int
+from feedrank.cli.output import emit_text
 from feedrank.evaluate.metrics import NO_RELEVANT, evaluate
 from feedrank.evaluate.ordering import TIES
 from feedrank.evaluate.trec import read_trec_qrels, read_trec_run
@@ -48,9 +49,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         depth=args.max_retrieved,
     )
     if args.format == "json":
-        out.write(result.to_json(per_query=args.per_query) + "\n")
+        emit_text(out, result.to_json(per_query=args.per_query) + "\n")
     else:
-        out.write(result.to_trec(per_query=args.per_query))
+        emit_text(out, result.to_trec(per_query=args.per_query))
     return 0
 
 

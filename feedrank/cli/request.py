@@ -1,0 +1,114 @@
+"""The one request builder of the command line: spec, posts, viewer and context.
+
+``feedrank rank`` and ``feedrank explain`` read the same options
+(:func:`add_request_options`) and build their request with :func:`build_request`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from feedrank.batch.context import Context
+from feedrank.batch.posts import PostBatch
+from feedrank.engine.cursor import Cursor
+from feedrank.errors import InputError
+from feedrank.io.jsonl import read_authors, read_interactions, read_posts, read_viewer
+from feedrank.presets import spec_or_preset
+from feedrank.spec.pipeline import Pipeline
+
+__all__ = ["Request", "add_request_options", "build_request", "parse_now", "read_follow_graph"]
+
+
+@dataclass(frozen=True, eq=False)
+class Request:
+    """A request read from the command line: the algorithm, the candidates, the context."""
+
+    pipeline: Pipeline
+    batch: PostBatch
+    ctx: Context
+
+
+def add_request_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that ranks a request reads."""
+    parser.add_argument("--spec", required=True, help="spec file (.toml/.json) or preset name")
+    parser.add_argument("--posts", required=True, type=Path, help="posts, JSON Lines")
+    parser.add_argument("--authors", type=Path, help="authors, JSON Lines")
+    parser.add_argument("--viewer", type=Path, help="the viewer, a JSON file")
+    parser.add_argument("--interactions", type=Path, help="the viewer's interactions, JSON Lines")
+    parser.add_argument("--now", help="ranking time, ISO 8601 with timezone")
+    parser.add_argument(
+        "--network", type=Path, help="interactions of other accounts (social proof), JSON Lines"
+    )
+    parser.add_argument(
+        "--follow-graph", type=Path, help='who follows whom, a JSON object {"account": [ids]}'
+    )
+
+
+def build_request(args: argparse.Namespace) -> Request:
+    """Read the spec, posts, authors, viewer and interactions the options name.
+
+    ``now`` is ``--now``, or the ``now`` of ``--cursor`` when only a cursor is given.
+    """
+    pipeline = spec_or_preset(args.spec)
+    authors = read_authors(args.authors) if args.authors else None
+    batch = PostBatch.from_posts(read_posts(args.posts), authors)
+    viewer = read_viewer(args.viewer) if args.viewer else None
+    interactions = read_interactions(args.interactions) if args.interactions else []
+    cursor: str | None = getattr(args, "cursor", None)
+    if args.now is not None:
+        now = parse_now(args.now)
+    elif cursor is not None:
+        now = Cursor.decode(cursor).now_datetime
+    else:
+        raise InputError("missing", field="--now", expected="--now ISO8601 (or a --cursor)")
+    network = read_interactions(args.network) if args.network else []
+    follow_graph = read_follow_graph(args.follow_graph) if args.follow_graph else None
+    ctx = Context.build(
+        batch,
+        now=now,
+        viewer=viewer,
+        interactions=interactions,
+        network=network,
+        follow_graph=follow_graph,
+    )
+    return Request(pipeline, batch, ctx)
+
+
+def parse_now(text: str, field: str = "--now") -> datetime:
+    """An ISO 8601 time with a timezone (``Z`` accepted)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as a date",
+            field=field,
+            expected="ISO 8601, e.g. 2026-01-01T12:00:00Z",
+        ) from None
+    if moment.tzinfo is None:
+        raise InputError(
+            f"{text!r} has no timezone", field=field, expected="a timezone such as Z or +01:00"
+        )
+    return moment
+
+
+def read_follow_graph(path: Path) -> dict[str, list[str]]:
+    """A JSON object mapping an account id to the ids it follows."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", source=str(path), line=exc.lineno) from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+        for k, v in data.items()
+    ):
+        raise InputError(
+            "not a follow graph",
+            source=str(path),
+            field="--follow-graph",
+            expected='a JSON object mapping an account id to the ids it follows, {"a": ["b"]}',
+        )
+    return data
