@@ -281,7 +281,8 @@ def test_rank_answers_are_proportional_to_the_page(tmp_path: Path) -> None:
     assert code == 0
     doc = json.loads(out)
     assert len(doc["items"]) == 5
-    assert "removed" not in doc and "moves" not in doc
+    assert "removed" not in doc
+    assert "moves" not in doc
     older = sum(1 for i in range(2000) if i % 100 > 72)
     assert doc["removed_counts"] == {"older_than:72h": older}
     assert doc["candidates"] == 2000
