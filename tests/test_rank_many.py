@@ -15,6 +15,7 @@ import feedrank as fr
 from feedrank.batch.requests import ROW_FIELDS, Requests
 from feedrank.batch.segments import (
     group_codes,
+    segmented_flag_rank,
     segmented_group_rank,
     segmented_order,
     string_hash,
@@ -259,6 +260,10 @@ def test_segmented_order_is_the_total_order(lengths: list[int], data: st.DataObj
     for a, b in itertools.pairwise(offsets.tolist()):
         local = got[a:b] - a
         assert ranks[a:b].tolist() == rank_within_groups(groups[a:b], local).tolist()
+    flags = groups % 2 == 1
+    assert segmented_flag_rank(offsets, flags, got).tolist() == (
+        segmented_group_rank(offsets, flags.astype(np.intp), got).tolist()
+    )
 
 
 def test_string_hash_ignores_width_and_group_codes_are_exact() -> None:

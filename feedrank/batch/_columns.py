@@ -18,12 +18,15 @@ __all__ = ["KINDS", "TEXT", "kind_index"]
 
 KINDS: tuple[InteractionKind, ...] = tuple(InteractionKind)
 """Column order of :attr:`PostBatch.counts`."""
-_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+_KIND_INDEX: dict[str, int] = {kind: i for i, kind in enumerate(KINDS)}
 TEXT = np.dtypes.StringDType()
 
 
 def kind_index(kind: InteractionKind | str, *, field: str = "kind") -> int:
     """Column of ``kind`` in :attr:`PostBatch.counts`; raises BatchError if unknown."""
+    index = _KIND_INDEX.get(kind)
+    if index is not None:
+        return index
     try:
         return _KIND_INDEX[InteractionKind(kind)]
     except ValueError:

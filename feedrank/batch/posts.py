@@ -319,7 +319,7 @@ class PostBatch:
         id_arr = _string_column(ids, "ids", None)
         n = id_arr.shape[0]
         segments = None if offsets is None else check_offsets(offsets, n)
-        if n and not np.all(np.char.str_len(id_arr) > 0):
+        if n and not (np.char.str_len(id_arr) > 0).all():
             raise BatchError(
                 "empty post id",
                 field="ids",
@@ -328,7 +328,7 @@ class PostBatch:
             )
         _check_unique(id_arr, segments)
         authors = _string_column(author_ids, "author_ids", id_arr)
-        if n and not np.all(np.char.str_len(authors) > 0):
+        if n and not (np.char.str_len(authors) > 0).all():
             bad = int(np.argmin(np.char.str_len(authors) > 0))
             raise BatchError(
                 "empty author id",
@@ -348,7 +348,7 @@ class PostBatch:
             if author_followers is None
             else _float_column(author_followers, "author_followers", id_arr, allow_nan=True)
         )
-        if np.any(followers < 0):
+        if (followers < 0).any():
             bad = int(np.argmax(followers < 0))
             raise BatchError(
                 f"negative follower count {followers[bad]}",

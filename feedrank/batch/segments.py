@@ -26,7 +26,9 @@ from feedrank.errors import BatchError
 __all__ = [
     "check_offsets",
     "group_codes",
+    "rank_within_groups",
     "segment_of_rows",
+    "segmented_flag_rank",
     "segmented_group_rank",
     "segmented_order",
     "string_hash",
@@ -50,7 +52,7 @@ def check_offsets(values: Any, n: int) -> NDArray[np.intp]:
             expected="a one-dimensional integer array [0, ..., n]",
         )
     out = arr.astype(np.intp)
-    if int(out[0]) != 0 or int(out[-1]) != n or np.any(np.diff(out) < 0):
+    if int(out[0]) != 0 or int(out[-1]) != n or (np.diff(out) < 0).any():
         raise BatchError(
             "offsets do not run from 0 to the number of rows without decreasing",
             field="offsets",
@@ -94,7 +96,7 @@ def segmented_order(
     if n == 0:
         return np.zeros(0, dtype=np.intp)
     segments = offsets.shape[0] - 1
-    tiered = bool(np.any(tier))
+    tiered = bool(tier.any())
     neg = -scores
     order: NDArray[np.intp]
     if segments == 1 and not tiered:
@@ -130,7 +132,7 @@ def _break_ties(
     descending, then id ascending."""
     s = scores[order]
     eq = s[1:] == s[:-1]
-    if not np.any(eq):
+    if not eq.any():
         return order
     if offsets.shape[0] > 2:
         inner = np.ones(order.shape[0] - 1, dtype=bool)
@@ -140,7 +142,7 @@ def _break_ties(
     if tiered:
         t = tier[order]
         eq &= t[1:] == t[:-1]
-    if not np.any(eq):
+    if not eq.any():
         return order
     in_run = np.zeros(order.shape[0], dtype=bool)
     in_run[:-1] |= eq
@@ -204,6 +206,57 @@ def group_codes(values: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp
     return codes, by[new]
 
 
+def rank_within_groups(groups: NDArray[np.intp], order: NDArray[np.intp]) -> NDArray[np.int64]:
+    """0-based rank of every row among the rows of its group, following ``order``
+    (one segment): one stable sort of the group codes in that order.
+
+    >>> rank_within_groups(np.array([0, 1, 0, 0]), np.array([3, 2, 1, 0])).tolist()
+    [2, 0, 1, 0]
+    """
+    n = groups.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return out
+    g = groups[order]
+    by = np.argsort(g, kind="stable")
+    sorted_g = g[by]
+    start = np.empty(n, dtype=bool)
+    start[0] = True
+    np.not_equal(sorted_g[1:], sorted_g[:-1], out=start[1:])
+    idx = np.arange(n, dtype=np.int64)
+    first = np.maximum.accumulate(np.where(start, idx, 0))
+    out[order[by]] = idx - first
+    return out
+
+
+def segmented_flag_rank(
+    offsets: NDArray[np.intp], flag: NDArray[np.bool_], order: NDArray[np.intp]
+) -> NDArray[np.int64]:
+    """:func:`segmented_group_rank` for two groups (``flag`` true or false), by
+    running counts: 0-based rank of every row among the rows of its segment with
+    the same flag, following ``order``.
+
+    >>> segmented_flag_rank(np.array([0, 3, 5]), np.array([1, 1, 0, 1, 1], bool),
+    ...                     np.array([2, 1, 0, 4, 3])).tolist()
+    [1, 0, 0, 1, 0]
+    """
+    n = flag.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return out
+    f = flag[order]
+    ones = np.cumsum(f, dtype=np.int64)
+    zeros = np.arange(1, n + 1, dtype=np.int64) - ones
+    if offsets.shape[0] > 2:
+        starts = offsets[:-1]
+        before = np.where(starts > 0, ones[np.maximum(starts - 1, 0)], 0)
+        lengths = np.diff(offsets)
+        ones -= np.repeat(before, lengths)
+        zeros -= np.repeat(starts - before, lengths)
+    out[order] = np.where(f, ones, zeros) - 1
+    return out
+
+
 def segmented_group_rank(
     offsets: NDArray[np.intp],
     groups: NDArray[np.intp],
@@ -217,6 +270,8 @@ def segmented_group_rank(
     [1, 0, 0, 1, 0]
     """
     n = groups.shape[0]
+    if offsets.shape[0] == 2:
+        return rank_within_groups(groups, order)
     out = np.zeros(n, dtype=np.int64)
     if n == 0:
         return out

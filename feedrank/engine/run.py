@@ -96,7 +96,7 @@ def run(
         after = cursor.after(
             scored.tier[rows], scored.scores[rows], kbatch.created_at[rows], kbatch._ids_at(rows)
         )
-        start[i] = int(np.argmax(after)) if np.any(after) else b - a
+        start[i] = int(np.argmax(after)) if after.any() else b - a
     stop = np.minimum(start + page_size, lengths).astype(np.intp)
     return Ranked(
         algorithm=algorithm,
@@ -197,7 +197,7 @@ def rerank(
     moved: list[tuple[NDArray[np.intp], ...]] = []
     for i, reranker in enumerate(rerankers):
         step = reranker.adjust_many(batch, requests, order, scores)
-        tiered = step.tier is not None and bool(np.any(step.tier))
+        tiered = step.tier is not None and bool(step.tier.any())
         if step.multiplier is not None:
             _check_multiplier(step.multiplier, batch, reranker.type)
             columns.append(np.asarray(step.multiplier, dtype=np.float64))
@@ -207,7 +207,7 @@ def rerank(
         if tiered:
             assert step.tier is not None
             new_tier = tier + step.tier
-            if step.multiplier is None and not np.any(tier):
+            if step.multiplier is None and not tier.any():
                 # Scores are unchanged and every post was in tier 0: within each new
                 # tier the current order is already the total order.
                 new_order = _stable_by_tier(order, new_tier, offsets)
@@ -421,7 +421,7 @@ def _empty_moves(table: dict[str, int]) -> Moves:
 
 def _check_multiplier(values: NDArray[np.float64], batch: PostBatch, stage: str) -> None:
     bad = ~(np.isfinite(values) & (values > 0))
-    if np.any(bad):
+    if bad.any():
         row = int(np.argmax(bad))
         raise RankingError(
             f"re-ranker {stage!r} returned multiplier {values[row]}",

@@ -243,7 +243,7 @@ def _check_finite(
     values: NDArray[np.float64], batch: PostBatch, names: tuple[str, ...], what: str
 ) -> None:
     bad = ~np.isfinite(values)
-    if np.any(bad):
+    if bad.any():
         row, col = (int(x) for x in np.argwhere(bad)[0])
         raise RankingError(
             f"{what} {names[col]!r} overflows to {values[row, col]}",

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
-from feedrank.batch.segments import segmented_group_rank
+from feedrank.batch.segments import segmented_flag_rank
 from feedrank.stages.rerank.base import (
     CodedStep,
     Reranker,
@@ -44,7 +44,7 @@ class NetworkCaps(Reranker):
         scores: NDArray[np.float64],
     ) -> CodedStep:
         inn = requests.in_network
-        k = segmented_group_rank(requests.offsets, inn.astype(np.intp), order)
+        k = segmented_flag_rank(requests.offsets, inn, order)
         over_in, over_out = self._over(inn, k)
         codes = over_in.astype(np.intp) + 2 * over_out.astype(np.intp)
         table = (

@@ -19,6 +19,7 @@ from pydantic import BeforeValidator, SerializeAsAny
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
+from feedrank.batch.segments import rank_within_groups
 from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
 from feedrank.stages.filters.base import encode_reasons
@@ -158,22 +159,3 @@ def register_reranker(cls: R) -> R:
 
 
 RerankerSpec = Annotated[SerializeAsAny[Reranker], BeforeValidator(RERANKERS.parse)]
-
-
-def rank_within_groups(groups: NDArray[np.intp], order: NDArray[np.intp]) -> NDArray[np.int64]:
-    """0-based rank of every row among the rows of its group, following ``order``.
-
-    >>> rank_within_groups(np.array([0, 1, 0, 0]), np.array([3, 2, 1, 0])).tolist()
-    [2, 0, 1, 0]
-    """
-    n = groups.shape[0]
-    position = np.empty(n, dtype=np.intp)
-    position[order] = np.arange(n)
-    by = np.lexsort((position, groups))
-    sorted_groups = groups[by]
-    starts = np.ones(n, dtype=bool)
-    starts[1:] = sorted_groups[1:] != sorted_groups[:-1]
-    first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    out = np.empty(n, dtype=np.int64)
-    out[by] = np.arange(n) - first
-    return out

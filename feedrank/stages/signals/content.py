@@ -149,7 +149,7 @@ class Feature(Signal):
         if column is None:
             column = np.full(len(batch), np.nan)
         missing = np.isnan(column)
-        if np.any(missing):
+        if missing.any():
             if self.default is None:
                 raise RankingError(
                     f"feature {self.name!r} is missing",

@@ -73,7 +73,7 @@ class Interactions(Signal):
         if self.transform == "linear":
             return x
         if self.transform == "log1p":
-            if np.any(x < 0):
+            if (x < 0).any():
                 row = int(np.argmax(x < 0))
                 raise RankingError(
                     f"weighted count {x[row]} is negative; log1p needs x >= 0",

@@ -91,7 +91,7 @@ class PredictedEngagement(Signal):
         if column is None:
             return np.full(len(batch), np.nan)
         bad = ~np.isnan(column) & ((column < 0) | (column > 1))
-        if np.any(bad):
+        if bad.any():
             row = int(np.argmax(bad))
             raise RankingError(
                 f"prediction {column[row]} is not a probability",
@@ -116,7 +116,7 @@ class PredictedEngagement(Signal):
             return self.estimate(batch)
         column = self._feature_column(batch)
         absent = np.isnan(column)
-        if not np.any(absent):
+        if not absent.any():
             return np.array(column, dtype=np.float64)
         if self.source == "auto":
             return np.asarray(np.where(absent, self.estimate(batch), column), dtype=np.float64)

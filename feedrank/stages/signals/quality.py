@@ -81,7 +81,7 @@ class EngagementRate(Signal):
         num = weighted_counts(batch, self.weights)
         if self.base == "followers":
             den = batch.author_followers
-            if np.any(np.isnan(den)):
+            if np.isnan(den).any():
                 row = int(np.argmax(np.isnan(den)))
                 raise RankingError(
                     "author follower count is unknown",
