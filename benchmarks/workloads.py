@@ -51,8 +51,8 @@ ALL_MUTED = (*MUTED_WORDS, "football", "diet", "stocks", "celebrity", "war", "ai
 
 
 def _vocabulary(rng: np.random.Generator, size: int) -> list[str]:
-    onset = "b c d f g h j k l m n p r s t v w z br ch cl dr fl gr pl sh st th tr".split()
-    vowel = "a e i o u ai ea ee oo ou".split()
+    onset = [*"bcdfghjklmnprstvwz", "br", "ch", "cl", "dr", "fl", "gr", "pl", "sh", "st", "th"]
+    vowel = [*"aeiou", "ai", "ea", "ee", "oo", "ou"]
     coda = ["", "", "n", "r", "s", "t", "l", "nd", "st", "ck"]
     words: list[str] = []
     seen = set(MUTED_WORDS) | set(NEAR_MISSES) | set(ALL_MUTED)
@@ -199,7 +199,8 @@ def make_request(n: int, seed: int, *, log_size: int = 300) -> Request:
     pop = cols["popularity"]
     solo = set(cols["solo_rows"])
     others = np.array([i for i in range(n) if i not in solo], dtype=np.intp)
-    follows_idx = rng.choice(n_authors, min(50, n_authors), replace=False, p=pop)
+    flat = np.sqrt(pop) / np.sqrt(pop).sum()  # people follow popular accounts, not only those
+    follows_idx = rng.choice(n_authors, min(50, n_authors), replace=False, p=flat)
     rest = np.setdiff1d(np.arange(n_authors), follows_idx)
     hidden = rng.choice(rest, 5, replace=False)
     ids = cols["ids"]
@@ -257,10 +258,17 @@ class ManyWorkload:
     facts: dict[str, Any]
 
 
-def make_many(requests: int, candidates: int, seed: int, pool_bits: int = 18) -> ManyWorkload:
+def make_many(
+    requests: int,
+    candidates: int,
+    seed: int,
+    pool_bits: int = 18,
+    in_network_share: float = 0.35,
+) -> ManyWorkload:
     """``requests`` requests of ``candidates`` posts each, drawn without repeats
     from a pool of 2**pool_bits posts by pool/5 authors (Zipf popularity,
-    so authors repeat within a request and followed authors appear).
+    so authors repeat within a request); about ``in_network_share`` of each
+    request's candidates are posts of authors its viewer follows.
 
     Every viewer follows 50 authors (the context's in-network flags follow from
     them), has interests in 10 topics, has seen 10% of its candidates, an
@@ -273,9 +281,27 @@ def make_many(requests: int, candidates: int, seed: int, pool_bits: int = 18) ->
     rng = np.random.default_rng(seed + 1)
     n_authors = cols["n_authors"]
     pop = cols["popularity"]
-    base = rng.integers(0, pool, requests)
-    step = rng.integers(0, pool // 2, requests) * 2 + 1
-    rows = ((base[:, None] + np.arange(candidates)[None, :] * step[:, None]) % pool).reshape(-1)
+    flat = np.sqrt(pop) / np.sqrt(pop).sum()
+    author_of_pool = np.char.lstrip(cols["author_ids"], "u").astype(np.int64)
+    by_author = np.argsort(author_of_pool, kind="stable")
+    author_ptr = np.searchsorted(author_of_pool[by_author], np.arange(n_authors + 1))
+    follows = [rng.choice(n_authors, 50, replace=False, p=flat) for _ in range(requests)]
+    want_in = round(in_network_share * candidates)
+    parts: list[NDArray[np.int64]] = []
+    for s in range(requests):
+        # Candidate sources: posts of followed authors, then the rest of the pool
+        # (an odd step from a random start visits every pool row once).
+        lo, hi = author_ptr[follows[s]], author_ptr[follows[s] + 1]
+        mine = by_author[
+            np.repeat(lo - np.cumsum(hi - lo) + (hi - lo), hi - lo)
+            + np.arange(int((hi - lo).sum()))
+        ]
+        mine = rng.choice(mine, min(want_in, mine.shape[0]), replace=False)
+        start, step = int(rng.integers(pool)), int(rng.integers(pool // 2)) * 2 + 1
+        other = (start + np.arange(candidates + want_in) * step) % pool
+        other = other[~np.isin(other, mine)][: candidates - mine.shape[0]]
+        parts.append(np.concatenate([mine, other]))
+    rows = np.concatenate(parts)
     offsets = np.arange(requests + 1, dtype=np.intp) * candidates
     pool_batch = batch_of(cols)
     taken = pool_batch.take(rows)
@@ -290,15 +316,14 @@ def make_many(requests: int, candidates: int, seed: int, pool_bits: int = 18) ->
         text=taken.text,
         offsets=offsets,
     )
-    author_of_pool = np.char.lstrip(cols["author_ids"], "u").astype(np.int64)
     author_row = author_of_pool[rows]
     n = rows.shape[0]
     seg = np.repeat(np.arange(requests), candidates)
 
     def keyed(values_per_viewer: list[NDArray[np.int64]]) -> NDArray[np.int64]:
-        keys = np.concatenate(
-            [s * n_authors + v for s, v in enumerate(values_per_viewer)]
-        ).astype(np.int64)
+        keys = np.concatenate([s * n_authors + v for s, v in enumerate(values_per_viewer)]).astype(
+            np.int64
+        )
         return np.sort(keys)
 
     def lookup(keys: NDArray[np.int64]) -> NDArray[np.intp]:
@@ -306,11 +331,9 @@ def make_many(requests: int, candidates: int, seed: int, pool_bits: int = 18) ->
         pos = np.minimum(np.searchsorted(keys, want), keys.shape[0] - 1)
         return np.where(keys[pos] == want, pos, -1)
 
-    follows = [rng.choice(n_authors, 50, replace=False, p=pop) for _ in range(requests)]
+    flat = np.sqrt(pop) / np.sqrt(pop).sum()
     in_network = lookup(keyed(follows)) >= 0
-    liked = [
-        np.concatenate([f[:15], rng.choice(n_authors, 5, replace=False)]) for f in follows
-    ]
+    liked = [np.concatenate([f[:15], rng.choice(n_authors, 5, replace=False)]) for f in follows]
     like_keys = keyed(liked)
     like_val = rng.lognormal(0.0, 1.0, like_keys.shape[0])
     hit = lookup(like_keys)

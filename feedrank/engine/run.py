@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.batch.segments import segmented_order
+from feedrank.batch.taken import take_rows
 from feedrank.engine.algorithm import Algorithm, rerank_factor_names
 from feedrank.engine.cursor import Cursor
 from feedrank.engine.result import Moves, Ranked
@@ -74,7 +75,7 @@ def run(
         per = np.bincount(requests.segment_of_rows[kept], minlength=segments)
         kept_offsets = np.zeros(segments + 1, dtype=np.intp)
         np.cumsum(per, out=kept_offsets[1:])
-        kbatch = batch._rows(kept)
+        kbatch = take_rows(batch, kept)
         krequests = requests.take(kept, kept_offsets)
     else:
         kept_offsets, kbatch, krequests = requests.offsets, batch, requests
@@ -285,7 +286,7 @@ def _chunked(
         ka, kb = int(offsets[s0]), int(offsets[s1])
         part = _score_and_rerank(
             algorithm,
-            kbatch._rows(np.arange(ka, kb, dtype=np.intp)),
+            take_rows(kbatch, np.arange(ka, kb, dtype=np.intp)),
             krequests.segments(s0, s1),
             move_codes,
         )
