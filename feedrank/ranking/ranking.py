@@ -62,6 +62,16 @@ class Ranking(RequestView):
     :meth:`move_counts`).
     """
 
+    def __repr__(self) -> str:
+        removed = sum(self.removal_counts().values())
+        kept = self.order.shape[0]
+        moved = sum(sum(r.values()) for r in self.move_counts().values())
+        return (
+            f"Ranking(spec={self.pipeline.name!r}, page={self.post_ids[:5]!r}"
+            f"{'...' if len(self) > 5 else ''} ({len(self)} of {kept} kept), "
+            f"removed={removed}, moved={moved})"
+        )
+
     def explain(self, post_id: str) -> Explanation:
         """Why ``post_id`` is where it is (see :mod:`feedrank.ranking.explain`)."""
         return explain_post(self, post_id)
