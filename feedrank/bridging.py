@@ -88,16 +88,21 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field
 from scipy.optimize import minimize
 
 from feedrank.batch.posts import PostBatch
 from feedrank.errors import InputError
-from feedrank.stages.components import SpecModel
+from feedrank.stages.signals.bridging import (
+    HELPFUL,
+    NEEDS_MORE_RATINGS,
+    NOT_HELPFUL,
+    StatusRule,
+    bridging_feature_names,
+)
 
 __all__ = [
     "HELPFUL",
@@ -111,82 +116,12 @@ __all__ = [
     "fit_bridging_triples",
 ]
 
-HELPFUL = "helpful"
-"""Status of an item rated helpful across viewpoints."""
-NOT_HELPFUL = "not_helpful"
-"""Status of an item rated not helpful."""
-NEEDS_MORE_RATINGS = "needs_more_ratings"
-"""Status of every other item, and of every item with too few ratings."""
-
 HELPFULNESS_VALUES: Mapping[str, float] = MappingProxyType(
     {"helpful": 1.0, "somewhat_helpful": 0.5, "not_helpful": 0.0}
 )
 """The documented mapping of rating answers to numbers (Yes, Somewhat, No)."""
 
 Normalization = Literal["sum", "mean"]
-
-
-def bridging_feature_names(prefix: str = "bridging") -> tuple[str, str, str]:
-    """Names of the intercept, factor and rating-count feature columns for ``prefix``.
-
-    >>> bridging_feature_names()
-    ('bridging_intercept', 'bridging_factor', 'bridging_ratings')
-    """
-    return (f"{prefix}_intercept", f"{prefix}_factor", f"{prefix}_ratings")
-
-
-# ------------------------------------------------------------------ status
-class StatusRule(SpecModel):
-    """Thresholds turning an item's intercept, factor and rating count into a status.
-
-    ``"helpful"`` when count ≥ ``min_ratings``, intercept ≥ ``helpful_intercept`` and
-    |factor| < ``helpful_max_abs_factor``; ``"not_helpful"`` when count ≥
-    ``min_ratings`` and intercept < ``not_helpful_intercept`` −
-    ``not_helpful_factor_slope`` · |factor|; ``"needs_more_ratings"`` otherwise.
-    Defaults are the documented Community Notes thresholds.
-
-    >>> StatusRule().classify(np.array([0.4, 0.4, -0.05, -0.06]), np.array([0.0, 0.5, 0.0, 0.0]),
-    ...                       np.array([5, 5, 5, 4])).tolist()
-    ['helpful', 'needs_more_ratings', 'needs_more_ratings', 'needs_more_ratings']
-    """
-
-    helpful_intercept: float = 0.40
-    helpful_max_abs_factor: Annotated[float, Field(gt=0)] = 0.5
-    not_helpful_intercept: float = -0.05
-    not_helpful_factor_slope: Annotated[float, Field(ge=0)] = 0.8
-    min_ratings: Annotated[int, Field(ge=0)] = 5
-
-    def classify(
-        self,
-        intercepts: NDArray[np.float64],
-        factors: NDArray[np.float64],
-        counts: NDArray[Any],
-    ) -> NDArray[np.str_]:
-        """Status of each item: ndarray of shape (n,), unicode, one of
-        ``"helpful"``, ``"not_helpful"``, ``"needs_more_ratings"``.
-
-        ``intercepts``, ``factors`` (float64) and ``counts`` (numbers of ratings)
-        are arrays of shape (n,).
-        """
-        i = np.asarray(intercepts, dtype=np.float64)
-        f = np.abs(np.asarray(factors, dtype=np.float64))
-        enough = np.asarray(counts) >= self.min_ratings
-        helpful = enough & (i >= self.helpful_intercept) & (f < self.helpful_max_abs_factor)
-        not_helpful = enough & (i < self.not_helpful_intercept - self.not_helpful_factor_slope * f)
-        out: NDArray[np.str_] = np.where(
-            helpful, HELPFUL, np.where(not_helpful, NOT_HELPFUL, NEEDS_MORE_RATINGS)
-        )
-        return out
-
-    def describe(self) -> str:
-        """The rule in one line of plain language (no "|", so it fits a Markdown table)."""
-        bound = f"{self.helpful_max_abs_factor:g}"
-        return (
-            f"Helpful: intercept ≥ {self.helpful_intercept:g} and −{bound} < factor < {bound}; "
-            f"Not helpful: intercept < {self.not_helpful_intercept:g} − "
-            f"{self.not_helpful_factor_slope:g} × the factor's size; "
-            f"both need at least {self.min_ratings} ratings"
-        )
 
 
 # ------------------------------------------------------------------ result
