@@ -24,7 +24,8 @@ from feedrank.datasets.loaders import (
     movielens_grade,
 )
 from feedrank.datasets.network import GRADE_THRESHOLDS, GroundTruth, Impressions, SimulatedNetwork
-from feedrank.datasets.simulator import TOPICS, simulate, simulate_demo
+from feedrank.datasets.simulator import simulate, simulate_demo
+from feedrank.datasets.vocabulary import TOPICS
 
 __all__ = [
     "GRADE_THRESHOLDS",
