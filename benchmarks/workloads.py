@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from feedrank import Interaction, InteractionKind, PostBatch, Viewer
 from feedrank.batch.requests import Requests
+from feedrank.batch.tags import Tags
 from feedrank.models import NEGATIVE_KINDS
 
 __all__ = [
@@ -42,8 +43,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 NOW_US = (NOW - EPOCH) // timedelta(microseconds=1)
 HOUR_US = 3_600_000_000
 TOPICS = tuple(f"topic{j:02d}" for j in range(24))
-LABELS = ("spam", "news", "nsfw", "bot", "satire")
-LABEL_P = (0.03, 0.10, 0.02, 0.01, 0.01)
+LABELS = ("bot", "news", "nsfw", "satire", "spam")
+LABEL_P = (0.01, 0.10, 0.02, 0.01, 0.03)
 MUTED_WORDS = ("crypto", "election", "spoiler", "giveaway", "cat")
 NEAR_MISSES = ("cryptography", "elections", "spoilers", "giveaways", "category", "cats")
 ALL_MUTED = (*MUTED_WORDS, "football", "diet", "stocks", "celebrity", "war", "ai", "weather")
@@ -71,26 +72,47 @@ def _vocabulary(rng: np.random.Generator, size: int) -> list[str]:
 
 
 def _texts(rng: np.random.Generator, n: int, muted: tuple[str, ...]) -> list[str]:
-    """n texts of 6-28 vocabulary words; each muted word lands in about 2% of them
-    (lower, Title or UPPER case, sometimes as a hashtag) and a near miss in 2%."""
-    vocab = np.array(_vocabulary(rng, 600))
+    """n texts of 6-28 vocabulary words; each muted word takes the place of a word
+    in about 2% of them (lower, Title or UPPER case, sometimes as a hashtag), a
+    near miss in 2%, and 30% end with punctuation."""
+    vocab = np.array(_vocabulary(rng, 600), dtype=object)
     zipf = 1.0 / np.arange(1, vocab.shape[0] + 1) ** 1.1
     lengths = rng.integers(6, 29, n)
-    words = vocab[rng.choice(vocab.shape[0], int(lengths.sum()), p=zipf / zipf.sum())]
-    cuts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-    flat = words.tolist()
-    rows = [flat[cuts[i] : cuts[i + 1]] for i in range(n)]
+    cuts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=cuts[1:])
+    words = vocab[rng.choice(vocab.shape[0], int(cuts[-1]), p=zipf / zipf.sum())]
+
+    def some_word(p: float) -> NDArray[np.int64]:
+        rows = np.flatnonzero(rng.random(n) < p)
+        return cuts[rows] + rng.integers(0, lengths[rows])
+
     for word in muted:
-        for i in np.flatnonzero(rng.random(n) < 0.02).tolist():
-            style = int(rng.integers(4))
-            w = (word, word.title(), word.upper(), "#" + word)[style]
-            rows[i].insert(int(rng.integers(len(rows[i]) + 1)), w)
-    for i in np.flatnonzero(rng.random(n) < 0.02).tolist():
-        miss = NEAR_MISSES[int(rng.integers(len(NEAR_MISSES)))]
-        rows[i].insert(int(rng.integers(len(rows[i]) + 1)), miss)
-    for i in np.flatnonzero(rng.random(n) < 0.3).tolist():
-        rows[i][-1] += "!?."[int(rng.integers(3))]
-    return [" ".join(r) for r in rows]
+        at = some_word(0.02)
+        styles = np.array([word, word.title(), word.upper(), "#" + word], dtype=object)
+        words[at] = styles[rng.integers(0, 4, at.shape[0])]
+    at = some_word(0.02)
+    words[at] = np.array(NEAR_MISSES, dtype=object)[rng.integers(0, len(NEAR_MISSES), at.shape[0])]
+    last = cuts[1:][rng.random(n) < 0.3] - 1
+    words[last] = (
+        words[last] + np.array(list("!?."), dtype=object)[rng.integers(0, 3, last.shape[0])]
+    )
+    flat = words.tolist()
+    size = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat)) + 1
+    start = np.cumsum(size) - size
+    big = " ".join(flat)
+    begin = start[cuts[:-1]].tolist()
+    end = (start[cuts[1:] - 1] + size[cuts[1:] - 1] - 1).tolist()
+    return [big[i:j] for i, j in zip(begin, end, strict=True)]
+
+
+def _csr(chosen: NDArray[np.int64], k: NDArray[np.int64], vocabulary: tuple[str, ...]) -> Tags:
+    """Tags whose row i holds ``vocabulary[chosen[i, :k[i]]]`` (codes sorted)."""
+    width = chosen.shape[1]
+    keep = np.arange(width) < k[:, None]
+    codes = np.sort(np.where(keep, chosen, len(vocabulary)), axis=1)[keep]
+    indptr = np.zeros(k.shape[0] + 1, dtype=np.int64)
+    np.cumsum(k, out=indptr[1:])
+    return Tags(vocabulary, indptr, codes.astype(np.int64))
 
 
 def make_posts(n: int, seed: int, *, tie_pairs: bool = True) -> dict[str, Any]:
@@ -119,13 +141,8 @@ def make_posts(n: int, seed: int, *, tie_pairs: bool = True) -> dict[str, Any]:
         "downvote": rng.poisson(reach * 0.02).astype(np.int64),
     }
     n_topics = rng.integers(0, 4, n)
-    topic_codes = rng.random((n, len(TOPICS))).argsort(axis=1)[:, :3]
-    topics = [
-        tuple(TOPICS[j] for j in sorted(topic_codes[i, :k].tolist()))
-        for i, k in enumerate(n_topics.tolist())
-    ]
-    has = rng.random((n, len(LABELS))) < np.array(LABEL_P)
-    labels = [tuple(LABELS[j] for j in np.flatnonzero(row).tolist()) for row in has]
+    topic_pick = rng.random((n, len(TOPICS))).argsort(axis=1)[:, :3]
+    has_label = rng.random((n, len(LABELS))) < np.array(LABEL_P)
     reply_to = np.where(
         rng.random(n) < 0.2, np.char.add("p", rng.integers(0, n, n).astype(str)), ""
     ).astype(object)
@@ -137,24 +154,30 @@ def make_posts(n: int, seed: int, *, tie_pairs: bool = True) -> dict[str, Any]:
         # followed, no history): their scores tie exactly.
         young = np.flatnonzero(age_us < 60 * HOUR_US)
         k = min(max(n // 100, 1), young.shape[0] // 2)
-        pick = rng.choice(young, 2 * k, replace=False).tolist()
-        for j in range(k):
-            src, dst = pick[2 * j], pick[2 * j + 1]
-            created[dst] = created[src]
-            for col in counts.values():
-                col[dst] = col[src]
-            topics[dst] = topics[src]
-            texts[dst] = texts[src]
-            reply_to[dst] = reply_to[src]
-            authors[src], authors[dst] = f"solo{2 * j}", f"solo{2 * j + 1}"
-        solo = pick
+        pick = rng.choice(young, 2 * k, replace=False)
+        src, dst = pick[0::2], pick[1::2]
+        created[dst] = created[src]
+        for col in counts.values():
+            col[dst] = col[src]
+        n_topics[dst] = n_topics[src]
+        topic_pick[dst] = topic_pick[src]
+        has_label[dst] = has_label[src]
+        reply_to[dst] = reply_to[src]
+        for i, j in zip(src.tolist(), dst.tolist(), strict=True):
+            texts[j] = texts[i]
+        authors[src] = [f"solo{2 * j}" for j in range(k)]
+        authors[dst] = [f"solo{2 * j + 1}" for j in range(k)]
+        solo = pick.tolist()
+    label_rows, label_codes = np.nonzero(has_label)
+    label_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(label_rows, minlength=n), out=label_ptr[1:])
     return {
         "ids": np.char.add("p", np.arange(n).astype(str)),
         "author_ids": np.array(authors.tolist()),
         "created_at": created,
         "counts": counts,
-        "topics": topics,
-        "labels": labels,
+        "topics": _csr(topic_pick, n_topics, TOPICS),
+        "labels": Tags(LABELS, label_ptr, label_codes.astype(np.int64)),
         "reply_to": np.array(reply_to.tolist()),
         "text": np.array(texts, dtype=np.dtypes.StringDType()),
         "n_authors": n_authors,
@@ -248,6 +271,13 @@ def make_request(n: int, seed: int, *, log_size: int = 300) -> Request:
     return Request(batch_of(cols), viewer, interactions, post_authors)
 
 
+def _weighted_distinct(rng: np.random.Generator, cdf: NDArray[np.float64], k: int) -> Any:
+    """k distinct indices drawn one after another with probabilities ``diff(cdf)``."""
+    draws = np.minimum(np.searchsorted(cdf, rng.random(8 * k + 16)), cdf.shape[0] - 1)
+    _, first = np.unique(draws, return_index=True)
+    return draws[np.sort(first)][:k]
+
+
 @dataclass(frozen=True)
 class ManyWorkload:
     """S requests over one stacked batch, with their contexts as one Requests."""
@@ -285,7 +315,8 @@ def make_many(
     author_of_pool = np.char.lstrip(cols["author_ids"], "u").astype(np.int64)
     by_author = np.argsort(author_of_pool, kind="stable")
     author_ptr = np.searchsorted(author_of_pool[by_author], np.arange(n_authors + 1))
-    follows = [rng.choice(n_authors, 50, replace=False, p=flat) for _ in range(requests)]
+    cdf = np.cumsum(flat)
+    follows = [_weighted_distinct(rng, cdf, 50) for _ in range(requests)]
     want_in = round(in_network_share * candidates)
     parts: list[NDArray[np.int64]] = []
     for s in range(requests):
@@ -303,19 +334,8 @@ def make_many(
         parts.append(np.concatenate([mine, other]))
     rows = np.concatenate(parts)
     offsets = np.arange(requests + 1, dtype=np.intp) * candidates
-    pool_batch = batch_of(cols)
-    taken = pool_batch.take(rows)
-    batch = PostBatch.from_columns(
-        ids=taken.ids,
-        author_ids=taken.author_ids,
-        created_at=taken.created_at,
-        counts=taken.counts,
-        topics=taken.topics,
-        labels=taken.labels,
-        reply_to=taken.reply_to,
-        text=taken.text,
-        offsets=offsets,
-    )
+    # The pool's rows taken request after request (ids repeat across requests only).
+    batch = batch_of(cols).take(rows)
     author_row = author_of_pool[rows]
     n = rows.shape[0]
     seg = np.repeat(np.arange(requests), candidates)
@@ -338,7 +358,8 @@ def make_many(
     like_val = rng.lognormal(0.0, 1.0, like_keys.shape[0])
     hit = lookup(like_keys)
     affinity = np.where(hit >= 0, like_val[hit], 0.0)
-    disliked = keyed([rng.choice(n_authors, 2, replace=False, p=pop) for _ in range(requests)])
+    pop_cdf = np.cumsum(pop)
+    disliked = keyed([_weighted_distinct(rng, pop_cdf, 2) for _ in range(requests)])
     dis_val = rng.lognormal(1.0, 0.5, disliked.shape[0])
     hit = lookup(disliked)
     negative = np.where(hit >= 0, dis_val[hit], 0.0)
@@ -352,7 +373,7 @@ def make_many(
         muted: frozenset[str] = frozenset()
         words: tuple[str, ...] = ()
         if rng.random() < 0.2:
-            pick = rng.choice(n_authors, int(rng.integers(1, 4)), replace=False, p=pop)
+            pick = _weighted_distinct(rng, pop_cdf, int(rng.integers(1, 4)))
             names = [f"u{a}" for a in pick.tolist()]
             cut = int(rng.integers(0, len(names) + 1))
             blocked, muted = frozenset(names[:cut]), frozenset(names[cut:])

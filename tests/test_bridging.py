@@ -18,10 +18,10 @@ from feedrank.bridging import (
     NOT_HELPFUL,
     BridgingFit,
     StatusRule,
-    _Problem,
     fit_bridging,
     fit_bridging_triples,
 )
+from feedrank.bridging.loss import Problem
 from feedrank.stages.signals.bridging import Bridging
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
@@ -171,12 +171,12 @@ def test_other_seeds_and_row_orders_reach_the_same_optimum(
 
 
 # ------------------------------------------------------------------ gradient
-def tiny_problem(normalization: str) -> tuple[_Problem, NDArray[np.float64]]:
+def tiny_problem(normalization: str) -> tuple[Problem, NDArray[np.float64]]:
     rng = np.random.default_rng(11)
     rater_idx = np.array([0, 0, 1, 1, 2, 3, 3, 3], dtype=np.intp)
     item_idx = np.array([0, 1, 1, 2, 0, 0, 1, 2], dtype=np.intp)
     ratings = np.array([1.0, 0.5, 0.0, 1.0, 0.5, 1.0, 0.0, 0.5])
-    problem = _Problem.build(
+    problem = Problem.build(
         rater_idx,
         item_idx,
         ratings,

@@ -34,8 +34,9 @@ from feedrank.datasets.movielens import MovieLensData, load_movielens, movielens
 from feedrank.datasets.network import GRADE_THRESHOLDS, GroundTruth, Impressions, SimulatedNetwork
 from feedrank.datasets.posts_data import PostsData
 from feedrank.datasets.reddit import load_reddit
-from feedrank.datasets.simulator import TOPICS, simulate, simulate_demo
+from feedrank.datasets.simulator import simulate, simulate_demo
 from feedrank.datasets.twitter import load_twitter
+from feedrank.datasets.vocabulary import TOPICS
 
 __all__ = [
     "GRADE_THRESHOLDS",

@@ -91,66 +91,39 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from numpy.typing import NDArray
 
 from feedrank._time import EPOCH, from_micros, to_micros
+from feedrank.datasets.arguments import as_generator, as_groups, as_integer, as_real
+from feedrank.datasets.behaviour import actions, reactions
+from feedrank.datasets.feeds import sessions
+from feedrank.datasets.follows import follow_graph
 from feedrank.datasets.network import (
     LANGUAGES,
     GroundTruth,
     Impressions,
     SimulatedNetwork,
 )
+from feedrank.datasets.sampling import categorical, dirichlet
+from feedrank.datasets.vocabulary import GREETINGS, SPAM_WORDS, TOPICS, VOCABULARY
 from feedrank.errors import InputError
 from feedrank.models import Author, Interaction, InteractionKind, Post, Viewer
 
-__all__ = ["DEFAULT_START", "TOPICS", "simulate", "simulate_demo"]
+__all__ = ["DEFAULT_START", "simulate", "simulate_demo"]
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 """Start of the simulated window unless ``start`` is given."""
 
-_VOCABULARY: dict[str, tuple[str, ...]] = {
-    "politics": ("election", "senate", "policy", "vote", "debate", "campaign"),
-    "sport": ("match", "goal", "league", "coach", "season", "striker"),
-    "music": ("album", "concert", "guitar", "chorus", "vinyl", "festival"),
-    "science": ("experiment", "telescope", "genome", "physics", "research", "lab"),
-    "tech": ("software", "startup", "chip", "python", "cloud", "robot"),
-    "film": ("cinema", "director", "trailer", "premiere", "actor", "screenplay"),
-    "food": ("recipe", "bakery", "noodles", "spices", "brunch", "chef"),
-    "travel": ("flight", "hostel", "island", "passport", "itinerary", "beach"),
-    "art": ("painting", "gallery", "sculpture", "canvas", "museum", "sketch"),
-    "books": ("novel", "poetry", "chapter", "library", "memoir", "bookshop"),
-    "gaming": ("console", "speedrun", "quest", "arcade", "esports", "controller"),
-    "health": ("fitness", "sleep", "nutrition", "yoga", "clinic", "running"),
-    "finance": ("market", "stocks", "inflation", "budget", "crypto", "savings"),
-    "climate": ("emissions", "solar", "wildfire", "drought", "renewables", "glacier"),
-    "fashion": ("runway", "denim", "sneakers", "tailoring", "vintage", "couture"),
-    "pets": ("puppy", "kitten", "aquarium", "parrot", "leash", "adoption"),
-}
-TOPICS: tuple[str, ...] = tuple(_VOCABULARY)
-"""Topic names in order; a network with ``n_topics = K`` uses the first K."""
-
 _LANGUAGE_SHARES = np.array([0.80, 0.12, 0.08])
-_GREETING = ("today", "hoy", "aujourd'hui")
-_SPAM_WORDS = "giveaway free followers click link"
-_SECOND_TOPIC, _REPLY_DEPTH_POWER, _SIMILARITY_STRENGTH = 0.35, 0.25, 3.0
+_SECOND_TOPIC, _REPLY_DEPTH_POWER = 0.35, 0.25
 _POPULARITY_CORRELATION, _QUALITY_CONCENTRATION, _QUALITY_NOISE = 0.5, 10.0, 0.1
 _SPAM_QUALITY, _SPAM_RECALL, _NSFW_SHARE = 0.2, 0.8, 0.02
 _EMBEDDING_NOISE = 0.05
 _MUTE_AFTER_HIDE, _MUTED_WORD_SHARE = 0.15, 0.05
 _MAX_DWELL_US = 5_000_000
-# Interaction kinds the sessions produce, in the order of their time offsets (× δ/5).
-_ACTIONS = (
-    (InteractionKind.VIEW, 0),
-    (InteractionKind.HIDE, 1),
-    (InteractionKind.CLICK, 1),
-    (InteractionKind.LIKE, 2),
-    (InteractionKind.REPOST, 3),
-    (InteractionKind.REPLY, 4),
-)
-_CHUNK_CELLS = 1 << 22  # users per block × columns kept under ~4M cells
 
 
 def simulate(
@@ -194,22 +167,22 @@ def simulate(
     - ``reply_share`` in [0, 1]: share of posts that reply to an earlier one.
     - ``embedding_dim``: dimension of post and viewer embeddings, or None for none.
     """
-    gen = _generator(rng)
-    n_u = _integer("n_users", n_users, 2)
-    n_a = n_u if n_authors is None else _integer("n_authors", n_authors, 1, n_u)
-    n_k = _integer("n_topics", n_topics, 1, len(TOPICS))
-    n_p = _integer("n_posts", n_posts, 1)
-    span_us = round(_real("hours", hours, 0.0, math.inf, open_low=True) * 3_600_000_000)
-    n_feed = _integer("feed_size", feed_size, 1)
-    n_out = _integer("out_of_network", out_of_network, 0, n_feed)
-    n_sess = _integer("sessions_per_user", sessions_per_user, 0)
-    dim = None if embedding_dim is None else _integer("embedding_dim", embedding_dim, 1)
-    names, shares = _groups(groups, group_shares)
-    h = _real("homophily", homophily, 0.0, 1.0)
-    follows_mean = _real("mean_follows", mean_follows, 0.0, math.inf, open_low=True)
-    conc = _real("interest_concentration", interest_concentration, 0.0, math.inf, open_low=True)
-    eta = _real("position_bias", position_bias, 0.0, math.inf)
-    replies = _real("reply_share", reply_share, 0.0, 1.0)
+    gen = as_generator(rng)
+    n_u = as_integer("n_users", n_users, 2)
+    n_a = n_u if n_authors is None else as_integer("n_authors", n_authors, 1, n_u)
+    n_k = as_integer("n_topics", n_topics, 1, len(TOPICS))
+    n_p = as_integer("n_posts", n_posts, 1)
+    span_us = round(as_real("hours", hours, 0.0, math.inf, open_low=True) * 3_600_000_000)
+    n_feed = as_integer("feed_size", feed_size, 1)
+    n_out = as_integer("out_of_network", out_of_network, 0, n_feed)
+    n_sess = as_integer("sessions_per_user", sessions_per_user, 0)
+    dim = None if embedding_dim is None else as_integer("embedding_dim", embedding_dim, 1)
+    names, shares = as_groups(groups, group_shares)
+    h = as_real("homophily", homophily, 0.0, 1.0)
+    follows_mean = as_real("mean_follows", mean_follows, 0.0, math.inf, open_low=True)
+    conc = as_real("interest_concentration", interest_concentration, 0.0, math.inf, open_low=True)
+    eta = as_real("position_bias", position_bias, 0.0, math.inf)
+    replies = as_real("reply_share", reply_share, 0.0, 1.0)
     if not isinstance(start, datetime) or start.utcoffset() is None:
         raise InputError(f"got {start!r}", field="start", expected="a timezone-aware datetime")
     dwell = min(_MAX_DWELL_US, span_us // (4 * (n_feed + 1)))
@@ -243,8 +216,8 @@ def simulate(
 
     # 1-3: groups, interests, languages, author traits
     group = gen.choice(len(names), size=n_u, p=shares).astype(np.intp)
-    profiles = _dirichlet(gen, np.ones((len(names), n_k)))
-    interests = _dirichlet(gen, conc * profiles[group])
+    profiles = dirichlet(gen, np.ones((len(names), n_k)))
+    interests = dirichlet(gen, conc * profiles[group])
     first_lang = gen.choice(len(LANGUAGES), size=n_u, p=_LANGUAGE_SHARES).astype(np.intp)
     speaks = np.zeros((n_u, len(LANGUAGES)), dtype=bool)
     speaks[np.arange(n_u), first_lang] = True
@@ -256,7 +229,7 @@ def simulate(
     author_quality = gen.beta(3.0, 1.5, size=n_a)
 
     # 4: follows
-    follows = _follow_graph(gen, interests, group, popularity, follows_mean, h)
+    follows = follow_graph(gen, interests, group, popularity, follows_mean, h)
 
     # 5: posts
     created = np.sort(gen.integers(0, span_us - n_p, size=n_p)) + np.arange(n_p) + t0
@@ -309,25 +282,14 @@ def simulate(
     now_us = t0 + span_us
     span = (n_feed + 1) * dwell
     session_at = np.sort(gen.integers(t0, now_us - span, size=(n_u, n_sess)), axis=1)
-    log = _sessions(gen, truth, created, session_at, n_feed, n_out)
+    log = sessions(gen, truth, created, session_at, n_feed, n_out)
     order = np.lexsort((log["position"], log["viewer"], log["session_at"]))
     log = {k: v[order] for k, v in log.items()}
     m = len(order)
     viewer, post, position = (log[k].astype(np.intp) for k in ("viewer", "post", "position"))
     propensity = np.asarray((position + 1.0) ** (-eta), dtype=np.float64)
-    r = truth.relevance(viewer, post)
-    examined = gen.random(m) < propensity
-    draws = gen.random((m, 5))
-    hidden = examined & (draws[:, 0] < 0.3 * (1 - r) ** 3)
-    kept = examined & ~hidden
-    outcome = {
-        InteractionKind.VIEW: np.ones(m, dtype=bool),
-        InteractionKind.HIDE: hidden,
-        InteractionKind.CLICK: kept & (draws[:, 1] < 0.05 + 0.55 * r),
-        InteractionKind.LIKE: kept & (draws[:, 2] < 0.6 * r**2),
-        InteractionKind.REPOST: kept & (draws[:, 3] < 0.2 * r**3),
-        InteractionKind.REPLY: kept & (draws[:, 4] < 0.1 * r**2),
-    }
+    examined, outcome = reactions(gen, truth.relevance(viewer, post), propensity)
+    hidden = outcome[InteractionKind.HIDE]
     shown_at = log["session_at"] + position * dwell
     new_feed = np.ones(m, dtype=bool)
     new_feed[1:] = (np.diff(viewer) != 0) | (np.diff(log["session_at"]) != 0)
@@ -350,15 +312,7 @@ def simulate(
         hidden=hidden,
     )
     kinds = list(InteractionKind)
-    parts = [
-        (np.flatnonzero(mask), kinds.index(kind), shown_at + offset * dwell // 5)
-        for (kind, offset), mask in ((a, outcome[a[0]]) for a in _ACTIONS)
-    ]
-    imp = np.concatenate([p[0] for p in parts])
-    kind_code = np.concatenate([np.full(len(p[0]), p[1]) for p in parts])
-    at = np.concatenate([p[2][p[0]] for p in parts])
-    order = np.lexsort((kind_code, viewer[imp], at))
-    imp, kind_code, at = imp[order], kind_code[order], at[order]
+    imp, kind_code, at = actions(outcome, shown_at, dwell, viewer)
 
     # 8: state at now
     before = at < now_us
@@ -381,9 +335,9 @@ def simulate(
     for i in range(n_p):
         tops = tuple(topic_names[t] for t in topic_pairs[i] if t >= 0)
         words = " ".join(
-            _VOCABULARY[topic_names[word_topic[i, j]]][word_pick[i, j]] for j in range(n_words[i])
+            VOCABULARY[topic_names[word_topic[i, j]]][word_pick[i, j]] for j in range(n_words[i])
         )
-        text = f"{_GREETING[post_lang[i]]} {words} #{tops[0]}"
+        text = f"{GREETINGS[post_lang[i]]} {words} #{tops[0]}"
         labels = ("spam",) * bool(spam[i]) + ("nsfw",) * bool(nsfw[i])
         post_models.append(
             Post(
@@ -396,7 +350,7 @@ def simulate(
                 labels=labels,
                 lang=LANGUAGES[post_lang[i]],
                 reply_to=str(post_ids[parent[i]]) if is_reply[i] else None,
-                text=f"{_SPAM_WORDS} {text}" if spam[i] else text,
+                text=f"{SPAM_WORDS} {text}" if spam[i] else text,
                 embedding=None if post_emb is None else tuple(post_emb[i].tolist()),
             )
         )
@@ -419,7 +373,7 @@ def simulate(
             id=str(user_ids[u]),
             follows=frozenset(user_ids[np.flatnonzero(follows[u])].tolist()),
             muted=frozenset(muted.get(u, ())),
-            muted_words=(_VOCABULARY[topic_names[int(np.argmin(interests[u]))]][0],)
+            muted_words=(VOCABULARY[topic_names[int(np.argmin(interests[u]))]][0],)
             if mutes_word[u]
             else (),
             languages=tuple(lang for lang, ok in zip(LANGUAGES, speaks[u], strict=True) if ok),
@@ -463,198 +417,21 @@ def simulate_demo(*, rng: np.random.Generator | int = 7) -> SimulatedNetwork:
 
 
 # ---------------------------------------------------------------------- pieces
-def _dirichlet(gen: np.random.Generator, alpha: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Rows ~ Dirichlet(alpha row), via normalised gammas (no zero entries)."""
-    x = np.maximum(gen.standard_gamma(alpha), 1e-12)
-    return np.asarray(x / x.sum(axis=1, keepdims=True), dtype=np.float64)
-
-
-def _follow_graph(
-    gen: np.random.Generator,
-    interests: NDArray[np.float64],
-    group: NDArray[np.intp],
-    popularity: NDArray[np.float64],
-    mean: float,
-    homophily: float,
-) -> NDArray[np.bool_]:
-    """(U, A) bool follow matrix of step 4, drawn by Gumbel top-k per user."""
-    n_u, n_a = interests.shape[0], popularity.shape[0]
-    unit = interests / np.linalg.norm(interests, axis=1, keepdims=True)
-    want = np.asarray(gen.poisson(mean, size=n_u), dtype=np.int64)
-    out = np.zeros((n_u, n_a), dtype=bool)
-    step = max(1, _CHUNK_CELLS // n_a)
-    for lo in range(0, n_u, step):
-        users = np.arange(lo, min(lo + step, n_u))
-        base = popularity * np.exp(_SIMILARITY_STRENGTH * (unit[users] @ unit[:n_a].T))
-        base[users < n_a, users[users < n_a]] = 0.0  # nobody follows themselves
-        same = group[users][:, None] == group[:n_a][None, :]
-        w_same = np.where(same, base, 0.0).sum(axis=1, keepdims=True)
-        w_other = np.where(same, 0.0, base).sum(axis=1, keepdims=True)
-        scale = np.where(
-            same,
-            homophily / np.where(w_same > 0, w_same, 1.0),
-            (1 - homophily) / np.where(w_other > 0, w_other, 1.0),
-        )
-        weight = base * scale
-        weight = np.where(weight.sum(axis=1, keepdims=True) > 0, weight, base)
-        k = np.clip(want[users], 1, None)
-        k = np.minimum(k, (weight > 0).sum(axis=1))
-        keys = np.where(
-            weight > 0,
-            np.log(np.where(weight > 0, weight, 1.0)) + gen.gumbel(size=weight.shape),
-            -np.inf,
-        )
-        rank = np.empty_like(users, shape=keys.shape)
-        np.put_along_axis(
-            rank, np.argsort(-keys, axis=1, kind="stable"), np.arange(n_a)[None, :], axis=1
-        )
-        out[users] = rank < k[:, None]
-    return out
-
-
 def _post_topics(gen: np.random.Generator, theta: NDArray[np.float64]) -> NDArray[np.intp]:
     """(P, 2) intp: each post's first topic ~ θ row and, w.p. .35, a distinct second
     one (-1 = none)."""
     n_p, n_k = theta.shape
-    first = _categorical(gen, theta)
+    first = categorical(gen, theta)
     if n_k == 1:
         second = np.full(n_p, -1, dtype=np.intp)
     else:
         rest = theta.copy()
         rest[np.arange(n_p), first] = 0.0
-        second = np.where(gen.random(n_p) < _SECOND_TOPIC, _categorical(gen, rest), -1)
+        second = np.where(gen.random(n_p) < _SECOND_TOPIC, categorical(gen, rest), -1)
     return np.stack([first, second], axis=1).astype(np.intp)
-
-
-def _categorical(gen: np.random.Generator, weights: NDArray[np.float64]) -> NDArray[np.intp]:
-    """One draw per row ∝ ``weights`` (rows need not sum to 1), by inverse CDF."""
-    cum = np.cumsum(weights, axis=1)
-    u = np.asarray(gen.random(weights.shape[0]))[:, None] * cum[:, -1:]
-    return np.asarray(np.minimum((cum <= u).sum(axis=1), weights.shape[1] - 1), dtype=np.intp)
-
-
-def _top_k(score: NDArray[np.float64], k: int) -> NDArray[np.intp]:
-    """(rows, min(k, n)) intp: columns of the k largest scores per row (any order)."""
-    n = score.shape[1]
-    if k <= 0:
-        return np.zeros((score.shape[0], 0), dtype=np.intp)
-    if k >= n:
-        return np.asarray(np.broadcast_to(np.arange(n, dtype=np.intp), score.shape).copy())
-    return np.argpartition(-score, k - 1, axis=1)[:, :k].astype(np.intp)
-
-
-def _sessions(
-    gen: np.random.Generator,
-    truth: GroundTruth,
-    created: NDArray[np.int64],
-    session_at: NDArray[np.int64],
-    feed_size: int,
-    out_of_network: int,
-) -> dict[str, NDArray[np.int64]]:
-    """The logging policy of step 7: columns viewer, post, position, session,
-    session_at, in_network (one int64 entry per shown post), in draw order."""
-    n_u, n_sess = session_at.shape
-    n_p = created.shape[0]
-    n_in = feed_size - out_of_network
-    cols: dict[str, list[NDArray[np.int64]]] = {
-        k: [] for k in ("viewer", "post", "position", "session", "session_at", "in_network")
-    }
-    post_rank = np.arange(n_p, dtype=np.float64)  # posts are in creation order
-    step = max(1, _CHUNK_CELLS // n_p)
-    for lo in range(0, n_u, step):
-        users = np.arange(lo, min(lo + step, n_u), dtype=np.intp)
-        seen = np.zeros((len(users), n_p), dtype=bool)
-        own = truth.post_author[None, :] == users[:, None]
-        followed = truth.follows[users][:, truth.post_author]
-        for s in range(n_sess):
-            when = session_at[users, s]
-            open_ = (created[None, :] < when[:, None]) & ~seen & ~own
-            inn = open_ & followed
-            score_in = np.where(inn, post_rank, -1.0)
-            score_out = np.where(open_ & ~inn, gen.random(open_.shape), -1.0)
-            pick_in, pick_out = _top_k(score_in, n_in), _top_k(score_out, out_of_network)
-            ok_in = np.take_along_axis(score_in, pick_in, axis=1) >= 0
-            ok_out = np.take_along_axis(score_out, pick_out, axis=1) >= 0
-            cand = np.concatenate([np.where(ok_in, pick_in, -1), np.where(ok_out, pick_out, -1)], 1)
-            flag = np.concatenate([ok_in, np.zeros_like(ok_out)], axis=1)
-            order = np.argsort(-cand, axis=1, kind="stable")  # newest first, gaps last
-            cand = np.take_along_axis(cand, order, axis=1)
-            flag = np.take_along_axis(flag, order, axis=1)
-            row, pos = np.nonzero(cand >= 0)
-            post = cand[row, pos]
-            seen[row, post] = True
-            for name, col in (
-                ("viewer", users[row]),
-                ("post", post),
-                ("position", pos),
-                ("session", np.full(len(row), s)),
-                ("session_at", when[row]),
-                ("in_network", flag[row, pos]),
-            ):
-                cols[name].append(np.asarray(col, dtype=np.int64))
-    return {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for k, v in cols.items()}
 
 
 def _ids(prefix: str, n: int) -> NDArray[np.str_]:
     """ndarray (n,), str: zero-padded ids that sort in index order (``u007``)."""
     width = len(str(max(n - 1, 0)))
     return np.array([f"{prefix}{i:0{width}d}" for i in range(n)], dtype=np.str_)
-
-
-# ---------------------------------------------------------------------- checks
-def _generator(rng: object) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, Integral) and not isinstance(rng, bool) and int(rng) >= 0:
-        return np.random.default_rng(int(rng))
-    raise InputError(
-        f"got {rng!r}", field="rng", expected="a numpy.random.Generator or an integer seed >= 0"
-    )
-
-
-def _integer(name: str, value: object, low: int, high: int | None = None) -> int:
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        x = int(value)
-        if low <= x and (high is None or x <= high):
-            return x
-    bound = f">= {low}" if high is None else f"in {low}..{high}"
-    raise InputError(f"{name}={value!r}", field=name, expected=f"an integer {bound}")
-
-
-def _real(name: str, value: object, low: float, high: float, *, open_low: bool = False) -> float:
-    if isinstance(value, Real) and not isinstance(value, bool):
-        x = float(value)
-        if math.isfinite(x) and (x > low if open_low else x >= low) and x <= high:
-            return x
-    if math.isinf(high):
-        bound = f"{'>' if open_low else '>='} {low:g}"
-    else:
-        bound = f"in {'(' if open_low else '['}{low:g}, {high:g}]"
-    raise InputError(f"{name}={value!r}", field=name, expected=f"a finite number {bound}")
-
-
-def _groups(groups: object, shares: object) -> tuple[tuple[str, ...], NDArray[np.float64]]:
-    if isinstance(groups, str) or not isinstance(groups, Sequence):
-        raise InputError(f"groups={groups!r}", field="groups", expected="a sequence of group names")
-    names = tuple(groups)
-    if not names or not all(isinstance(g, str) and g.strip() for g in names):
-        raise InputError(
-            f"groups={groups!r}", field="groups", expected="one or more non-blank names"
-        )
-    if len(set(names)) != len(names):
-        raise InputError(f"groups={groups!r}", field="groups", expected="distinct names")
-    if shares is None:
-        return names, np.full(len(names), 1.0 / len(names))
-    if isinstance(shares, str) or not isinstance(shares, Sequence):
-        raise InputError(
-            f"group_shares={shares!r}", field="group_shares", expected="a sequence of numbers"
-        )
-    values = [_real("group_shares", x, 0.0, math.inf, open_low=True) for x in shares]
-    if len(values) != len(names):
-        raise InputError(
-            f"{len(values)} shares for {len(names)} groups",
-            field="group_shares",
-            expected=f"{len(names)} positive numbers, one per group",
-        )
-    arr = np.array(values, dtype=np.float64)
-    return names, arr / arr.sum()

@@ -5,10 +5,14 @@ The signal reads per-post feature columns written by
 ``{prefix}_intercept`` (the item intercept i_n, the bridging score),
 ``{prefix}_factor`` (the viewpoint factor f_n) and ``{prefix}_ratings`` (the
 number of ratings). Ungated, it returns the intercept. Gated, only posts whose
-status is Helpful under :class:`~feedrank.bridging.StatusRule` keep their
-intercept; posts that need more ratings get ``needs_more_ratings_value`` and
-posts rated Not helpful get ``not_helpful_value`` (or, when that is None, their
-own intercept, which the rule places below −0.05).
+status is Helpful under :class:`StatusRule` keep their intercept; posts that
+need more ratings get ``needs_more_ratings_value`` and posts rated Not helpful
+get ``not_helpful_value`` (or, when that is None, their own intercept, which the
+rule places below −0.05).
+
+The status rule, its three statuses and the names of the feature columns live
+here, with the signal that reads them; :mod:`feedrank.bridging` fits the model
+that writes the columns and re-exports them.
 
 >>> from datetime import datetime, timezone
 >>> import numpy as np
@@ -28,7 +32,7 @@ own intercept, which the rule places below −0.05).
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,11 +40,87 @@ from pydantic import Field, model_validator
 
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
-from feedrank.bridging import HELPFUL, NOT_HELPFUL, StatusRule, bridging_feature_names
 from feedrank.errors import RankingError
+from feedrank.stages.components import SpecModel
 from feedrank.stages.signals.base import Signal, register_signal
 
-__all__ = ["Bridging"]
+__all__ = [
+    "HELPFUL",
+    "NEEDS_MORE_RATINGS",
+    "NOT_HELPFUL",
+    "Bridging",
+    "StatusRule",
+    "bridging_feature_names",
+]
+
+HELPFUL = "helpful"
+"""Status of an item rated helpful across viewpoints."""
+NOT_HELPFUL = "not_helpful"
+"""Status of an item rated not helpful."""
+NEEDS_MORE_RATINGS = "needs_more_ratings"
+"""Status of every other item, and of every item with too few ratings."""
+
+
+def bridging_feature_names(prefix: str = "bridging") -> tuple[str, str, str]:
+    """Names of the intercept, factor and rating-count feature columns for ``prefix``.
+
+    >>> bridging_feature_names()
+    ('bridging_intercept', 'bridging_factor', 'bridging_ratings')
+    """
+    return (f"{prefix}_intercept", f"{prefix}_factor", f"{prefix}_ratings")
+
+
+class StatusRule(SpecModel):
+    """Thresholds turning an item's intercept, factor and rating count into a status.
+
+    ``"helpful"`` when count ≥ ``min_ratings``, intercept ≥ ``helpful_intercept`` and
+    |factor| < ``helpful_max_abs_factor``; ``"not_helpful"`` when count ≥
+    ``min_ratings`` and intercept < ``not_helpful_intercept`` −
+    ``not_helpful_factor_slope`` · |factor|; ``"needs_more_ratings"`` otherwise.
+    Defaults are the documented Community Notes thresholds.
+
+    >>> StatusRule().classify(np.array([0.4, 0.4, -0.05, -0.06]), np.array([0.0, 0.5, 0.0, 0.0]),
+    ...                       np.array([5, 5, 5, 4])).tolist()
+    ['helpful', 'needs_more_ratings', 'needs_more_ratings', 'needs_more_ratings']
+    """
+
+    helpful_intercept: float = 0.40
+    helpful_max_abs_factor: Annotated[float, Field(gt=0)] = 0.5
+    not_helpful_intercept: float = -0.05
+    not_helpful_factor_slope: Annotated[float, Field(ge=0)] = 0.8
+    min_ratings: Annotated[int, Field(ge=0)] = 5
+
+    def classify(
+        self,
+        intercepts: NDArray[np.float64],
+        factors: NDArray[np.float64],
+        counts: NDArray[Any],
+    ) -> NDArray[np.str_]:
+        """Status of each item: ndarray of shape (n,), unicode, one of
+        ``"helpful"``, ``"not_helpful"``, ``"needs_more_ratings"``.
+
+        ``intercepts``, ``factors`` (float64) and ``counts`` (numbers of ratings)
+        are arrays of shape (n,).
+        """
+        i = np.asarray(intercepts, dtype=np.float64)
+        f = np.abs(np.asarray(factors, dtype=np.float64))
+        enough = np.asarray(counts) >= self.min_ratings
+        helpful = enough & (i >= self.helpful_intercept) & (f < self.helpful_max_abs_factor)
+        not_helpful = enough & (i < self.not_helpful_intercept - self.not_helpful_factor_slope * f)
+        out: NDArray[np.str_] = np.where(
+            helpful, HELPFUL, np.where(not_helpful, NOT_HELPFUL, NEEDS_MORE_RATINGS)
+        )
+        return out
+
+    def describe(self) -> str:
+        """The rule in one line of plain language (no "|", so it fits a Markdown table)."""
+        bound = f"{self.helpful_max_abs_factor:g}"
+        return (
+            f"Helpful: intercept ≥ {self.helpful_intercept:g} and −{bound} < factor < {bound}; "
+            f"Not helpful: intercept < {self.not_helpful_intercept:g} − "
+            f"{self.not_helpful_factor_slope:g} × the factor's size; "
+            f"both need at least {self.min_ratings} ratings"
+        )
 
 
 @register_signal
