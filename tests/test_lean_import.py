@@ -29,5 +29,8 @@ def test_importing_loads_no_heavy_dependency(module: str) -> None:
 
 
 def test_a_fit_loads_scipy_when_it_runs() -> None:
-    statement = "from feedrank.bridging import fit_bridging; fit_bridging(['a', 'b'], ['x', 'x'], [1.0, 0.0], rng=0)"
+    statement = (
+        "from feedrank.bridging import fit_bridging; "
+        "fit_bridging(['a', 'b'], ['x', 'x'], [1.0, 0.0], rng=0)"
+    )
     assert loaded_after(statement) == ["scipy"]
