@@ -5,10 +5,11 @@ the next) and writes its full results, every sample included, as JSON; this
 script gathers them into one file (default ``benchmarks/results.json``) and
 prints the summary table that ``benchmarks/README.md`` quotes.
 
-    python benchmarks/run.py [--quick] [--out benchmarks/results.json]
+    python benchmarks/run.py [--quick] [--only NAME ...] [--out PATH]
 
 ``--quick`` runs reduced sizes (a smoke test of the harness, not the figures
-the targets are about).
+the targets are about) and writes its results to a temporary file, never to
+``benchmarks/results.json``, unless ``--out`` says where.
 """
 
 from __future__ import annotations
@@ -36,12 +37,28 @@ FULL: dict[str, list[str]] = {
     "rank_many": ["bench_rank_many.py", "--requests", "10000", "--candidates", "500"],
     "batch": ["bench_batch.py", "--rows", "1000000", "--posts", "100000"],
     "metrics": ["bench_metrics.py", "--queries", "50000", "--docs", "100"],
+    "engine": ["bench_engine.py", "--repeats", "400", "--many-repeats", "5", "--profile"],
+    "scale": ["bench_scale.py", "--rows", "1000000", "--base-rows", "100000", "--profile"],
+    "import": ["bench_import.py", "--repeats", "30"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
     "rank_many": ["bench_rank_many.py", "--requests", "300", "--repeats", "1", "--verify", "5"],
     "batch": ["bench_batch.py", "--rows", "100000", "--posts", "5000", "--repeats", "1"],
     "metrics": ["bench_metrics.py", "--queries", "2000"],
+    "engine": [
+        "bench_engine.py",
+        "--repeats",
+        "40",
+        "--many-requests",
+        "300",
+        "--pool-bits",
+        "15",
+        "--many-repeats",
+        "2",
+    ],
+    "scale": ["bench_scale.py", "--rows", "100000", "--base-rows", "10000", "--rounds", "2"],
+    "import": ["bench_import.py", "--repeats", "5"],
 }
 
 
@@ -184,7 +201,87 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
             )
         else:
             table.append(("  vs ranx", "-", "not installed", "-", "-", "-"))
+    table.extend(_engine_rows(results.get("engine", {})))
+    table.extend(_scale_rows(results.get("scale", {})))
+    i = results.get("import", {})
+    if "ratio" in i:
+        med = i["median_ms"]
+        table.append(
+            (
+                "import feedrank (fresh interpreter, CPU)",
+                f"{med['feedrank']:.1f} ms",
+                f"import numpy {med['numpy']:.1f} ms",
+                f"{i['ratio']:.2f}x",
+                f"<= {i['target_at_most']:g}x",
+                _yes(i["met"]),
+            )
+        )
     return table
+
+
+def _engine_rows(e: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    out = []
+    labels = {
+        "reddit_hot": ("one request, 1,000 candidates, reddit-hot: rank", "ms"),
+        "balanced": ("one request, 1,000, balanced: Context.build + rank", "ms"),
+        "rank_many": ("rank_many, balanced", "s"),
+    }
+    for key, (label, unit) in labels.items():
+        if key not in e:
+            continue
+        r = e[key]
+        if key == "rank_many":
+            w = r["workload"]
+            label += f", {w['requests']:,} x {w['candidates_per_request']}"
+        parts = [(label, r)]
+        if "reused_batch" in r:
+            parts.append(("  the same batch reused for every run", r["reused_batch"]))
+        for text, x in parts:
+            out.append(
+                (
+                    text,
+                    f"{x['feedrank'][f'median_{unit}']:.3f} {unit}",
+                    f"numpy floor {x['floor'][f'median_{unit}']:.3f} {unit}",
+                    f"{x['ratio']:.2f}x",
+                    f"<= {x['target_at_most']:g}x",
+                    _yes(x["met"]),
+                )
+            )
+    return out
+
+
+def _scale_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "memory" not in s:
+        return []
+    mib = 2**20
+    rss, tm = s["memory"]["rss_rows"], s["memory"]["tracemalloc_rows"]
+    c = s["cost"]
+    return [
+        (
+            f"{rss['rows']:,} candidates, balanced: peak RSS growth in rank",
+            f"{rss['peak_growth_bytes'] / mib:,.1f} MiB",
+            f"columns {rss['column_bytes_total'] / mib:,.1f} MiB",
+            f"{rss['ratio']:.2f}x",
+            f"<= {s['memory_target_at_most']:g}x",
+            _yes(s["memory_met"]),
+        ),
+        (
+            "  tracemalloc peak in rank",
+            f"{tm['peak_growth_bytes'] / mib:,.1f} MiB",
+            f"columns {tm['column_bytes_total'] / mib:,.1f} MiB",
+            f"{tm['ratio']:.2f}x",
+            "-",
+            "-",
+        ),
+        (
+            f"  cost per candidate, {c['rows']:,} vs {c['base_rows']:,}",
+            f"{c['ns_per_candidate']['rows']:,.0f} ns",
+            f"{c['ns_per_candidate']['base_rows']:,.0f} ns",
+            f"{c['ratio']:.2f}x",
+            f"<= {c['target_at_most']:g}x",
+            _yes(c["met"]),
+        ),
+    ]
 
 
 def _yes(flag: bool) -> str:
@@ -194,10 +291,21 @@ def _yes(flag: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="reduced sizes (smoke test)")
-    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: benchmarks/results.json (full run), a temporary file (--quick)",
+    )
     parser.add_argument("--only", nargs="*", default=None, help="run only these benchmarks")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
+    if args.out is None:
+        args.out = (
+            Path(tempfile.gettempdir()) / "feedrank-bench-quick.json"
+            if args.quick
+            else HERE / "results.json"
+        )
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, cmd in plan.items():
