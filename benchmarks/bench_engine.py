@@ -127,6 +127,10 @@ def bench_reddit_hot(args: argparse.Namespace) -> dict[str, Any]:
     pipe = feedrank.preset("reddit-hot")
     ranking = pipe.rank(batch, Context.build(batch, now=wl.NOW))
     check = check_same("reddit-hot", _ranking_arrays(ranking), floors.reddit_hot(batch))
+    full = check_same(
+        "reddit-hot", _ranking_arrays(ranking), floors.reddit_hot(batch, full_sort=True)
+    )
+    assert full["bit_identical"] == check["bit_identical"]
 
     def fr() -> Callable[[], object]:
         b = dataclasses.replace(batch)
@@ -137,13 +141,21 @@ def bench_reddit_hot(args: argparse.Namespace) -> dict[str, Any]:
         b = dataclasses.replace(batch)
         return lambda: floors.reddit_hot(b)
 
-    s = interleave([Task("feedrank", fr), Task("floor", fl)], args.repeats, warmup=20)
+    def fl_full() -> Callable[[], object]:
+        b = dataclasses.replace(batch)
+        return lambda: floors.reddit_hot(b, full_sort=True)
+
+    tasks = [Task("feedrank", fr), Task("floor", fl), Task("floor_full_sort", fl_full)]
+    s = interleave(tasks, args.repeats, warmup=20)
     out = {
         "workload": _facts(ranking),
         "check": check,
         "timed": "Pipeline.rank(batch, ctx), ctx = Context.build(batch, now) beforehand; "
         "a fresh batch object each run",
         **_summary("reddit_hot", s["feedrank"], s["floor"], TARGETS["reddit_hot"]),
+        "full_sort_floor": _summary(
+            "reddit_hot", s["feedrank"], s["floor_full_sort"], TARGETS["reddit_hot"]
+        ),
     }
     if args.profile:
         b = dataclasses.replace(batch)
@@ -174,6 +186,19 @@ def bench_balanced(args: argparse.Namespace) -> dict[str, Any]:
     )
     assert check_reused["bit_identical"] == check["bit_identical"]
 
+    # The same request for a viewer who mutes no words (what the rest costs).
+    plain = viewer.model_copy(update={"muted_words": ()})
+
+    def request_plain(b: PostBatch) -> feedrank.Ranking:
+        ctx = Context.build(b, now=wl.NOW, viewer=plain, interactions=log, post_authors=old)
+        return pipe.rank(b, ctx)
+
+    check_same(
+        "balanced (no muted words)",
+        _ranking_arrays(request_plain(dataclasses.replace(batch))),
+        floors.balanced_one(batch, plain, log, old, wl.NOW_US),
+    )
+
     def fr_fresh() -> Callable[[], object]:
         b = dataclasses.replace(batch)
         return lambda: request(b)
@@ -182,11 +207,21 @@ def bench_balanced(args: argparse.Namespace) -> dict[str, Any]:
         b = dataclasses.replace(batch)
         return lambda: floor(b)
 
+    def fr_plain() -> Callable[[], object]:
+        b = dataclasses.replace(batch)
+        return lambda: request_plain(b)
+
+    def fl_plain() -> Callable[[], object]:
+        b = dataclasses.replace(batch)
+        return lambda: floors.balanced_one(b, plain, log, old, wl.NOW_US)
+
     tasks = [
         Task("feedrank", fr_fresh),
         Task("floor", fl_fresh),
         Task("feedrank_reused", lambda: lambda: request(reused)),
         Task("floor_reused", lambda: lambda: floor(reused, prep)),
+        Task("feedrank_plain", fr_plain),
+        Task("floor_plain", fl_plain),
     ]
     s = interleave(tasks, args.repeats, warmup=20)
     facts = _facts(ranking)
@@ -209,6 +244,9 @@ def bench_balanced(args: argparse.Namespace) -> dict[str, Any]:
         **_summary("balanced", s["feedrank"], s["floor"], TARGETS["balanced"]),
         "reused_batch": _summary(
             "balanced", s["feedrank_reused"], s["floor_reused"], TARGETS["balanced"]
+        ),
+        "no_muted_words": _summary(
+            "balanced", s["feedrank_plain"], s["floor_plain"], TARGETS["balanced"]
         ),
     }
     if args.profile:
@@ -294,6 +332,10 @@ def report(results: dict[str, Any]) -> None:
         rows = [(label, r)]
         if "reused_batch" in r:
             rows.append(("  the same batch reused for every run", r["reused_batch"]))
+        if "full_sort_floor" in r:
+            rows.append(("  against a floor that sorts every post", r["full_sort_floor"]))
+        if "no_muted_words" in r:
+            rows.append(("  (info) a viewer who mutes no words, fresh batch", r["no_muted_words"]))
         for text, x in rows:
             fr, fl = x["feedrank"][f"median_{unit}"], x["floor"][f"median_{unit}"]
             print(

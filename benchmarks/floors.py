@@ -204,9 +204,10 @@ def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.fl
 
 
 # -------------------------------------------------------------- reddit-hot
-def reddit_hot(batch: PostBatch, limit: int = 50) -> Floor:
+def reddit_hot(batch: PostBatch, limit: int = 50, *, full_sort: bool = False) -> Floor:
     """hot = round(sign(s)·log10(max(|s|, 1)) + (created − 1134028003 s) / 45000, 7),
-    s = ups − downs; page = the top ``limit``."""
+    s = ups − downs; page = the top ``limit`` (a partial sort, or with
+    ``full_sort`` the first ``limit`` of every post in order)."""
     counts = batch.counts
     n = counts.shape[0]
     s = counts[:, UPVOTE].astype(np.float64) - counts[:, DOWNVOTE].astype(np.float64)
@@ -217,6 +218,17 @@ def reddit_hot(batch: PostBatch, limit: int = 50) -> Floor:
     contributions[:, 0] = np.sign(s) * np.log10(np.maximum(np.abs(s), 1.0))
     contributions[:, 1] = ((seconds.astype(np.float64) - REDDIT_EPOCH) + micros / 1e6) / HOT_SCALE
     scores = round_like_python(contributions[:, 0] + contributions[:, 1], 7)
+    if full_sort:
+        page = _order(scores, created, batch.ids.__getitem__)[:limit]
+        return Floor(
+            np.arange(n),
+            contributions,
+            np.empty((n, 0)),
+            scores,
+            page,
+            scores[page],
+            np.array([0, page.shape[0]]),
+        )
     neg = -scores
     if n > limit:
         cand = np.flatnonzero(neg <= np.partition(neg, limit - 1)[limit - 1])

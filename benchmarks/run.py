@@ -236,6 +236,10 @@ def _engine_rows(e: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]
         parts = [(label, r)]
         if "reused_batch" in r:
             parts.append(("  the same batch reused for every run", r["reused_batch"]))
+        if "full_sort_floor" in r:
+            parts.append(("  against a floor that sorts every post", r["full_sort_floor"]))
+        if "no_muted_words" in r:
+            parts.append(("  (info) viewer muting no words", r["no_muted_words"]))
         for text, x in parts:
             out.append(
                 (
