@@ -89,7 +89,7 @@ NEGATIVE_KINDS: tuple[InteractionKind, ...] = (
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Post(_Record):
@@ -220,7 +220,7 @@ class SpecModel(BaseModel):
     numbers must be finite numbers (a string such as "1" is not silently read
     as one)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     @field_validator("*", mode="before")
     @classmethod

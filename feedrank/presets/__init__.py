@@ -8,20 +8,39 @@ True
 
 from __future__ import annotations
 
-from feedrank.presets import basic, bluesky, bridging, hacker_news, lemmy, mastodon, reddit, x
 from feedrank.presets.registry import PRESETS, preset, register_preset, spec_or_preset
 
-__all__ = [
-    "PRESETS",
-    "basic",
-    "bluesky",
-    "bridging",
-    "hacker_news",
-    "lemmy",
-    "mastodon",
-    "preset",
-    "reddit",
-    "register_preset",
-    "spec_or_preset",
-    "x",
-]
+PRESETS.declare(
+    {
+        name: f"feedrank.presets.{module}"
+        for module, names in {
+            "basic": ("chronological", "balanced"),
+            "bluesky": ("bluesky-whats-hot",),
+            "bridging": ("community-notes-bridging",),
+            "hacker_news": ("hacker-news", "hacker-news-simple"),
+            "lemmy": ("lemmy-hot",),
+            "mastodon": ("mastodon-trends",),
+            "reddit": (
+                "reddit-hot",
+                "reddit-hot-2013",
+                "reddit-best",
+                "reddit-controversial",
+                "reddit-top",
+                "reddit-top-hour",
+                "reddit-top-week",
+                "reddit-top-month",
+                "reddit-top-year",
+                "reddit-top-all",
+            ),
+            "x": (
+                "x-for-you-2023",
+                "x-for-you-2023-estimated",
+                "x-for-you-2026",
+                "x-for-you-2026-estimated",
+            ),
+        }.items()
+        for name in names
+    }
+)
+
+__all__ = ["PRESETS", "preset", "register_preset", "spec_or_preset"]

@@ -27,15 +27,20 @@ from feedrank.stages.signals.votes import HackerNewsPenalty, Points
 
 __all__ = ["hacker_news", "hacker_news_simple"]
 
-_FUTURE = CreatedWithin(hours=None)
-_AGE = Factor(
-    name="age",
-    signal=GravityDecay(gravity=1.8, offset_hours=2.0),
-    why=(
-        "Gravity 1.8 over the age plus a 2 h timebase: ((age_min + 120) / 60)^1.8 = "
-        "(age_h + 2)^1.8, so stories fall off the page within hours."
-    ),
-)
+
+def _future() -> CreatedWithin:
+    return CreatedWithin(hours=None)
+
+
+def _age() -> Factor:
+    return Factor(
+        name="age",
+        signal=GravityDecay(gravity=1.8, offset_hours=2.0),
+        why=(
+            "Gravity 1.8 over the age plus a 2 h timebase: ((age_min + 120) / 60)^1.8 = "
+            "(age_h + 2)^1.8, so stories fall off the page within hours."
+        ),
+    )
 
 
 @register_preset("hacker-news")
@@ -70,7 +75,7 @@ def hacker_news() -> Pipeline:
             "Hacker News front page (news.arc): (points − 1)^0.8 / (age_h + 2)^1.8 "
             "with penalties for non-stories, text posts, lightweight and flame-war stories."
         ),
-        filters=[_FUTURE],
+        filters=[_future()],
         scorer=Scorer(
             terms=[
                 Term(
@@ -84,7 +89,7 @@ def hacker_news() -> Pipeline:
                 )
             ],
             factors=[
-                _AGE,
+                _age(),
                 Factor(
                     name="non_story",
                     signal=HackerNewsPenalty(branch="non_story"),
@@ -124,7 +129,7 @@ def hacker_news_simple() -> Pipeline:
     return Pipeline(
         name="hacker-news-simple",
         description="Hacker News, simplified: (points − 1) / (age_h + 2)^1.8.",
-        filters=[_FUTURE],
+        filters=[_future()],
         scorer=Scorer(
             terms=[
                 Term(
@@ -134,6 +139,6 @@ def hacker_news_simple() -> Pipeline:
                     why="Votes after the submitter's own.",
                 )
             ],
-            factors=[_AGE],
+            factors=[_age()],
         ),
     )

@@ -2,26 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from feedrank.errors import SpecError
 from feedrank.spec.files import load_spec
 from feedrank.spec.pipeline import Pipeline
 
-__all__ = ["PRESETS", "preset", "register_preset", "spec_or_preset"]
+__all__ = ["PRESETS", "Presets", "preset", "register_preset", "spec_or_preset"]
 
-PRESETS: dict[str, Callable[[], Pipeline]] = {}
-"""Preset name -> function building its :class:`Pipeline`."""
+Factory = Callable[[], Pipeline]
 
 
-def register_preset(name: str) -> Callable[[Callable[[], Pipeline]], Callable[[], Pipeline]]:
+class Presets(Mapping[str, Factory]):
+    """Preset name -> function building its :class:`Pipeline`.
+
+    The built-in presets' modules are imported when a preset is first named or
+    the presets are listed, so importing feedrank stays cheap.
+    """
+
+    def __init__(self) -> None:
+        self._factories: dict[str, Factory] = {}
+        self._lazy: dict[str, str] = {}
+
+    def declare(self, modules: Mapping[str, str]) -> None:
+        """Presets registered by modules imported on first use: ``name -> module``."""
+        self._lazy.update(modules)
+
+    def add(self, name: str, factory: Factory) -> None:
+        """Register ``factory`` under ``name``; SpecError if the name is taken."""
+        known = self._factories.get(name)
+        if known is not None or (name in self._lazy and factory.__module__ != self._lazy[name]):
+            raise SpecError(f"preset {name!r} is already registered", field="preset")
+        self._factories[name] = factory
+
+    def __getitem__(self, name: str) -> Factory:
+        factory = self._factories.get(name)
+        if factory is None and name in self._lazy:
+            importlib.import_module(self._lazy[name])
+            factory = self._factories.get(name)
+        if factory is None:
+            raise KeyError(name)
+        return factory
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._factories or name in self._lazy
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(set(self._factories) | set(self._lazy)))
+
+    def __len__(self) -> int:
+        return len(set(self._factories) | set(self._lazy))
+
+
+PRESETS = Presets()
+"""Every preset by name (see :class:`Presets`)."""
+
+
+def register_preset(name: str) -> Callable[[Factory], Factory]:
     """Decorator adding a preset under ``name``."""
 
-    def add(factory: Callable[[], Pipeline]) -> Callable[[], Pipeline]:
-        if name in PRESETS:
-            raise SpecError(f"preset {name!r} is already registered", field="preset")
-        PRESETS[name] = factory
+    def add(factory: Factory) -> Factory:
+        PRESETS.add(name, factory)
         return factory
 
     return add

@@ -164,7 +164,8 @@ def _terms(heads: tuple[Engagement, ...], source: Source, when: str) -> list[Ter
     ]
 
 
-_VIEWER_CHOICES = (BlockedAuthors(), MutedAuthors(), MutedWords(), Seen())
+def _viewer_choices() -> tuple[BlockedAuthors, MutedAuthors, MutedWords, Seen]:
+    return (BlockedAuthors(), MutedAuthors(), MutedWords(), Seen())
 
 
 def _x_2023(name: str, source: Source) -> Pipeline:
@@ -180,7 +181,7 @@ def _x_2023(name: str, source: Source) -> Pipeline:
             "out-of-network posts need social proof."
         ),
         filters=[
-            *_VIEWER_CHOICES,
+            *_viewer_choices(),
             SeeFewer(kinds=(K.HIDE,), days=14.0),
             SocialProof(min_accounts=1),
         ],
@@ -226,7 +227,7 @@ def _x_2026(name: str, source: Source) -> Pipeline:
             + ", out-of-network posts × 0.75 and author diversity (decay 0.5, floor 0.25); "
             "posts older than 48 hours are not candidates."
         ),
-        filters=[MaxAge(hours=48.0), *_VIEWER_CHOICES],
+        filters=[MaxAge(hours=48.0), *_viewer_choices()],
         scorer=Scorer(
             terms=_terms(ENGAGEMENTS_2026, source, "2026"),
             factors=[

@@ -7,13 +7,14 @@ registered component — including third-party ones added with ``register``.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 from feedrank.errors import RegistryError
 from feedrank.models import SpecModel
 
-__all__ = ["Component", "Registry", "SpecModel"]
+__all__ = ["Component", "Registry", "SpecModel", "lazy_attributes"]
 
 
 class Component(SpecModel):
@@ -49,6 +50,13 @@ class Registry(Generic[C]):
         self.kind = kind
         self.base = base
         self._classes: dict[str, type[C]] = {}
+        self._lazy: dict[str, str] = {}
+
+    def register_lazy(self, modules: Mapping[str, str]) -> None:
+        """Types whose classes are defined (and registered) in modules imported on
+        first use: ``tag -> module``. Importing the package stays cheap; naming a
+        type, iterating or listing the registry imports what it needs."""
+        self._lazy.update(modules)
 
     def register(self, cls: type[C]) -> type[C]:
         """Class decorator: register ``cls`` under the default of its ``type`` field."""
@@ -63,6 +71,8 @@ class Registry(Generic[C]):
                 field="type",
                 expected='type: Literal["name"] = "name"',
             )
+        if tag in self._lazy and tag not in self._classes and cls.__module__ != self._lazy[tag]:
+            self._load(tag)  # the built-in of that name comes first
         existing = self._classes.get(tag)
         if existing is not None and existing is not cls:
             raise RegistryError(
@@ -73,24 +83,38 @@ class Registry(Generic[C]):
         self._classes[tag] = cls
         return cls
 
+    def _load(self, tag: object) -> type[C] | None:
+        cls = self._classes.get(tag) if isinstance(tag, str) else None
+        if cls is None and isinstance(tag, str) and tag in self._lazy:
+            importlib.import_module(self._lazy[tag])
+            cls = self._classes.get(tag)
+            if cls is None:
+                raise RegistryError(
+                    f"module {self._lazy[tag]} does not register {self.kind} type {tag!r}",
+                    field="type",
+                )
+        return cls
+
     def __contains__(self, tag: object) -> bool:
-        return tag in self._classes
+        return tag in self._classes or tag in self._lazy
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._classes))
+        return iter(sorted(set(self._classes) | set(self._lazy)))
 
     def __getitem__(self, tag: str) -> type[C]:
-        try:
-            return self._classes[tag]
-        except KeyError:
+        cls = self._load(tag)
+        if cls is None:
             raise RegistryError(
                 f"unknown {self.kind} type {tag!r}",
                 field="type",
                 expected="one of " + ", ".join(self),
-            ) from None
+            )
+        return cls
 
     def items(self) -> list[tuple[str, type[C]]]:
-        """(tag, class) pairs sorted by tag."""
+        """(tag, class) pairs sorted by tag (every lazily declared type imported)."""
+        for tag in list(self._lazy):
+            self._load(tag)
         return sorted(self._classes.items())
 
     def parse(self, value: Any) -> Any:
@@ -105,11 +129,26 @@ class Registry(Generic[C]):
                 f"expected a table with a 'type' key naming a {self.kind}, "
                 f"got {type(value).__name__}"
             )
-        tag = value.get("type")
-        if tag not in self._classes:
-            raise ValueError(f"unknown {self.kind} type {tag!r}; known types: " + ", ".join(self))
-        return self._classes[tag].model_validate(dict(value))
+        cls = self._load(value.get("type"))
+        if cls is None:
+            raise ValueError(
+                f"unknown {self.kind} type {value.get('type')!r}; known types: " + ", ".join(self)
+            )
+        return cls.model_validate(dict(value))
 
     def validator(self) -> Callable[[Any], Any]:
         """The bound :meth:`parse`, for ``Annotated[..., BeforeValidator(...)]``."""
         return self.parse
+
+
+def lazy_attributes(package: str, classes: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that imports ``package.<module>`` for the class
+    names in ``classes`` (class name -> module) on first access."""
+
+    def get(name: str) -> Any:
+        module = classes.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(f"{package}.{module}"), name)
+
+    return get

@@ -1,12 +1,14 @@
 """Re-rankers: change the order after scoring, recording every move.
 
-Import this package to register every built-in re-ranker type; see
+Built-in types are registered when first named (``RERANKERS`` lists them all); see
 :mod:`feedrank.stages.rerank.base` for the contract.
 """
 
 from __future__ import annotations
 
-from feedrank.stages.rerank.balance import NetworkCaps
+from typing import TYPE_CHECKING
+
+from feedrank.stages.components import lazy_attributes
 from feedrank.stages.rerank.base import (
     RERANKERS,
     CodedStep,
@@ -16,8 +18,27 @@ from feedrank.stages.rerank.base import (
     rank_within_groups,
     register_reranker,
 )
-from feedrank.stages.rerank.diversity import AuthorDiversity
-from feedrank.stages.rerank.per_author import OnePerAuthor
+
+if TYPE_CHECKING:
+    from feedrank.stages.rerank.balance import NetworkCaps
+    from feedrank.stages.rerank.diversity import AuthorDiversity
+    from feedrank.stages.rerank.per_author import OnePerAuthor
+
+_CLASSES = {
+    "AuthorDiversity": "diversity",
+    "NetworkCaps": "balance",
+    "OnePerAuthor": "per_author",
+}
+"""Built-in class name -> the module of this package that defines it."""
+_TYPES = {
+    "author_diversity": "diversity",
+    "network_caps": "balance",
+    "one_per_author": "per_author",
+}
+"""Built-in type tag -> the module that registers it (imported on first use)."""
+
+RERANKERS.register_lazy({tag: f"{__name__}.{module}" for tag, module in _TYPES.items()})
+__getattr__ = lazy_attributes(__name__, _CLASSES)
 
 __all__ = [
     "RERANKERS",

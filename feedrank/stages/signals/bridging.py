@@ -144,7 +144,7 @@ class Bridging(Signal):
     type: Literal["bridging"] = "bridging"
     prefix: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$", max_length=64)] = "bridging"
     gate: bool = False
-    rule: StatusRule = StatusRule()
+    rule: StatusRule = Field(default_factory=StatusRule)
     needs_more_ratings_value: float = 0.0
     not_helpful_value: float | None = None
     default: float | None = None
@@ -156,7 +156,8 @@ class Bridging(Signal):
             unused = [
                 name
                 for name in ("rule", "needs_more_ratings_value", "not_helpful_value")
-                if getattr(self, name) != type(self).model_fields[name].default
+                if getattr(self, name)
+                != type(self).model_fields[name].get_default(call_default_factory=True)
             ]
             if unused:
                 raise ValueError(
