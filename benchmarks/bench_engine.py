@@ -338,9 +338,12 @@ def report(results: dict[str, Any]) -> None:
             rows.append(("  (info) a viewer who mutes no words, fresh batch", r["no_muted_words"]))
         for text, x in rows:
             fr, fl = x["feedrank"][f"median_{unit}"], x["floor"][f"median_{unit}"]
+            info = text.lstrip().startswith("(info)")
+            target = "-" if info else f"{x['target_at_most']:g}x"
+            status = "-" if info else ("met" if x["met"] else "NOT met")
             print(
                 f"{text:<62} {fr:>8.3f} {unit:<2} {fl:>8.3f} {unit:<2} {x['ratio']:>6.2f}x "
-                f"{x['target_at_most']:>6g}x  {'met' if x['met'] else 'NOT met'}"
+                f"{target:>7}  {status}"
             )
     for key, r in results.items():
         c = r["check"]

@@ -241,14 +241,15 @@ def _engine_rows(e: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]
         if "no_muted_words" in r:
             parts.append(("  (info) viewer muting no words", r["no_muted_words"]))
         for text, x in parts:
+            info = text.lstrip().startswith("(info)")
             out.append(
                 (
                     text,
                     f"{x['feedrank'][f'median_{unit}']:.3f} {unit}",
                     f"numpy floor {x['floor'][f'median_{unit}']:.3f} {unit}",
                     f"{x['ratio']:.2f}x",
-                    f"<= {x['target_at_most']:g}x",
-                    _yes(x["met"]),
+                    "-" if info else f"<= {x['target_at_most']:g}x",
+                    "-" if info else _yes(x["met"]),
                 )
             )
     return out
