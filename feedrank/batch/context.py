@@ -37,7 +37,14 @@ from feedrank.batch.posts import PostBatch
 from feedrank.errors import InputError
 from feedrank.models import NEGATIVE_KINDS, Interaction, InteractionKind, SpecModel, Viewer
 
-__all__ = ["SEE_FEWER_KINDS", "SOCIAL_PROOF_KINDS", "AffinityModel", "Context", "latest_of"]
+__all__ = [
+    "SEE_FEWER_KINDS",
+    "SOCIAL_PROOF_KINDS",
+    "AffinityModel",
+    "Context",
+    "RowViews",
+    "latest_of",
+]
 
 SEE_FEWER_KINDS: tuple[InteractionKind, ...] = (InteractionKind.HIDE,)
 """Kinds that mean "see fewer from this author" (X's "show fewer" / "not
@@ -87,8 +94,29 @@ def _no_counts() -> NDArray[np.int64]:
     return np.zeros(0, dtype=np.int64)
 
 
+class RowViews:
+    """What the per-post arrays of one request (:class:`Context`) or many
+    (:class:`~feedrank.batch.requests.Requests`) derive the same way."""
+
+    social_proof_count: NDArray[np.int64]
+    last_negative_at: NDArray[np.int64]
+
+    @property
+    def social_proof(self) -> NDArray[np.bool_]:
+        """ndarray (n,), bool: at least one account the viewer follows vouches for the post."""
+        proof: NDArray[np.bool_] = self.social_proof_count > 0
+        return proof
+
+    def latest_negative(
+        self, kinds: Iterable[InteractionKind | str] = SEE_FEWER_KINDS
+    ) -> NDArray[np.int64]:
+        """ndarray (n,), int64: time (µs) of the viewer's latest interaction of any of
+        ``kinds`` (a non-empty subset of NEGATIVE_KINDS) with the row's author, or -1."""
+        return latest_of(self.last_negative_at, kinds)
+
+
 @dataclass(frozen=True, eq=False)
-class Context:
+class Context(RowViews):
     """One request. Arrays are aligned with the rows of the batch it was built for.
 
     - ``now``: int microseconds since the epoch (UTC).
@@ -142,19 +170,6 @@ class Context:
     def now_datetime(self) -> datetime:
         """``now`` as a UTC datetime."""
         return from_micros(self.now)
-
-    @property
-    def social_proof(self) -> NDArray[np.bool_]:
-        """ndarray (n,), bool: at least one account the viewer follows vouches for the post."""
-        proof: NDArray[np.bool_] = self.social_proof_count > 0
-        return proof
-
-    def latest_negative(
-        self, kinds: Iterable[InteractionKind | str] = SEE_FEWER_KINDS
-    ) -> NDArray[np.int64]:
-        """ndarray (n,), int64: time (µs) of the viewer's latest interaction of any of
-        ``kinds`` (a non-empty subset of NEGATIVE_KINDS) with the row's author, or -1."""
-        return latest_of(self.last_negative_at, kinds)
 
     def __len__(self) -> int:
         return int(self.in_network.shape[0])

@@ -19,7 +19,7 @@ one request is the case S = 1 (:meth:`Requests.one`, no copy).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.batch.context import SEE_FEWER_KINDS, Context, latest_of
+from feedrank.batch.context import Context, RowViews
 from feedrank.batch.segments import segment_of_rows
-from feedrank.models import InteractionKind, Viewer
+from feedrank.models import Viewer
 
 __all__ = ["ROW_FIELDS", "Requests"]
 
@@ -40,7 +40,7 @@ ROW_FIELDS: tuple[str, ...] = tuple(
 
 
 @dataclass(frozen=True, eq=False)
-class Requests:
+class Requests(RowViews):
     """S requests over n rows (request ``i`` owns rows ``offsets[i]:offsets[i + 1]``).
 
     - ``offsets``: ndarray (S + 1,), intp.
@@ -126,18 +126,6 @@ class Requests:
         if len(self) == 1:
             return self.now
         return np.repeat(self.now, np.diff(self.offsets))
-
-    @property
-    def social_proof(self) -> NDArray[np.bool_]:
-        """ndarray (n,), bool: at least one followed account vouches for the post."""
-        proof: NDArray[np.bool_] = self.social_proof_count > 0
-        return proof
-
-    def latest_negative(
-        self, kinds: Iterable[InteractionKind | str] = SEE_FEWER_KINDS
-    ) -> NDArray[np.int64]:
-        """As :meth:`Context.latest_negative`, for every row."""
-        return latest_of(self.last_negative_at, kinds)
 
     def with_viewer(self) -> Iterator[tuple[int, int, int, Viewer]]:
         """(request, first row, end row, viewer) of the requests that have a viewer."""

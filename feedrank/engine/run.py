@@ -86,16 +86,17 @@ def run(
     else:
         scored = _chunked(algorithm, kbatch, krequests, chunks)
     scorer = algorithm.scorer
-    factor_names = scorer.factor_names + scored.factor_names
-    factor_stages = (-1,) * len(scorer.factors) + scored.factor_stages
+    staged = scored.staged
+    factor_names = scorer.factor_names + staged.factor_names
+    factor_stages = (-1,) * len(scorer.factors) + staged.factor_stages
 
     lengths = np.diff(kept_offsets)
     start = np.zeros(segments, dtype=np.intp)
     for i, cursor in parsed:
         a, b = int(kept_offsets[i]), int(kept_offsets[i + 1])
-        rows = scored.order[a:b]
+        rows = staged.order[a:b]
         after = cursor.after(
-            scored.tier[rows], scored.scores[rows], kbatch.created_at[rows], kbatch._ids_at(rows)
+            staged.tier[rows], staged.scores[rows], kbatch.created_at[rows], kbatch._ids_at(rows)
         )
         start[i] = int(np.argmax(after)) if after.any() else b - a
     stop = np.minimum(start + page_size, lengths).astype(np.intp)
@@ -114,11 +115,11 @@ def run(
         factor_stages=factor_stages,
         inputs=scored.inputs,
         contributions=scored.contributions,
-        factors=scored.factors,
-        scores=scored.scores,
-        tier=scored.tier,
-        order=scored.order,
-        moves=scored.moves,
+        factors=staged.factors,
+        scores=staged.scores,
+        tier=staged.tier,
+        order=staged.order,
+        moves=staged.moves,
         page_start=start,
         page_stop=stop,
     )
@@ -234,15 +235,11 @@ def rerank(
 # ------------------------------------------------------------------ helpers
 @dataclass(frozen=True, eq=False)
 class _Scored:
+    """The scorer's inputs and contributions (m, T), and what the re-rankers made of them."""
+
     inputs: NDArray[np.float64]
     contributions: NDArray[np.float64]
-    factors: NDArray[np.float64]
-    factor_names: tuple[str, ...]
-    factor_stages: tuple[int, ...]
-    scores: NDArray[np.float64]
-    tier: NDArray[np.int64]
-    order: NDArray[np.intp]
-    moves: Moves
+    staged: Reranked
 
 
 def _score_and_rerank(
@@ -250,17 +247,7 @@ def _score_and_rerank(
 ) -> _Scored:
     table = algorithm.scorer.score_many(batch, requests)
     staged = rerank(algorithm, batch, requests, table.sums, table.factors, move_codes)
-    return _Scored(
-        table.inputs,
-        table.contributions,
-        staged.factors,
-        staged.factor_names,
-        staged.factor_stages,
-        staged.scores,
-        staged.tier,
-        staged.order,
-        staged.moves,
-    )
+    return _Scored(table.inputs, table.contributions, staged)
 
 
 def _chunked(
@@ -290,10 +277,11 @@ def _chunked(
             krequests.segments(s0, s1),
             move_codes,
         )
+        staged = part.staged
         if layout is None:
-            layout = (part.factor_names, part.factor_stages)
-            factors = np.empty((m, part.factors.shape[1]), dtype=np.float64)
-        elif layout != (part.factor_names, part.factor_stages):
+            layout = (staged.factor_names, staged.factor_stages)
+            factors = np.empty((m, staged.factors.shape[1]), dtype=np.float64)
+        elif layout != (staged.factor_names, staged.factor_stages):
             raise RankingError(
                 "a re-ranker returned a multiplier for some requests and none for others",
                 expected="a multiplier for every request or for none",
@@ -301,11 +289,11 @@ def _chunked(
         assert factors is not None
         inputs[ka:kb] = part.inputs
         contributions[ka:kb] = part.contributions
-        factors[ka:kb] = part.factors
-        scores[ka:kb] = part.scores
-        tier[ka:kb] = part.tier
-        order[ka:kb] = part.order + ka
-        moves.append(part.moves.select(np.arange(len(part.moves), dtype=np.intp), -ka))
+        factors[ka:kb] = staged.factors
+        scores[ka:kb] = staged.scores
+        tier[ka:kb] = staged.tier
+        order[ka:kb] = staged.order + ka
+        moves.append(staged.moves.select(np.arange(len(staged.moves), dtype=np.intp), -ka))
     assert factors is not None
     assert layout is not None
     # Stage-major like one chunk: every chunk's moves of stage 0, then stage 1, ...
@@ -320,9 +308,8 @@ def _chunked(
         np.concatenate([mv.codes for mv in moves])[by],
         tuple(move_codes),
     )
-    return _Scored(
-        inputs, contributions, factors, layout[0], layout[1], scores, tier, order, all_moves
-    )
+    staged = Reranked(factors, layout[0], layout[1], scores, tier, order, all_moves)
+    return _Scored(inputs, contributions, staged)
 
 
 def _cursors(
