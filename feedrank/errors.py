@@ -16,6 +16,7 @@ from __future__ import annotations
 
 __all__ = [
     "BatchError",
+    "ConformanceError",
     "CursorError",
     "FeedrankError",
     "InputError",
@@ -92,3 +93,28 @@ class RankingError(FeedrankError, ValueError):
 
 class CursorError(FeedrankError, ValueError):
     """A pagination cursor is malformed or belongs to another feed."""
+
+
+class ConformanceError(FeedrankError, AssertionError):
+    """A component failed a check of :func:`feedrank.testing.check_component`.
+
+    ``component`` names the component (its kind, type and parameters, or a
+    pipeline's name and fingerprint), ``check`` the check that failed; the
+    message says what differed.
+
+    >>> err = ConformanceError("row 3 changed", component="signal 'x'", check="determinism")
+    >>> print(err)
+    signal 'x' failed check 'determinism': row 3 changed
+    >>> isinstance(err, AssertionError)
+    True
+    """
+
+    def __init__(
+        self, message: str, *, component: str, check: str, expected: str | None = None
+    ) -> None:
+        self.component = component
+        self.check = check
+        super().__init__(message, expected=expected)
+
+    def _render(self) -> str:
+        return f"{self.component} failed check {self.check!r}: {super()._render()}"
