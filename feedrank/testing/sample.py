@@ -16,12 +16,12 @@ One post is dated a quarter of an hour after the first request's ``now``.
 
 >>> data = sample_data()
 >>> len(data), [len(batch) for batch, _ in data.requests]
-(4, [20, 20, 20, 20])
+(4, [23, 15, 20, 18])
 >>> [ctx.viewer is not None for _, ctx in data.requests]
 [True, True, True, False]
 >>> batch, requests = data.stacked()
 >>> requests.offsets.tolist()
-[0, 20, 20, 40, 60, 80]
+[0, 23, 23, 38, 58, 76]
 
 A platform's own columns come in with :meth:`SampleData.with_features`:
 
@@ -134,9 +134,14 @@ class SampleData:
 
 def sample_data(*, seed: int = 0, requests: int = 4, posts: int = 20) -> SampleData:
     """The default sample: ``requests`` requests (the last one anonymous when
-    there are two or more) of ``posts`` candidates each, drawn from a simulated
-    network with seed ``seed``. Each call returns a fresh copy."""
+    there are two or more) of about ``posts`` candidates each (3 more, 5 fewer,
+    as many, 2 fewer, ...), drawn from a simulated network with seed ``seed``.
+    Each call returns a fresh copy."""
     return _sample(seed, requests, posts).copy()
+
+
+_SPREAD = (3, -5, 0, -2, 4, -1)
+"""How many more candidates than ``posts`` each request has (requests differ in size)."""
 
 
 @lru_cache(maxsize=8)
@@ -157,7 +162,7 @@ def _sample(seed: int, requests: int, posts: int) -> SampleData:
     out: list[Request] = []
     for i in range(requests):
         now = net.now + timedelta(minutes=90 * i)
-        size = min(posts, len(rest)) - (i == 0)
+        size = min(max(posts + _SPREAD[i % len(_SPREAD)], 1), len(rest)) - (i == 0)
         chosen = [rest[j] for j in gen.choice(len(rest), size=size, replace=False).tolist()]
         if i == 0:
             chosen.insert(int(gen.integers(len(chosen) + 1)), future)
