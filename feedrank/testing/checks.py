@@ -373,6 +373,8 @@ def _pipeline_round_trip(pipe: Pipeline) -> None:
             raise _ContractError(f"pipeline {pipe.name!r} loaded from {fmt.upper()} differs")
         if dump_spec(loaded, "canonical") != dump_spec(pipe, "canonical"):
             raise _ContractError(f"pipeline {pipe.name!r}: canonical JSON differs after {fmt}")
+        if dump_spec(loaded, fmt) != text:
+            raise _ContractError(f"pipeline {pipe.name!r}: {fmt.upper()} written again differs")
 
 
 def _rank_all(pipe: Pipeline, data: SampleData, limit: int | None = None) -> list[Ranking]:
