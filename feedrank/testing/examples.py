@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -74,9 +75,14 @@ def _by_type(items: Iterable[C]) -> Mapping[str, tuple[C, ...]]:
     return MappingProxyType({tag: tuple(grouped[tag]) for tag in sorted(grouped)})
 
 
-def is_built_in(cls: type[Any]) -> bool:
-    """Whether a component class is one of feedrank's own (not a third party's)."""
-    return cls.__module__.split(".", 1)[0] == "feedrank"
+def is_built_in(obj: Any) -> bool:
+    """Whether a component class (or preset factory) is one of feedrank's own:
+    defined in a feedrank module under its own name, not a third party's or one
+    a test or doctest registered."""
+    module = sys.modules.get(getattr(obj, "__module__", ""))
+    return (
+        obj.__module__.split(".", 1)[0] == "feedrank" and getattr(module, obj.__name__, None) is obj
+    )
 
 
 SIGNAL_EXAMPLES: Mapping[str, tuple[Signal, ...]] = _by_type(
