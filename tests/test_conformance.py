@@ -357,7 +357,7 @@ class DemoteRowZero(Reranker):
         (IntegerLikes(), "output_shape", "dtype int64"),
         (EmptyReason(), "output_shape", "non-empty strings"),
         (ZeroFirst(), "output_shape", "multiplier 0.0; expected finite and > 0"),
-        (CountsViews(), "inputs_not_mutated", "batch.counts"),
+        (CountsViews(), "inputs_not_mutated", "the call changed batch.counts"),
         (Drifting(), "determinism", "second call"),
         (Normalised(), "empty_batch", "ValueError"),
         (RowNumber(), "order_invariance", "permuted"),

@@ -598,41 +598,33 @@ def _filter_idempotence(s: _Subject, data: SampleData) -> None:
 
 def _many_requests(s: _Subject, data: SampleData) -> None:
     """The batched method over stacked requests equals the per-request method."""
-    part = s if isinstance(s, _Part) else None
-    assert part is not None
+    assert isinstance(s, _Part)
     batch, requests = data.stacked()
     singles = data.singles()
-    extras = [part.prepare(b, Requests.one(c)) for b, c in singles]
+    extras = [s.prepare(b, Requests.one(c)) for b, c in singles]
     rows: list[Rows] = []
     for i, ((b, c), extra) in enumerate(zip(singles, extras, strict=True)):
-        one = part.call_one(b, c, extra)
+        one = s.call_one(b, c, extra)
         _fail_if(
-            rows_difference(one, part.call_many(b, Requests.one(c), extra)),
+            rows_difference(one, s.call_many(b, Requests.one(c), extra)),
             f"request {i}: the per-request method and the batched one for that request",
         )
         rows.append(one)
     joined = concat_rows(rows)
     if isinstance(joined, str):
         raise _ContractError(f"per request, {joined}")
-    stacked = part.call_many(batch, requests, part.concat_extra(extras, requests.offsets))
-    found = rows_difference(joined, stacked)
-    if found is not None:
-        seg = requests.segment_of_rows
-        row = next(
-            (
-                int(r)
-                for r in range(len(batch))
-                if rows_difference(
-                    {k: None if v is None else v[r : r + 1] for k, v in joined.items()},
-                    {k: None if v is None else v[r : r + 1] for k, v in stacked.items()},
-                )
-            ),
-            0,
+    stacked = s.call_many(batch, requests, s.concat_extra(extras, requests.offsets))
+    what = f"{len(requests)} stacked requests differ from each request alone"
+    for i, start, stop in requests.bounds():
+        _fail_if(
+            rows_difference(_rows_of(joined, start, stop), _rows_of(stacked, start, stop)),
+            f"{what}, request {i}",
         )
-        where = f"request {int(seg[row])}" if len(batch) else "the requests"
-        raise _ContractError(
-            f"{len(requests)} stacked requests differ from each request alone ({where}): {found}"
-        )
+    _fail_if(rows_difference(joined, stacked), what)
+
+
+def _rows_of(rows: Rows, start: int, stop: int) -> Rows:
+    return {k: None if v is None else v[start:stop] for k, v in rows.items()}
 
 
 def _rank_many(s: _Subject, data: SampleData) -> None:

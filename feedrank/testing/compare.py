@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -117,17 +118,28 @@ def concat_rows(parts: list[Rows]) -> dict[str, NDArray[Any] | None] | str:
     return out
 
 
+@dataclass(frozen=True)
+class _Atom:
+    """A value compared as a whole (an array's key)."""
+
+    key: tuple[Any, ...]
+
+
 def snapshot(value: Any) -> Any:
     """A comparable copy of every array and value in ``value`` (a batch, a
     context, requests, arrays, tuples of them)."""
     if isinstance(value, np.ndarray):
-        return array_key(value)
+        return _Atom(array_key(value))
     if isinstance(value, PostBatch):
         return tuple(
             (f.name, snapshot(getattr(value, f.name))) for f in dataclasses.fields(PostBatch)
         )
     if isinstance(value, Tags):
-        return (value.vocabulary, array_key(value.indptr), array_key(value.codes))
+        return (
+            ("vocabulary", value.vocabulary),
+            ("indptr", snapshot(value.indptr)),
+            ("codes", snapshot(value.codes)),
+        )
     if isinstance(value, Context):
         return (
             ("now", value.now),
@@ -136,8 +148,8 @@ def snapshot(value: Any) -> Any:
         )
     if isinstance(value, Requests):
         return (
-            ("offsets", array_key(value.offsets)),
-            ("now", array_key(value.now)),
+            ("offsets", snapshot(value.offsets)),
+            ("now", snapshot(value.now)),
             ("viewers", tuple(snapshot(v) for v in value.viewers)),
             *((name, snapshot(getattr(value, name))) for name in ROW_FIELDS),
         )
