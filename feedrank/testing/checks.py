@@ -5,37 +5,41 @@ unless other data is given) and raises :class:`~feedrank.errors.ConformanceError
 naming the component, the check and what failed. A component that raises
 during a check fails that check too, with the exception in the message.
 
-======================  ==========================================  =======================
-check                   what it asserts                             applies to
-======================  ==========================================  =======================
-spec_round_trip         dump → registry parse → equal; TOML and     all
-                        JSON keep the fingerprint
-output_shape            shapes and dtypes; codes within their       all
-                        table, non-empty reasons, multipliers
-                        finite > 0, tiers >= 0; a ranking's order
-                        is the documented total order
-inputs_not_mutated      batch, context (and order, scores)          all
-                        byte-identical after the call
-determinism             two calls, and a call on a copy, give       all
-                        identical bytes
-empty_batch             no candidates, and no requests at all       all
-order_invariance        permuting the candidates permutes the       all
-                        output (a re-ranker's order mapped too)
-codes_reasons           ``reasons`` equals ``codes_many().reasons()``  filter
-                        and ``keep`` agrees
-filter_idempotence      applied to the posts it kept, it removes    filter, pipeline
-                        nothing more
-many_requests           the batched method over stacked requests    signal, filter, reranker
-                        equals the per-request method
-rank_many               ``rank`` per request equals ``rank_many``   all
-                        in every array, bit for bit
-score_decomposition     Σ contributions × Π factors (rounded as     all
-                        the scorer rounds) is the score
-======================  ==========================================  =======================
+The checks, in running order, and the kinds they apply to:
 
-A signal, filter or re-ranker is ranked inside a small pipeline for the last
-three: a signal as a term (and as a factor where its values are finite and
->= 0), a filter or re-ranker with a simple engagement scorer.
+- ``spec_round_trip`` (all): model_dump → registry parse → equal; the pipeline
+  (or the component inside a small one) dumped to TOML and JSON loads back with
+  the same fingerprint and is written again to the same text.
+- ``output_shape`` (all): shapes and dtypes; codes within their table, tables of
+  non-empty strings, multipliers finite and > 0, tiers >= 0; for a ranking,
+  kept and removed posts partition the candidates and the order is the
+  documented total order.
+- ``inputs_not_mutated`` (all): the batch, the context (and a re-ranker's order
+  and scores) are byte-identical after the call.
+- ``determinism`` (all): two calls, and a call on a copy of the inputs, give
+  identical bytes.
+- ``empty_batch`` (all): a request without candidates, two of them, and no
+  requests at all.
+- ``order_invariance`` (all): permuting a request's candidates permutes the
+  output the same way (a re-ranker gets its order mapped accordingly; a
+  pipeline ranks the same posts with the same scores and moves).
+- ``codes_reasons`` (filter): ``reasons`` equals ``codes_many(...).reasons()``
+  for every request, and ``keep`` agrees.
+- ``filter_idempotence`` (filter, pipeline): applied to the posts it kept, it
+  removes nothing more (and a pipeline ranks them the same).
+- ``many_requests`` (signal, filter, re-ranker): ``compute_many``,
+  ``codes_many`` or ``adjust_many`` over stacked requests (one of them empty)
+  equals the per-request method request by request, bit for bit.
+- ``rank_many`` (all): ``rank`` per request equals ``rank_many(...)[i]`` in
+  every array, bit for bit.
+- ``score_decomposition`` (all): Σ contributions × Π factors, rounded as the
+  scorer rounds, is the score (to 1e-9 relative); contributions are inputs ×
+  weights.
+
+For ``rank_many`` and ``score_decomposition`` a signal, filter or re-ranker is
+ranked inside a small pipeline: a signal as a term (and as a factor where its
+values are finite and >= 0), a filter or re-ranker with a simple engagement
+scorer.
 """
 
 from __future__ import annotations
