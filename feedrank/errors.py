@@ -17,6 +17,7 @@ from __future__ import annotations
 __all__ = [
     "AuditError",
     "BatchError",
+    "ConformanceError",
     "CursorError",
     "FeedrankError",
     "InputError",
@@ -125,3 +126,28 @@ class XrpcError(InputError):
     def body(self) -> dict[str, str]:
         """The XRPC error body: ``{"error": name, "message": text}``."""
         return {"error": self.error, "message": str(self)}
+
+
+class ConformanceError(FeedrankError, AssertionError):
+    """A component failed a check of :func:`feedrank.testing.check_component`.
+
+    ``component`` names the component (its kind, type and parameters, or a
+    pipeline's name and fingerprint), ``check`` the check that failed; the
+    message says what differed.
+
+    >>> err = ConformanceError("row 3 changed", component="signal 'x'", check="determinism")
+    >>> print(err)
+    signal 'x' failed check 'determinism': row 3 changed
+    >>> isinstance(err, AssertionError)
+    True
+    """
+
+    def __init__(
+        self, message: str, *, component: str, check: str, expected: str | None = None
+    ) -> None:
+        self.component = component
+        self.check = check
+        super().__init__(message, expected=expected)
+
+    def _render(self) -> str:
+        return f"{self.component} failed check {self.check!r}: {super()._render()}"

@@ -47,8 +47,8 @@ def test_every_preset_is_built_from_registered_components() -> None:
         pipe = fr.preset(name)
         assert pipe.name == name
         assert pipe.description
-        for term in pipe.scorer.terms:
-            assert term.why, f"{name}: term {term.name} has no published rationale"
+        for part in (*pipe.scorer.terms, *pipe.scorer.factors):
+            assert part.why, f"{name}: {part.name} has no published rationale"
 
 
 def test_unknown_preset_and_duplicate_registration() -> None:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 import feedrank as fr
 from feedrank.ranking.ranking import final_order
-from feedrank.stages.rerank import RERANKERS, AuthorDiversity, NetworkCaps, rank_within_groups
+from feedrank.stages.rerank import AuthorDiversity, NetworkCaps, rank_within_groups
 from feedrank.stages.scoring import Scorer, Term
 from feedrank.stages.signals import Feature, Interactions
 from tests.strategies import NOW, Feed, feeds
@@ -242,15 +242,6 @@ def test_author_diversity_then_network_caps_moves_in_stage_order() -> None:
     }
     assert a2_capped in moves
     assert len(moves) == 4
-
-
-def test_rerankers_are_registered_and_round_trip() -> None:
-    assert RERANKERS["author_diversity"] is AuthorDiversity
-    assert RERANKERS["network_caps"] is NetworkCaps
-    pipe = feature_pipeline(AuthorDiversity(decay=0.6), NetworkCaps(max_in_network=60))
-    again = fr.load_spec(fr.dump_spec(pipe, "json"), format="json")
-    assert again.rerankers == pipe.rerankers
-    assert again.fingerprint == pipe.fingerprint
 
 
 def likes_pipeline(*rerankers: fr.Reranker) -> fr.Pipeline:

@@ -124,20 +124,7 @@ def test_each_filter_and_its_reason() -> None:
     assert ranking.post_ids == ["ok", "three", "inside"]
 
 
-def test_round_trips_through_its_spec() -> None:
-    pipe = fr.preset(NAME)
-    assert pipe.name == NAME
-    assert pipe.description
-    assert all(t.why for t in pipe.scorer.terms)
-    assert all(f.why for f in pipe.scorer.factors)
-    assert fr.preset(NAME).fingerprint == pipe.fingerprint
-    for fmt in ("toml", "json"):
-        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)
-        assert again == pipe
-        assert again.fingerprint == pipe.fingerprint
-
-
-def test_community_filters_validate_describe_and_are_idempotent() -> None:
+def test_community_filters_validate_and_describe() -> None:
     with pytest.raises(ValidationError):
         CreatedWithin(hours=0.0)
     with pytest.raises(ValidationError):
@@ -163,10 +150,3 @@ def test_community_filters_validate_describe_and_are_idempotent() -> None:
         "Remove posts with like+2*repost below 3"
     )
     assert TopLevel(exclude_reposts=True).describe() == "Remove replies and reposts"
-    posts = feed()
-    batch = fr.PostBatch.from_posts(posts)
-    ctx = fr.Context.build(batch, now=NOW)
-    for filt in fr.preset(NAME).filters:
-        kept = filt.keep(batch, ctx)
-        again = batch.take(kept)
-        assert filt.keep(again, ctx.take(kept.nonzero()[0])).all()

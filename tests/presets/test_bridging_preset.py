@@ -123,16 +123,9 @@ def test_preset_ranks_a_fitted_model_end_to_end() -> None:
     assert order[8:] == sorted(order[8:], key=lambda p: -score[p])
 
 
-@pytest.mark.parametrize("fmt", ["toml", "json"])
-def test_preset_round_trips_with_a_stable_fingerprint(fmt: str) -> None:
+def test_preset_publishes_the_documented_status_rule() -> None:
     pipe = fr.preset(NAME)
     assert pipe.fingerprint == community_notes_bridging().fingerprint
-    text = fr.dump_spec(pipe, fmt)  # type: ignore[arg-type]
-    again = fr.load_spec(text, format=fmt)  # type: ignore[arg-type]
-    assert again == pipe
-    assert again.fingerprint == pipe.fingerprint
-    assert fr.dump_spec(again, "canonical") == fr.dump_spec(pipe, "canonical")
-    assert fr.dump_spec(again, fmt) == text  # type: ignore[arg-type]
     spec = pipe.to_spec()
     signal = spec["scorer"]["terms"][0]["signal"]
     assert signal["type"] == "bridging"

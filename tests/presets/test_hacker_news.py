@@ -210,20 +210,6 @@ def test_future_posts_are_removed_not_crashing(name: str) -> None:
     assert ranking.removed() == {"soon": "created_after_now"}
 
 
-@pytest.mark.parametrize("name", PRESETS)
-def test_round_trips_through_its_spec(name: str) -> None:
-    pipe = fr.preset(name)
-    assert pipe.name == name
-    assert pipe.description
-    assert all(t.why for t in pipe.scorer.terms)
-    assert all(f.why for f in pipe.scorer.factors)
-    assert fr.preset(name).fingerprint == pipe.fingerprint
-    for fmt in ("toml", "json"):
-        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)
-        assert again == pipe
-        assert again.fingerprint == pipe.fingerprint
-
-
 def test_penalty_and_points_parameters_are_validated_and_described() -> None:
     with pytest.raises(ValidationError):
         HackerNewsPenalty.model_validate({"branch": "bury"})

@@ -82,19 +82,6 @@ def test_worked_value_one_week_edge() -> None:
     assert rank([post], NOW + timedelta(hours=168)).page_scores.tolist() == [0.0]
 
 
-def test_round_trips_through_its_spec() -> None:
-    pipe = fr.preset(NAME)
-    assert pipe.name == NAME
-    assert pipe.description
-    assert all(t.why for t in pipe.scorer.terms)
-    assert all(f.why for f in pipe.scorer.factors)
-    assert fr.preset(NAME).fingerprint == pipe.fingerprint
-    for fmt in ("toml", "json"):
-        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)
-        assert again == pipe
-        assert again.fingerprint == pipe.fingerprint
-
-
 def test_signals_validate_and_describe() -> None:
     with pytest.raises(ValidationError, match="larger than min_hours"):
         WindowedGravityDecay(min_hours=10.0, max_hours=5.0)

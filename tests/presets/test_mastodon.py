@@ -167,19 +167,6 @@ def test_one_per_author_alone() -> None:
     assert OnePerAuthor().describe().startswith("One post per author")
 
 
-def test_round_trips_through_its_spec() -> None:
-    pipe = fr.preset(NAME)
-    assert pipe.name == NAME
-    assert pipe.description
-    assert all(t.why for t in pipe.scorer.terms)
-    assert all(f.why for f in pipe.scorer.factors)
-    assert fr.preset(NAME).fingerprint == pipe.fingerprint
-    for fmt in ("toml", "json"):
-        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)
-        assert again == pipe
-        assert again.fingerprint == pipe.fingerprint
-
-
 def test_surprise_validates_and_describes() -> None:
     with pytest.raises(ValidationError):
         Surprise(expected=0.0)

@@ -230,21 +230,6 @@ def test_ties_follow_the_documented_order() -> None:
     assert rank("reddit-top", posts).post_ids == ["d", "a", "b", "c"]
 
 
-# ---------------------------------------------------------- spec and parts
-@pytest.mark.parametrize("name", PRESETS)
-def test_round_trips_through_its_spec(name: str) -> None:
-    pipe = fr.preset(name)
-    assert pipe.name == name
-    assert pipe.description
-    assert all(t.why for t in pipe.scorer.terms)
-    assert all(f.why for f in pipe.scorer.factors)
-    assert fr.preset(name).fingerprint == pipe.fingerprint
-    for fmt in ("toml", "json"):
-        again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)
-        assert again == pipe
-        assert again.fingerprint == pipe.fingerprint
-
-
 def test_hot_keeps_unrounded_contributions_and_explains() -> None:
     rows = load_rows()[:5]
     ranking = rank("reddit-hot", [post_of(r) for r in rows])

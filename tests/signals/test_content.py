@@ -182,3 +182,25 @@ def test_feature_rejects_invalid_parameters(kwargs: dict[str, object]) -> None:
 def test_topic_match_rejects_unknown_normalisation() -> None:
     with pytest.raises(ValidationError):
         TopicMatch(normalize="max")
+
+
+def test_equal_embeddings_get_equal_similarities_wherever_they_stand() -> None:
+    """Similarity is computed row by row, so posts with the same embedding tie
+    exactly (and the documented tie-break decides), whatever their position."""
+    rng = np.random.default_rng(5)
+    same = rng.normal(size=48)
+    rows = rng.normal(size=(40, 48))
+    rows[::3] = same
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    batch = fr.PostBatch.from_columns(
+        ids=np.array([f"p{i}" for i in range(40)]),
+        author_ids=np.array(["a"] * 40),
+        created_at=np.full(40, 0, dtype=np.int64),
+        embeddings=rows,
+    )
+    viewer = fr.Viewer(id="v", embedding=tuple(rng.normal(size=48).tolist()))
+    values = EmbeddingSimilarity().compute(batch, fr.Context.build(batch, now=t, viewer=viewer))
+    assert len(set(values[::3].tolist())) == 1
+    flipped = batch.take(np.arange(39, -1, -1))
+    again = EmbeddingSimilarity().compute(flipped, fr.Context.build(flipped, now=t, viewer=viewer))
+    assert again[::-1].tobytes() == values.tobytes()

@@ -38,8 +38,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
-from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.stages.components import SpecModel
 from feedrank.stages.signals.base import Signal, register_signal
@@ -172,16 +172,13 @@ class Bridging(Signal):
         names = bridging_feature_names(self.prefix)
         return names if self.gate else names[:1]
 
-    def _is_rowwise(self) -> bool:
-        return True
-
-    def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
+    def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         n = len(batch)
         columns = [batch.features.get(name, np.full(n, np.nan)) for name in self.columns]
         missing = np.zeros(n, dtype=bool)
         for name, column in zip(self.columns, columns, strict=True):
             absent = np.isnan(column)
-            if self.default is None and np.any(absent):
+            if self.default is None and absent.any():
                 raise RankingError(
                     f"feature {name!r} is missing",
                     field=f"features.{name}",

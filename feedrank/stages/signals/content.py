@@ -125,7 +125,10 @@ class EmbeddingSimilarity(Signal):
             rows = emb[a:b]
             scale = norms[a:b] * np.linalg.norm(v)
             ok = batch.has_embedding[a:b] & (scale > 0)
-            out[a:b] = np.where(ok, (rows @ v) / np.where(ok, scale, 1.0), self.missing)
+            # Row by row (not a matrix product, whose summation order depends on a
+            # row's position), so equal embeddings always get equal similarities.
+            dots = (rows * v).sum(axis=1)
+            out[a:b] = np.where(ok, dots / np.where(ok, scale, 1.0), self.missing)
         return out
 
     def describe(self) -> str:
