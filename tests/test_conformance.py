@@ -20,13 +20,13 @@ from feedrank.stages.filters.base import Codes
 from feedrank.stages.rerank import RERANKERS, Reranker, RerankStep, register_reranker
 from feedrank.stages.signals import SIGNALS, Signal, register_signal
 from feedrank.testing import CHECKS, SampleData, check_component, checks_for, sample_data
-from feedrank.testing.checks import ENGAGEMENT
 from feedrank.testing.examples import (
     FILTER_EXAMPLES,
     RERANKER_EXAMPLES,
     SIGNAL_EXAMPLES,
     is_built_in,
 )
+from feedrank.testing.subjects import ENGAGEMENT
 
 TABLES: tuple[tuple[Any, Any], ...] = (
     (SIGNALS, SIGNAL_EXAMPLES),

@@ -53,21 +53,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.batch.context import Context
-from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
-from feedrank.batch.segments import segmented_order
 from feedrank.errors import ConformanceError
-from feedrank.models import InteractionKind
 from feedrank.ranking.ranking import Ranking, final_order
 from feedrank.spec.files import dump_spec, load_spec, parse_spec
 from feedrank.spec.pipeline import Pipeline
-from feedrank.stages.components import Registry
-from feedrank.stages.filters.base import FILTERS, Codes, Filter
-from feedrank.stages.rerank.base import RERANKERS, CodedStep, Reranker, RerankStep
-from feedrank.stages.scoring import Factor, Scorer, Term, round_like_python
-from feedrank.stages.signals.base import SIGNALS, Signal
-from feedrank.stages.signals.engagement import Interactions
+from feedrank.stages.filters.base import Filter
+from feedrank.stages.rerank.base import Reranker
+from feedrank.stages.scoring import round_like_python
+from feedrank.stages.signals.base import Signal
 from feedrank.testing.compare import (
     Rows,
     concat_rows,
@@ -78,284 +72,27 @@ from feedrank.testing.compare import (
     snapshot_difference,
 )
 from feedrank.testing.sample import SampleData, sample_data
-
-__all__ = ["CHECKS", "ENGAGEMENT", "PAGE", "Check", "check_component", "checks_for"]
-
-ENGAGEMENT = Scorer(
-    terms=(
-        Term(
-            name="engagement",
-            signal=Interactions(
-                weights={
-                    InteractionKind.LIKE: 1.0,
-                    InteractionKind.REPOST: 2.0,
-                    InteractionKind.REPLY: 3.0,
-                    InteractionKind.HIDE: -4.0,
-                }
-            ),
-            weight=1.0,
-        ),
-    )
+from feedrank.testing.subjects import (
+    PAGE,
+    ContractError,
+    FilterSubject,
+    PartSubject,
+    Subject,
+    check_table,
+    checked_reasons,
+    subject_of,
 )
-"""The simple scorer a filter or re-ranker is ranked with (some scores negative)."""
-PAGE = 5
-"""Page size of the ``rank_many`` check, so pages end before the feed does."""
+
+__all__ = ["CHECKS", "RTOL", "Check", "check_component", "checks_for"]
+
 RTOL = 1e-9
 """Relative tolerance of :data:`score_decomposition`."""
-
-
-class _ContractError(Exception):
-    """A check found the component at fault (turned into a ConformanceError)."""
-
-
-# ---------------------------------------------------------------- subjects
-class _Subject:
-    """What the checks need of one kind of component."""
-
-    kind: str = ""
-
-    def __init__(self, component: Any) -> None:
-        self.component = component
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind} {self.component.type!r} ({self.component!r})"
-
-    def pipelines(self, data: SampleData) -> tuple[Pipeline, ...]:
-        """The pipelines the component is ranked in on ``data``."""
-        return self.wrappers()
-
-    def wrappers(self) -> tuple[Pipeline, ...]:
-        """Every pipeline the component may be ranked in."""
-        raise NotImplementedError
-
-
-class _Part(_Subject):
-    """A signal, filter or re-ranker: a per-request and a batched method."""
-
-    registry: Registry[Any]
-
-    def prepare(self, batch: PostBatch, requests: Requests) -> tuple[NDArray[Any], ...]:
-        """Arrays the component receives besides the batch and its requests."""
-        return ()
-
-    def permute_extra(
-        self, extra: tuple[NDArray[Any], ...], perm: NDArray[np.intp], inverse: NDArray[np.intp]
-    ) -> tuple[NDArray[Any], ...]:
-        return extra
-
-    def concat_extra(
-        self, parts: list[tuple[NDArray[Any], ...]], offsets: NDArray[np.intp]
-    ) -> tuple[NDArray[Any], ...]:
-        return ()
-
-    def call_one(self, batch: PostBatch, ctx: Context, extra: tuple[NDArray[Any], ...]) -> Rows:
-        raise NotImplementedError
-
-    def call_many(
-        self, batch: PostBatch, requests: Requests, extra: tuple[NDArray[Any], ...]
-    ) -> Rows:
-        raise NotImplementedError
-
-    def one(self, batch: PostBatch, ctx: Context) -> Rows:
-        return self.call_one(batch, ctx, self.prepare(batch, Requests.one(ctx)))
-
-    def many(self, batch: PostBatch, requests: Requests) -> Rows:
-        return self.call_many(batch, requests, self.prepare(batch, requests))
-
-
-def _array(value: Any, n: int, what: str, kinds: str, dtype: Any = None) -> NDArray[Any]:
-    if not isinstance(value, np.ndarray):
-        raise _ContractError(f"{what} returned a {type(value).__name__}, not an ndarray")
-    if value.shape != (n,):
-        raise _ContractError(f"{what} returned shape {value.shape} for {n} rows")
-    if dtype is not None and value.dtype != dtype:
-        raise _ContractError(f"{what} returned dtype {value.dtype}, not {np.dtype(dtype)}")
-    if n and value.dtype.kind not in kinds:
-        raise _ContractError(f"{what} returned dtype {value.dtype}")
-    return value
-
-
-def _table(table: Any, codes: Any, n: int, what: str) -> None:
-    if not isinstance(table, tuple) or not all(isinstance(t, str) and t for t in table):
-        raise _ContractError(f"{what} has table {table!r}; expected a tuple of non-empty strings")
-    _array(codes, n, f"{what} codes", "i", np.intp)
-    if n and (codes.min() < 0 or codes.max() > len(table)):
-        raise _ContractError(
-            f"{what} codes run from {int(codes.min())} to {int(codes.max())} "
-            f"for a table of {len(table)}"
-        )
-
-
-def _reasons(values: Any, n: int, what: str) -> NDArray[np.str_]:
-    out = _array(values, n, what, "UT")
-    return np.asarray(out, dtype=np.str_) if n else np.zeros(0, dtype="U1")
-
-
-class _SignalSubject(_Part):
-    kind = "signal"
-    registry = SIGNALS
-
-    def call_one(self, batch: PostBatch, ctx: Context, extra: tuple[NDArray[Any], ...]) -> Rows:
-        values = self.component.compute(batch, ctx)
-        return {"values": _array(values, len(batch), "compute()", "f", np.float64)}
-
-    def call_many(
-        self, batch: PostBatch, requests: Requests, extra: tuple[NDArray[Any], ...]
-    ) -> Rows:
-        values = self.component.compute_many(batch, requests)
-        return {"values": _array(values, len(batch), "compute_many()", "f", np.float64)}
-
-    def wrappers(self) -> tuple[Pipeline, ...]:
-        term = Pipeline(
-            name="conformance-signal-term",
-            scorer=Scorer(terms=(Term(name="value", signal=self.component, weight=1.0),)),
-        )
-        factor = Pipeline(
-            name="conformance-signal-factor",
-            scorer=Scorer(
-                terms=ENGAGEMENT.terms, factors=(Factor(name="value", signal=self.component),)
-            ),
-        )
-        return term, factor
-
-    def pipelines(self, data: SampleData) -> tuple[Pipeline, ...]:
-        """As a term, and as a factor where its values can be one (finite, >= 0)."""
-        term, factor = self.wrappers()
-        values = [self.one(b, c)["values"] for b, c in data.requests]
-        if all(v is not None and np.isfinite(v).all() and (v >= 0).all() for v in values):
-            return term, factor
-        return (term,)
-
-
-class _FilterSubject(_Part):
-    kind = "filter"
-    registry = FILTERS
-
-    def call_one(self, batch: PostBatch, ctx: Context, extra: tuple[NDArray[Any], ...]) -> Rows:
-        n = len(batch)
-        reasons = _reasons(self.component.reasons(batch, ctx), n, "reasons()")
-        keep = _array(self.component.keep(batch, ctx), n, "keep()", "b", np.bool_)
-        return {"reasons": reasons, "keep": keep}
-
-    def call_many(
-        self, batch: PostBatch, requests: Requests, extra: tuple[NDArray[Any], ...]
-    ) -> Rows:
-        found = self.component.codes_many(batch, requests)
-        if not isinstance(found, Codes):
-            raise _ContractError(f"codes_many() returned a {type(found).__name__}, not Codes")
-        _table(found.table, found.codes, len(batch), "codes_many()")
-        return {"reasons": found.reasons(), "keep": found.codes == 0}
-
-    def wrappers(self) -> tuple[Pipeline, ...]:
-        return (Pipeline(name="conformance-filter", filters=(self.component,), scorer=ENGAGEMENT),)
-
-
-class _RerankerSubject(_Part):
-    kind = "reranker"
-    registry = RERANKERS
-
-    def prepare(self, batch: PostBatch, requests: Requests) -> tuple[NDArray[Any], ...]:
-        scores = ENGAGEMENT.score_many(batch, requests).scores
-        tier = np.zeros(len(batch), dtype=np.int64)
-        order = segmented_order(
-            requests.offsets, tier, scores, batch.created_at, batch.ids.__getitem__
-        )
-        return order, scores
-
-    def permute_extra(
-        self, extra: tuple[NDArray[Any], ...], perm: NDArray[np.intp], inverse: NDArray[np.intp]
-    ) -> tuple[NDArray[Any], ...]:
-        order, scores = extra
-        return inverse[order].astype(np.intp), scores[perm]
-
-    def concat_extra(
-        self, parts: list[tuple[NDArray[Any], ...]], offsets: NDArray[np.intp]
-    ) -> tuple[NDArray[Any], ...]:
-        order = np.concatenate([p[0] + a for p, a in zip(parts, offsets[:-1], strict=True)])
-        return order.astype(np.intp), np.concatenate([p[1] for p in parts])
-
-    def _rows(
-        self, multiplier: Any, tier: Any, n: int, what: str, exact: bool
-    ) -> dict[str, NDArray[Any] | None]:
-        out: dict[str, NDArray[Any] | None] = {"multiplier": None, "tier": None}
-        if multiplier is not None:
-            m = _array(multiplier, n, f"{what} multiplier", "f", np.float64 if exact else None)
-            bad = ~(np.isfinite(m) & (m > 0))
-            if bad.any():
-                raise _ContractError(
-                    f"{what} multiplier {float(m[bad][0])}; expected finite and > 0"
-                )
-            out["multiplier"] = m.astype(np.float64)
-        if tier is not None:
-            t = _array(tier, n, f"{what} tier", "iu", np.int64 if exact else None)
-            if n and t.min() < 0:
-                raise _ContractError(f"{what} tier {int(t.min())}; expected >= 0")
-            out["tier"] = t.astype(np.int64)
-        return out
-
-    def call_one(self, batch: PostBatch, ctx: Context, extra: tuple[NDArray[Any], ...]) -> Rows:
-        order, scores = extra
-        step = self.component.adjust(batch, ctx, order, scores)
-        if not isinstance(step, RerankStep):
-            raise _ContractError(f"adjust() returned a {type(step).__name__}, not RerankStep")
-        n = len(batch)
-        out = self._rows(step.multiplier, step.tier, n, "adjust()", exact=False)
-        found = step.reasons
-        if isinstance(found, np.ndarray) and found.shape == (0,):
-            found = np.full(n, "")  # no reasons at all, as the engine reads it
-        out["reasons"] = _reasons(found, n, "adjust() reasons")
-        return out
-
-    def call_many(
-        self, batch: PostBatch, requests: Requests, extra: tuple[NDArray[Any], ...]
-    ) -> Rows:
-        order, scores = extra
-        step = self.component.adjust_many(batch, requests, order, scores)
-        if not isinstance(step, CodedStep):
-            raise _ContractError(f"adjust_many() returned a {type(step).__name__}, not CodedStep")
-        n = len(batch)
-        out = self._rows(step.multiplier, step.tier, n, "adjust_many()", exact=True)
-        _table(step.table, step.codes, n, "adjust_many()")
-        out["reasons"] = step.to_step().reasons
-        return out
-
-    def wrappers(self) -> tuple[Pipeline, ...]:
-        pipe = Pipeline(name="conformance-reranker", scorer=ENGAGEMENT, rerankers=(self.component,))
-        return (pipe,)
-
-
-class _PipelineSubject(_Subject):
-    kind = "pipeline"
-
-    @property
-    def label(self) -> str:
-        pipe: Pipeline = self.component
-        return f"pipeline {pipe.name!r} ({pipe.fingerprint[:12]})"
-
-    def wrappers(self) -> tuple[Pipeline, ...]:
-        return (self.component,)
-
-
-def _subject(component: Any) -> _Subject:
-    for base, cls in (
-        (Pipeline, _PipelineSubject),
-        (Signal, _SignalSubject),
-        (Filter, _FilterSubject),
-        (Reranker, _RerankerSubject),
-    ):
-        if isinstance(component, base):
-            return cls(component)
-    raise TypeError(
-        f"{type(component).__name__} is not a Signal, Filter, Reranker or Pipeline; "
-        "check_component checks those"
-    )
 
 
 # ----------------------------------------------------------------- helpers
 def _fail_if(found: str | None, context: str) -> None:
     if found is not None:
-        raise _ContractError(f"{context}: {found}")
+        raise ContractError(f"{context}: {found}")
 
 
 def _permutation(n: int, request: int) -> NDArray[np.intp]:
@@ -369,16 +106,16 @@ def _permutation(n: int, request: int) -> NDArray[np.intp]:
 def _pipeline_round_trip(pipe: Pipeline) -> None:
     again = parse_spec(json.loads(json.dumps(pipe.to_spec())))
     if again != pipe:
-        raise _ContractError(f"pipeline {pipe.name!r}: to_spec() → parse_spec() is not equal")
+        raise ContractError(f"pipeline {pipe.name!r}: to_spec() → parse_spec() is not equal")
     for fmt in ("toml", "json"):
         text = dump_spec(pipe, fmt)
         loaded = load_spec(text, format=fmt)
         if loaded != pipe or loaded.fingerprint != pipe.fingerprint:
-            raise _ContractError(f"pipeline {pipe.name!r} loaded from {fmt.upper()} differs")
+            raise ContractError(f"pipeline {pipe.name!r} loaded from {fmt.upper()} differs")
         if dump_spec(loaded, "canonical") != dump_spec(pipe, "canonical"):
-            raise _ContractError(f"pipeline {pipe.name!r}: canonical JSON differs after {fmt}")
+            raise ContractError(f"pipeline {pipe.name!r}: canonical JSON differs after {fmt}")
         if dump_spec(loaded, fmt) != text:
-            raise _ContractError(f"pipeline {pipe.name!r}: {fmt.upper()} written again differs")
+            raise ContractError(f"pipeline {pipe.name!r}: {fmt.upper()} written again differs")
 
 
 def _rank_all(pipe: Pipeline, data: SampleData, limit: int | None = None) -> list[Ranking]:
@@ -402,25 +139,25 @@ def _by_post(r: Ranking) -> tuple[Any, ...]:
 
 
 # ------------------------------------------------------------------ checks
-def _spec_round_trip(s: _Subject, data: SampleData) -> None:
+def _spec_round_trip(s: Subject, data: SampleData) -> None:
     """model_dump → registry parse → equal; TOML and JSON keep the fingerprint."""
-    if isinstance(s, _Part):
+    if isinstance(s, PartSubject):
         c = s.component
         if c.type not in s.registry:
-            raise _ContractError(
+            raise ContractError(
                 f"type {c.type!r} is not registered; decorate the class with register_{s.kind}"
             )
         if s.registry[c.type] is not type(c):
-            raise _ContractError(
+            raise ContractError(
                 f"type {c.type!r} is registered by {s.registry[c.type].__qualname__}, "
                 f"not {type(c).__qualname__}"
             )
         dumped = c.model_dump(mode="json")
         again = s.registry.parse(json.loads(json.dumps(dumped)))
         if again != c:
-            raise _ContractError(f"model_dump() parsed back is {again!r}")
+            raise ContractError(f"model_dump() parsed back is {again!r}")
         if again.model_dump(mode="json") != dumped:
-            raise _ContractError("model_dump() of the parsed component differs")
+            raise ContractError("model_dump() of the parsed component differs")
     for pipe in s.wrappers():
         _pipeline_round_trip(pipe)
 
@@ -441,26 +178,26 @@ def _ranking_shape(r: Ranking, pipe: Pipeline) -> None:
     for name, (shape, dtype) in shapes.items():
         value = getattr(r, name)
         if value.shape != shape or value.dtype != dtype:
-            raise _ContractError(
+            raise ContractError(
                 f"ranking {name} has shape {value.shape} and dtype {value.dtype}, "
                 f"expected {shape} and {np.dtype(dtype)}"
             )
-    _table(r.removed_table, r.removed_codes, n, "ranking removed")
+    check_table(r.removed_table, r.removed_codes, n, "ranking removed")
     if not np.array_equal(np.sort(r.order), np.arange(m)):
-        raise _ContractError("ranking order is not a permutation of the kept rows")
+        raise ContractError("ranking order is not a permutation of the kept rows")
     if not np.array_equal(r.kept, np.flatnonzero(r.removed_codes == 0)):
-        raise _ContractError("the kept rows are not exactly the candidates without a removal code")
+        raise ContractError("the kept rows are not exactly the candidates without a removal code")
     batch = r.kept_batch
     want = final_order(r.tier, r.scores, batch.created_at, batch.ids)
     if not np.array_equal(r.order, want):
-        raise _ContractError("ranking order is not by tier, score, created_at descending, then id")
+        raise ContractError("ranking order is not by tier, score, created_at descending, then id")
     if not 0 <= r.page_start <= r.page_stop <= min(m, r.page_start + pipe.limit):
-        raise _ContractError(f"page {r.page_start}:{r.page_stop} of {m} kept posts")
+        raise ContractError(f"page {r.page_start}:{r.page_stop} of {m} kept posts")
 
 
-def _output_shape(s: _Subject, data: SampleData) -> None:
+def _output_shape(s: Subject, data: SampleData) -> None:
     """Shapes, dtypes, codes within their tables, multipliers, tiers, the total order."""
-    if isinstance(s, _Part):
+    if isinstance(s, PartSubject):
         for batch, ctx in data.requests:
             s.one(batch, ctx)
             s.many(batch, Requests.one(ctx))
@@ -470,7 +207,7 @@ def _output_shape(s: _Subject, data: SampleData) -> None:
         _ranking_shape(r, s.component)
 
 
-def _inputs_not_mutated(s: _Subject, data: SampleData) -> None:
+def _inputs_not_mutated(s: Subject, data: SampleData) -> None:
     """The batch, the context and the arrays given are byte-identical after the call."""
 
     def watch(call: Callable[..., Any], **inputs: Any) -> None:
@@ -478,9 +215,9 @@ def _inputs_not_mutated(s: _Subject, data: SampleData) -> None:
         call(*inputs.values())
         changed = snapshot_difference(before, snapshot(inputs))
         if changed is not None:
-            raise _ContractError(f"the call changed {changed}")
+            raise ContractError(f"the call changed {changed}")
 
-    if isinstance(s, _Part):
+    if isinstance(s, PartSubject):
         for batch, ctx in data.requests:
             extra = s.prepare(batch, Requests.one(ctx))
             watch(s.call_one, batch=batch, context=ctx, extra=extra)
@@ -494,11 +231,11 @@ def _inputs_not_mutated(s: _Subject, data: SampleData) -> None:
     watch(pipe.rank_many, batch=batch, requests=requests, offsets=requests.offsets)
 
 
-def _determinism(s: _Subject, data: SampleData) -> None:
+def _determinism(s: Subject, data: SampleData) -> None:
     """Two calls, and a call on a copy of the inputs, give identical bytes."""
     for i, (batch, ctx) in enumerate(data.requests):
         copied = copy.deepcopy((batch, ctx))
-        if isinstance(s, _Part):
+        if isinstance(s, PartSubject):
             first = s.one(batch, ctx)
             _fail_if(rows_difference(first, s.one(batch, ctx)), f"request {i}, second call")
             _fail_if(rows_difference(first, s.one(*copied)), f"request {i}, a copy of the inputs")
@@ -506,18 +243,18 @@ def _determinism(s: _Subject, data: SampleData) -> None:
             r = s.component.rank(batch, ctx)
             _fail_if(ranking_difference(r, s.component.rank(batch, ctx)), f"request {i}, again")
             _fail_if(ranking_difference(r, s.component.rank(*copied)), f"request {i}, a copy")
-    if isinstance(s, _Part):
+    if isinstance(s, PartSubject):
         batch, requests = data.stacked(with_empty=False)
         first = s.many(batch, requests)
         _fail_if(rows_difference(first, s.many(batch, requests)), "stacked requests, again")
 
 
-def _empty_batch(s: _Subject, data: SampleData) -> None:
+def _empty_batch(s: Subject, data: SampleData) -> None:
     """A request without candidates, two of them, and no requests at all."""
     batch, ctx = data.empty
     two = Requests.from_contexts([ctx, ctx])
     none = Requests.from_contexts([])
-    if isinstance(s, _Part):
+    if isinstance(s, PartSubject):
         s.one(batch, ctx)
         s.many(batch, two)
         s.many(batch, none)
@@ -525,21 +262,21 @@ def _empty_batch(s: _Subject, data: SampleData) -> None:
     pipe: Pipeline = s.component
     r = pipe.rank(batch, ctx)
     if r.post_ids or r.removed() or r.scores.shape != (0,):
-        raise _ContractError("an empty batch ranks to a non-empty feed")
+        raise ContractError("an empty batch ranks to a non-empty feed")
     _ranking_shape(r, pipe)
     if len(pipe.rank_many(batch, two, two.offsets)) != 2:
-        raise _ContractError("two empty requests do not give two rankings")
+        raise ContractError("two empty requests do not give two rankings")
     if len(pipe.rank_many(batch, none, none.offsets)) != 0:
-        raise _ContractError("no requests do not give an empty RankingBatch")
+        raise ContractError("no requests do not give an empty RankingBatch")
 
 
-def _order_invariance(s: _Subject, data: SampleData) -> None:
+def _order_invariance(s: Subject, data: SampleData) -> None:
     """Permuting the candidates permutes the output the same way."""
     for i, (batch, ctx) in enumerate(data.requests):
         perm = _permutation(len(batch), i)
         inverse = np.argsort(perm).astype(np.intp)
         pbatch, pctx = batch.take(perm), ctx.take(perm)
-        if isinstance(s, _Part):
+        if isinstance(s, PartSubject):
             extra = s.prepare(batch, Requests.one(ctx))
             want = permute_rows(s.call_one(batch, ctx, extra), perm)
             got = s.call_one(pbatch, pctx, s.permute_extra(extra, perm, inverse))
@@ -550,37 +287,37 @@ def _order_invariance(s: _Subject, data: SampleData) -> None:
                 ("order", "removals", "scores", "moves", "page", "cursor"), a, b, strict=True
             ):
                 if x != y:
-                    raise _ContractError(f"request {i} with its rows permuted: the {name} differ")
+                    raise ContractError(f"request {i} with its rows permuted: the {name} differ")
 
 
-def _codes_reasons(s: _Subject, data: SampleData) -> None:
+def _codes_reasons(s: Subject, data: SampleData) -> None:
     """reasons() equals codes_many().reasons() per request; keep() agrees."""
     filt: Filter = s.component
     for i, (batch, ctx) in enumerate(data.requests):
-        reasons = _reasons(filt.reasons(batch, ctx), len(batch), "reasons()")
+        reasons = checked_reasons(filt.reasons(batch, ctx), len(batch), "reasons()")
         codes = filt.codes_many(batch, Requests.one(ctx))
         coded = codes.reasons()
         if reasons.tolist() != coded.tolist():
             row = int(np.argmax(reasons != coded))
-            raise _ContractError(
+            raise ContractError(
                 f"request {i}, post {str(batch.ids[row])!r}: reasons() says "
                 f"{str(reasons[row])!r}, codes_many() {str(coded[row])!r}"
             )
         keep = filt.keep(batch, ctx)
         if not np.array_equal(keep, reasons == "") or not np.array_equal(keep, codes.codes == 0):
-            raise _ContractError(f"request {i}: keep() disagrees with the reasons")
+            raise ContractError(f"request {i}: keep() disagrees with the reasons")
 
 
-def _filter_idempotence(s: _Subject, data: SampleData) -> None:
+def _filter_idempotence(s: Subject, data: SampleData) -> None:
     """Applied to the posts it kept, it removes nothing more."""
     for i, (batch, ctx) in enumerate(data.requests):
-        if isinstance(s, _FilterSubject):
+        if isinstance(s, FilterSubject):
             kept = np.flatnonzero(s.component.reasons(batch, ctx) == "").astype(np.intp)
             again = s.component.reasons(batch.take(kept), ctx.take(kept))
             more = np.flatnonzero(again != "")
             if more.shape[0]:
                 row = int(more[0])
-                raise _ContractError(
+                raise ContractError(
                     f"request {i}: applied to the {kept.shape[0]} posts it kept, it removes "
                     f"{more.shape[0]} more (post {str(batch.ids[kept[row]])!r}: "
                     f"{str(again[row])!r})"
@@ -592,17 +329,17 @@ def _filter_idempotence(s: _Subject, data: SampleData) -> None:
         second = pipe.rank(batch.take(kept), ctx.take(kept))
         if second.removed():
             pid, why = next(iter(second.removed().items()))
-            raise _ContractError(
+            raise ContractError(
                 f"request {i}: ranked again on the posts it kept, it removes "
                 f"{len(second.removed())} more (post {pid!r}: {why!r})"
             )
         if _by_post(first)[2:] != _by_post(second)[2:] or first.all_post_ids != second.all_post_ids:
-            raise _ContractError(f"request {i}: the kept posts alone rank differently")
+            raise ContractError(f"request {i}: the kept posts alone rank differently")
 
 
-def _many_requests(s: _Subject, data: SampleData) -> None:
+def _many_requests(s: Subject, data: SampleData) -> None:
     """The batched method over stacked requests equals the per-request method."""
-    assert isinstance(s, _Part)
+    assert isinstance(s, PartSubject)
     batch, requests = data.stacked()
     singles = data.singles()
     extras = [s.prepare(b, Requests.one(c)) for b, c in singles]
@@ -616,7 +353,7 @@ def _many_requests(s: _Subject, data: SampleData) -> None:
         rows.append(one)
     joined = concat_rows(rows)
     if isinstance(joined, str):
-        raise _ContractError(f"per request, {joined}")
+        raise ContractError(f"per request, {joined}")
     stacked = s.call_many(batch, requests, s.concat_extra(extras, requests.offsets))
     what = f"{len(requests)} stacked requests differ from each request alone"
     for i, start, stop in requests.bounds():
@@ -631,7 +368,7 @@ def _rows_of(rows: Rows, start: int, stop: int) -> Rows:
     return {k: None if v is None else v[start:stop] for k, v in rows.items()}
 
 
-def _rank_many(s: _Subject, data: SampleData) -> None:
+def _rank_many(s: Subject, data: SampleData) -> None:
     """rank() per request equals rank_many()[i] in every array, bit for bit."""
     batch, requests = data.stacked()
     singles = data.singles()
@@ -644,7 +381,7 @@ def _rank_many(s: _Subject, data: SampleData) -> None:
             )
 
 
-def _score_decomposition(s: _Subject, data: SampleData) -> None:
+def _score_decomposition(s: Subject, data: SampleData) -> None:
     """Σ contributions × Π factors, rounded as the scorer rounds, is the score."""
     for pipe in s.pipelines(data):
         weights = np.array([t.weight for t in pipe.scorer.terms], dtype=np.float64)
@@ -663,7 +400,7 @@ def _score_decomposition(s: _Subject, data: SampleData) -> None:
             bad = ~np.isclose(r.scores, rebuilt, rtol=RTOL, atol=0.0)
             if bad.any():
                 row = int(np.argmax(bad))
-                raise _ContractError(
+                raise ContractError(
                     f"{where}, post {str(r.kept_batch.ids[row])!r}: score "
                     f"{float(r.scores[row])!r} but Σ contributions × Π factors = "
                     f"{float(rebuilt[row])!r}"
@@ -675,7 +412,7 @@ def _score_decomposition(s: _Subject, data: SampleData) -> None:
                 if digits is not None:
                     total = round(total, digits)
                 if abs(item["score"] - total) > RTOL * abs(item["score"]):
-                    raise _ContractError(
+                    raise ContractError(
                         f"{where}: to_dict() item {item['post_id']!r} does not add up"
                     )
 
@@ -687,7 +424,7 @@ class Check:
 
     name: str
     kinds: tuple[str, ...]
-    run: Callable[[_Subject, SampleData], None]
+    run: Callable[[Subject, SampleData], None]
 
     @property
     def doc(self) -> str:
@@ -719,7 +456,7 @@ def checks_for(component: Any) -> tuple[str, ...]:
     >>> checks_for(Seen())[-4:]
     ('filter_idempotence', 'many_requests', 'rank_many', 'score_decomposition')
     """
-    kind = _subject(component).kind
+    kind = subject_of(component).kind
     return tuple(c.name for c in CHECKS if kind in c.kinds)
 
 
@@ -763,7 +500,7 @@ def check_component(
     ...
     feedrank.errors.ConformanceError: signal 'example_position' (...) failed check 'order_inv...
     """
-    subject = _subject(component)
+    subject = subject_of(component)
     applicable = [c for c in CHECKS if subject.kind in c.kinds]
     if checks is not None:
         wanted = list(checks)
@@ -780,7 +517,7 @@ def check_component(
     for check in applicable:
         try:
             check.run(subject, base.copy())
-        except _ContractError as found:
+        except ContractError as found:
             raise ConformanceError(str(found), component=subject.label, check=check.name) from None
         except Exception as exc:
             raise ConformanceError(
