@@ -265,7 +265,7 @@ def _scale_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
         (
             f"{rss['rows']:,} candidates, balanced: peak RSS growth in rank",
             f"{rss['peak_growth_bytes'] / mib:,.1f} MiB",
-            f"columns {rss['column_bytes_total'] / mib:,.1f} MiB",
+            f"input columns {rss['input_column_bytes'] / mib:,.1f} MiB",
             f"{rss['ratio']:.2f}x",
             f"<= {s['memory_target_at_most']:g}x",
             _yes(s["memory_met"]),
@@ -273,7 +273,7 @@ def _scale_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
         (
             "  tracemalloc peak in rank",
             f"{tm['peak_growth_bytes'] / mib:,.1f} MiB",
-            f"columns {tm['column_bytes_total'] / mib:,.1f} MiB",
+            f"input columns {tm['input_column_bytes'] / mib:,.1f} MiB",
             f"{tm['ratio']:.2f}x",
             "-",
             "-",
