@@ -255,6 +255,18 @@ def test_muted_words_match_a_word_sequence_reference(textsin: list[str], muted: 
     assert got == expected
 
 
+def test_muted_phrases_never_span_two_posts_and_odd_text_is_searched_exactly() -> None:
+    """Posts are searched as one joined string: a phrase split across two posts
+    does not match, a NUL inside a text or a character whose lower case is
+    longer (İ) changes nothing."""
+    batch = texted(["we love new", "york pizza", "İİ new york", "a\x00cat", "nothing"])
+    viewer = fr.Viewer(id="v", muted_words=("new york", "cat"))
+    assert reasons(MutedWords(), batch, viewer) == ["", "", "muted_word", "muted_word", ""]
+    plain = texted(["we love new", "york pizza", "İİ new york"])
+    viewer = fr.Viewer(id="v", muted_words=("new york",))
+    assert reasons(MutedWords(), plain, viewer) == ["", "", "muted_word"]
+
+
 def test_filters_handle_an_empty_batch() -> None:
     batch = fr.PostBatch.empty()
     viewer = fr.Viewer(id="v", blocked={"a"}, muted_words=("cat",), languages=("en",))

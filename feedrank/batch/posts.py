@@ -42,6 +42,7 @@ from feedrank.batch._columns import (
 )
 from feedrank.batch.segments import check_offsets, group_codes
 from feedrank.batch.tags import Tags
+from feedrank.batch.text import LowerText
 from feedrank.errors import BatchError
 from feedrank.models import Author, InteractionKind, Post
 
@@ -142,11 +143,9 @@ class PostBatch:
         return dict(zip(self.author_ids[first].tolist(), range(first.shape[0]), strict=True))
 
     @cached_property
-    def text_lower(self) -> NDArray[Any]:
-        """ndarray (n,), StringDType: :attr:`text` lower-cased (computed once per
-        batch and shared with the batches of its rows the ranking stages take)."""
-        lowered: NDArray[Any] = np.strings.lower(self.text)
-        return lowered
+    def lowered_text(self) -> LowerText:
+        """:attr:`text` lower-cased as one searchable string (computed once per batch)."""
+        return LowerText.of(self.text)
 
     def _ids_at(self, rows: NDArray[np.intp]) -> NDArray[np.str_]:
         return self.ids[rows]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,7 +66,7 @@ class Tags:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
-    @property
+    @cached_property
     def row_ids(self) -> NDArray[np.intp]:
         """ndarray of shape (nnz,), intp: the row of every stored tag."""
         return np.repeat(np.arange(len(self), dtype=np.intp), np.diff(self.indptr))
@@ -78,16 +79,19 @@ class Tags:
         """Every row as a tuple of tags."""
         return [self.row(i) for i in range(len(self))]
 
+    @cached_property
+    def _vocab_index(self) -> dict[str, int]:
+        """Tag -> its code (built once per vocabulary; tables taken from this one share it)."""
+        return {tag: i for i, tag in enumerate(self.vocabulary)}
+
     def _vocab_vector(self, weights: Mapping[str, float]) -> NDArray[np.float64]:
         vec = np.zeros(len(self.vocabulary), dtype=np.float64)
         if self.vocabulary and weights:
-            vocab = np.asarray(self.vocabulary)
-            names = np.asarray(list(weights.keys()))
-            values = np.asarray(list(weights.values()), dtype=np.float64)
-            pos = np.searchsorted(vocab, names)
-            pos_c = np.minimum(pos, len(vocab) - 1)
-            hit = vocab[pos_c] == names
-            vec[pos_c[hit]] = values[hit]
+            index = self._vocab_index
+            for name, value in weights.items():
+                code = index.get(name)
+                if code is not None:
+                    vec[code] = value
         return vec
 
     def contains_any(self, names: Iterable[str]) -> NDArray[np.bool_]:
@@ -129,12 +133,20 @@ class Tags:
         np.cumsum(lengths, out=indptr[1:])
         within = np.arange(int(indptr[-1]), dtype=np.int64) - np.repeat(indptr[:-1], lengths)
         codes = self.codes[np.repeat(starts, lengths) + within]
-        return Tags(self.vocabulary, indptr, codes)
+        return self._sharing(Tags(self.vocabulary, indptr, codes))
+
+    def _sharing(self, other: Tags) -> Tags:
+        """``other`` (same vocabulary) with this table's vocabulary index, if built."""
+        if "_vocab_index" in self.__dict__:
+            other.__dict__["_vocab_index"] = self._vocab_index
+        return other
 
     def _slice(self, start: int, stop: int) -> Tags:
         """Rows ``start:stop`` (codes shared with this table, not copied)."""
         lo, hi = int(self.indptr[start]), int(self.indptr[stop])
-        return Tags(self.vocabulary, self.indptr[start : stop + 1] - lo, self.codes[lo:hi])
+        return self._sharing(
+            Tags(self.vocabulary, self.indptr[start : stop + 1] - lo, self.codes[lo:hi])
+        )
 
     @classmethod
     def concat(cls, parts: Sequence[Tags]) -> Tags:

@@ -86,11 +86,6 @@ class TakenRows(PostBatch):
     def _author_lookup(self) -> dict[str, int]:
         return self._source._author_lookup
 
-    @cached_property
-    def text_lower(self) -> NDArray[Any]:
-        lowered: NDArray[Any] = self._source.text_lower[self._index]
-        return lowered
-
     def _ids_at(self, rows: NDArray[np.intp]) -> NDArray[np.str_]:
         if "ids" in self._cache:
             return super()._ids_at(rows)

@@ -172,19 +172,22 @@ def rerank(
     sums: NDArray[np.float64],
     factors: NDArray[np.float64],
     move_codes: dict[str, int] | None = None,
+    scores: NDArray[np.float64] | None = None,
 ) -> Reranked:
     """Sort the kept posts of every request and run the re-rankers on them.
 
     ``batch`` and ``requests`` hold only the kept rows; ``sums`` (m,) are the
     row sums of the scorer's contributions and ``factors`` (m, F) its factors
     (ablations and counterfactuals pass changed ones). ``move_codes`` maps
-    move reasons to codes, shared across calls (a new table when None).
+    move reasons to codes, shared across calls (a new table when None);
+    ``scores``, if given, are the scores those parts combine to (the scorer's).
     """
     table = {} if move_codes is None else move_codes
     offsets = requests.offsets
     m = len(batch)
     digits = algorithm.scorer.round_digits
-    scores = combine_sums(sums, factors, digits)
+    if scores is None:
+        scores = combine_sums(sums, factors, digits)
     tier = np.zeros(m, dtype=np.int64)
     created, ids_at = batch.created_at, batch._ids_at
     order = segmented_order(offsets, tier, scores, created, ids_at)
@@ -246,7 +249,7 @@ def _score_and_rerank(
     algorithm: Algorithm, batch: PostBatch, requests: Requests, move_codes: dict[str, int]
 ) -> _Scored:
     table = algorithm.scorer.score_many(batch, requests)
-    staged = rerank(algorithm, batch, requests, table.sums, table.factors, move_codes)
+    staged = rerank(algorithm, batch, requests, table.sums, table.factors, move_codes, table.scores)
     return _Scored(table.inputs, table.contributions, staged)
 
 

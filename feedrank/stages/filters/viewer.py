@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from functools import lru_cache
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
+from feedrank.batch.text import LowerText, word_pattern
 from feedrank.models import Viewer
 from feedrank.stages.filters.base import Codes, Filter, flag, register_filter
 
@@ -71,36 +70,27 @@ class MutedWords(Filter):
 
     Matching is case-insensitive and on whole words ("cat" does not match
     "category"); the words of a muted phrase may be separated by any run of
-    non-word characters. A vectorised substring test on the batch's lower-cased
-    text (computed once per batch) finds the few candidate posts; only those are
-    checked against the whole-word pattern.
+    non-word characters. The candidates' text is lower-cased once (per batch
+    for one request) and searched as one string with one compiled pattern per
+    word (:mod:`feedrank.batch.text`).
     """
 
     type: Literal["muted_words"] = "muted_words"
 
     def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         hit = np.zeros(len(batch), dtype=bool)
-        for _, a, b, viewer in requests.with_viewer():
-            if viewer.muted_words:
-                hit[a:b] = _muted(batch.text_lower[a:b], viewer.muted_words)
+        muting = [(a, b, v.muted_words) for _, a, b, v in requests.with_viewer() if v.muted_words]
+        if not muting:
+            return flag(hit, "muted_word")
+        whole = len(requests) == 1
+        for a, b, words in muting:
+            text = batch.lowered_text if whole else LowerText.of(batch.text[a:b])
+            lo, hi = (a, b) if whole else (0, b - a)
+            for word in words:
+                pattern = word_pattern(word)
+                if pattern is not None:
+                    hit[text.rows_matching(pattern, lo, hi) + (a - lo)] = True
         return flag(hit, "muted_word")
-
-
-def _muted(text: NDArray[Any], words: Iterable[str]) -> NDArray[np.bool_]:
-    hit = np.zeros(text.shape[0], dtype=bool)
-    for word in words:
-        parts = [p for p in re.split(r"\W+", word.lower()) if p]
-        if not parts:
-            continue
-        pattern = _pattern(tuple(parts))
-        rows = np.flatnonzero(~hit & (np.strings.find(text, parts[0]) >= 0))
-        hit[rows] = [pattern.search(t) is not None for t in text[rows].tolist()]
-    return hit
-
-
-@lru_cache(maxsize=1024)
-def _pattern(parts: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, parts)) + r"(?!\w)")
 
 
 @register_filter
