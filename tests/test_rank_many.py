@@ -19,6 +19,7 @@ from feedrank.batch.segments import (
     segmented_group_rank,
     segmented_order,
     string_hash,
+    top_rows,
 )
 from feedrank.presets import PRESETS
 from feedrank.ranking.ranking import Ranking, RankingBatch
@@ -288,3 +289,21 @@ def test_chunked_processing_matches_rank(requests: list[Feed], rows: int) -> Non
         check_many(third_party_pipeline(2), requests, None)
     finally:
         feedrank.engine.run.CHUNK_ROWS = saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), n=st.integers(0, 40), k=st.integers(0, 45))
+def test_top_rows_is_the_head_of_the_total_order(data: st.DataObject, n: int, k: int) -> None:
+    """The page found by partial selection is the head of the full order, ties included."""
+    scores = np.array(
+        data.draw(st.lists(st.sampled_from([-1.0, -0.0, 0.0, 0.5, 2.0]), min_size=n, max_size=n))
+    )
+    created = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), np.int64)
+    ids = np.array([f"id{data.draw(st.integers(0, 50)):02d}-{i}" for i in range(n)])
+    full = segmented_order(
+        np.array([0, n]), np.zeros(n, np.int64), scores, created, ids.__getitem__
+    )
+    assert top_rows(scores, created, ids.__getitem__, k).tolist() == full[:k].tolist()
+    pool = np.array(sorted(data.draw(st.sets(st.integers(0, max(n - 1, 0)))) if n else []), np.intp)
+    want = [r for r in full.tolist() if r in set(pool.tolist())][:k]
+    assert top_rows(scores, created, ids.__getitem__, k, pool).tolist() == want

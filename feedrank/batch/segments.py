@@ -32,6 +32,7 @@ __all__ = [
     "segmented_group_rank",
     "segmented_order",
     "string_hash",
+    "top_rows",
 ]
 
 IdsAt = Callable[[NDArray[np.intp]], NDArray[Any]]
@@ -117,6 +118,42 @@ def segmented_order(
                 keys = (*keys, segment_of_rows(offsets))
             order = np.lexsort(keys).astype(np.intp, copy=False)
     return _break_ties(order, offsets, tier, scores, created_at, ids_at, tiered)
+
+
+def top_rows(
+    scores: NDArray[np.float64],
+    created_at: NDArray[np.int64],
+    ids_at: IdsAt,
+    k: int,
+    rows: NDArray[np.intp] | None = None,
+) -> NDArray[np.intp]:
+    """The first ``k`` of ``rows`` (default: every row) in the documented order
+    (score descending, created_at descending, id ascending) of one segment
+    without tiers, by partial selection: only the rows that can make the first
+    ``k`` are sorted. Returns ndarray (min(k, len(rows)),), intp.
+
+    >>> top_rows(np.array([1.0, 3.0, 2.0, 3.0]), np.array([0, 0, 0, 5]),
+    ...          np.array(["a", "b", "c", "d"]).__getitem__, 2).tolist()
+    [3, 1]
+    """
+    pool = np.arange(scores.shape[0], dtype=np.intp) if rows is None else rows
+    if k <= 0 or pool.shape[0] == 0:
+        return np.zeros(0, dtype=np.intp)
+    neg = -scores[pool]
+    if pool.shape[0] > k:
+        # Every row scoring at least the k-th best score (ties included) may be in.
+        keep = neg <= np.partition(neg, k - 1)[k - 1]
+        pool, neg = pool[keep], neg[keep]
+    offsets = np.array([0, pool.shape[0]], dtype=np.intp)
+    local = segmented_order(
+        offsets,
+        np.zeros(pool.shape[0], dtype=np.int64),
+        -neg,
+        created_at[pool],
+        lambda r: ids_at(pool[r]),
+    )
+    out: NDArray[np.intp] = pool[local[:k]]
+    return out
 
 
 def _break_ties(

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
+from feedrank.batch.segments import segmented_order
 from feedrank.engine.algorithm import Algorithm
 from feedrank.engine.cursor import Cursor
 from feedrank.errors import RankingError
@@ -90,10 +91,14 @@ class Ranked:
     ``factors`` (m, F): the scorer's factors, then one column per
     score-multiplying re-ranker (``factor_stages``: -1 for a scorer factor,
     else the re-ranker's index); ``scores`` = Σ contributions × Π factors
-    (rounded if the scorer says so), ``tier`` (m,). ``order`` (m,) lists the
-    kept rows of each request best first, request after request. Request
+    (rounded if the scorer says so), ``tier`` (m,). :attr:`order` (m,) lists
+    the kept rows of each request best first, request after request. Request
     ``i``'s page is ``order[kept_offsets[i] + page_start[i] : kept_offsets[i]
-    + page_stop[i]]``.
+    + page_stop[i]]`` (:attr:`page_rows` holds every page).
+
+    ``full_order`` is the order when the engine computed it (re-rankers need
+    it); otherwise ``pages`` holds the pages, found by partial selection, and
+    :attr:`order` is computed on first use.
     """
 
     algorithm: Algorithm
@@ -113,13 +118,25 @@ class Ranked:
     factors: NDArray[np.float64]
     scores: NDArray[np.float64]
     tier: NDArray[np.int64]
-    order: NDArray[np.intp]
+    full_order: NDArray[np.intp] | None
+    pages: NDArray[np.intp] | None
     moves: Moves
     page_start: NDArray[np.intp]
     page_stop: NDArray[np.intp]
 
     def __len__(self) -> int:
         return len(self.requests)
+
+    @cached_property
+    def order(self) -> NDArray[np.intp]:
+        """ndarray (m,), intp: every request's kept rows best first, request after
+        request (the documented total order, re-rankers applied)."""
+        if self.full_order is not None:
+            return self.full_order
+        batch = self.kept_batch
+        return segmented_order(
+            self.kept_offsets, self.tier, self.scores, batch.created_at, batch._ids_at
+        )
 
     @cached_property
     def page_offsets(self) -> NDArray[np.intp]:
@@ -132,6 +149,8 @@ class Ranked:
     @cached_property
     def page_rows(self) -> NDArray[np.intp]:
         """ndarray (p,), intp: kept rows of every page, best first, request after request."""
+        if self.pages is not None:
+            return self.pages
         lengths = self.page_stop - self.page_start
         starts = np.repeat(self.kept_offsets[:-1] + self.page_start, lengths)
         within = np.arange(int(self.page_offsets[-1]), dtype=np.intp) - np.repeat(
@@ -272,15 +291,20 @@ class RequestView:
         return self.result.moves_of_request(self.index)
 
     # --------------------------------------------------------------- page
-    @property
+    @cached_property
     def page(self) -> NDArray[np.intp]:
         """Kept rows of the served page, best first."""
-        return self.order[self.page_start : self.page_stop]
+        r = self.result
+        if len(r) == 1:
+            return r.page_rows
+        offsets = r.page_offsets
+        rows: NDArray[np.intp] = r.page_rows[offsets[self.index] : offsets[self.index + 1]]
+        return rows - self._ka
 
     @property
     def post_ids(self) -> list[str]:
         """Ids of the served page, best first."""
-        rows = self._rows(self.result.kept)[self.page] - 0  # candidate rows (global)
+        rows = self._rows(self.result.kept)[self.page]  # candidate rows of the whole batch
         return [str(x) for x in self.result.candidates.ids[rows]]
 
     @property
@@ -307,7 +331,7 @@ class RequestView:
         m = self._kb - self._ka
         if not (self.page_start < self.page_stop < m):
             return None
-        last = int(self.order[self.page_stop - 1])
+        last = int(self.page[-1])
         row = int(self.kept[last]) + self._a
         return Cursor(
             self.fingerprint,

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
-from feedrank.batch.segments import segmented_order
+from feedrank.batch.segments import segmented_order, top_rows
 from feedrank.batch.taken import take_rows
 from feedrank.engine.algorithm import Algorithm, rerank_factor_names
 from feedrank.engine.cursor import Cursor
@@ -72,24 +72,28 @@ def run(
     else:
         kept = np.arange(n, dtype=np.intp)
     if kept.shape[0] != n:
-        per = np.bincount(requests.segment_of_rows[kept], minlength=segments)
         kept_offsets = np.zeros(segments + 1, dtype=np.intp)
-        np.cumsum(per, out=kept_offsets[1:])
+        if segments == 1:
+            kept_offsets[1] = kept.shape[0]
+        else:
+            per = np.bincount(requests.segment_of_rows[kept], minlength=segments)
+            np.cumsum(per, out=kept_offsets[1:])
         kbatch = take_rows(batch, kept)
         krequests = requests.take(kept, kept_offsets)
     else:
         kept_offsets, kbatch, krequests = requests.offsets, batch, requests
 
-    chunks = list(_chunks(kept_offsets, CHUNK_ROWS if chunk_rows is None else chunk_rows))
+    if segments == 1 and not algorithm.rerankers:
+        return _one_page(
+            algorithm, batch, requests, removed, kept, kbatch, krequests, parsed, page_size
+        )
+    chunks = [(0, 1)] if segments == 1 else list(_chunks(kept_offsets, chunk_rows or CHUNK_ROWS))
     if len(chunks) <= 1:
         scored = _score_and_rerank(algorithm, kbatch, krequests, {})
     else:
         scored = _chunked(algorithm, kbatch, krequests, chunks)
     scorer = algorithm.scorer
     staged = scored.staged
-    factor_names = scorer.factor_names + staged.factor_names
-    factor_stages = (-1,) * len(scorer.factors) + staged.factor_stages
-
     lengths = np.diff(kept_offsets)
     start = np.zeros(segments, dtype=np.intp)
     for i, cursor in parsed:
@@ -111,17 +115,71 @@ def run(
         kept_batch=kbatch,
         kept_requests=krequests,
         term_names=scorer.term_names,
-        factor_names=factor_names,
-        factor_stages=factor_stages,
+        factor_names=scorer.factor_names + staged.factor_names,
+        factor_stages=(-1,) * len(scorer.factors) + staged.factor_stages,
         inputs=scored.inputs,
         contributions=scored.contributions,
         factors=staged.factors,
         scores=staged.scores,
         tier=staged.tier,
-        order=staged.order,
+        full_order=staged.order,
+        pages=None,
         moves=staged.moves,
         page_start=start,
         page_stop=stop,
+    )
+
+
+def _one_page(
+    algorithm: Algorithm,
+    batch: PostBatch,
+    requests: Requests,
+    removed: Codes,
+    kept: NDArray[np.intp],
+    kbatch: PostBatch,
+    krequests: Requests,
+    parsed: list[tuple[int, Cursor]],
+    page_size: int,
+) -> Ranked:
+    """One request without re-rankers: the scores are final, so the page is the
+    first ``page_size`` posts by partial selection (after the cursor, if any);
+    the whole order is computed only if asked for."""
+    scorer = algorithm.scorer
+    table = scorer.score_many(kbatch, krequests)
+    m = len(kbatch)
+    tier = np.zeros(m, dtype=np.int64)
+    created = kbatch.created_at
+    rows: NDArray[np.intp] | None = None
+    start = 0
+    if parsed:
+        after = parsed[0][1].after(tier, table.scores, created, kbatch.ids)
+        rows = np.flatnonzero(after).astype(np.intp)
+        start = m - rows.shape[0]
+    stop = min(start + page_size, m)
+    page = top_rows(table.scores, created, kbatch._ids_at, stop - start, rows)
+    return Ranked(
+        algorithm=algorithm,
+        candidates=batch,
+        requests=requests,
+        removed_codes=removed.codes,
+        removed_table=removed.table,
+        kept=kept,
+        kept_offsets=np.array([0, m], dtype=np.intp),
+        kept_batch=kbatch,
+        kept_requests=krequests,
+        term_names=scorer.term_names,
+        factor_names=scorer.factor_names,
+        factor_stages=(-1,) * len(scorer.factors),
+        inputs=table.inputs,
+        contributions=table.contributions,
+        factors=table.factors,
+        scores=table.scores,
+        tier=tier,
+        full_order=None,
+        pages=page,
+        moves=Moves.empty(),
+        page_start=np.array([start], dtype=np.intp),
+        page_stop=np.array([stop], dtype=np.intp),
     )
 
 
