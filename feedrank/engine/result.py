@@ -40,7 +40,8 @@ class Move:
 
 @dataclass(frozen=True, eq=False)
 class Moves:
-    """Every move as columns, in stage order: ``rows`` index kept posts, ``stages``
+    """Every move as columns, each request's in stage order: ``rows`` index kept
+    posts, ``stages``
     the re-ranker, ``before``/``after`` the 0-based positions within the request,
     ``codes`` the reason (``table[code]``)."""
 

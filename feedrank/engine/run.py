@@ -304,9 +304,13 @@ class _Scored:
 
 
 def _score_and_rerank(
-    algorithm: Algorithm, batch: PostBatch, requests: Requests, move_codes: dict[str, int]
+    algorithm: Algorithm,
+    batch: PostBatch,
+    requests: Requests,
+    move_codes: dict[str, int],
+    out: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> _Scored:
-    table = algorithm.scorer.score_many(batch, requests)
+    table = algorithm.scorer.score_many(batch, requests, out=out)
     staged = rerank(algorithm, batch, requests, table.sums, table.factors, move_codes, table.scores)
     return _Scored(table.inputs, table.contributions, staged)
 
@@ -337,6 +341,7 @@ def _chunked(
             take_rows(kbatch, np.arange(ka, kb, dtype=np.intp)),
             krequests.segments(s0, s1),
             move_codes,
+            (inputs[ka:kb], contributions[ka:kb]),
         )
         staged = part.staged
         if layout is None:
@@ -348,8 +353,6 @@ def _chunked(
                 expected="a multiplier for every request or for none",
             )
         assert factors is not None
-        inputs[ka:kb] = part.inputs
-        contributions[ka:kb] = part.contributions
         factors[ka:kb] = staged.factors
         scores[ka:kb] = staged.scores
         tier[ka:kb] = staged.tier
@@ -357,16 +360,14 @@ def _chunked(
         moves.append(staged.moves.select(np.arange(len(staged.moves), dtype=np.intp), -ka))
     assert factors is not None
     assert layout is not None
-    # Stage-major like one chunk: every chunk's moves of stage 0, then stage 1, ...
-    rows = np.concatenate([mv.rows for mv in moves])
-    stage = np.concatenate([mv.stages for mv in moves])
-    by = np.argsort(stage, kind="stable")
+    # Chunk after chunk, each stage after stage: every request's moves stay in
+    # stage order (all that Ranked.moves_of_request needs).
     all_moves = Moves(
-        rows[by],
-        stage[by],
-        np.concatenate([mv.before for mv in moves])[by],
-        np.concatenate([mv.after for mv in moves])[by],
-        np.concatenate([mv.codes for mv in moves])[by],
+        np.concatenate([mv.rows for mv in moves]),
+        np.concatenate([mv.stages for mv in moves]),
+        np.concatenate([mv.before for mv in moves]),
+        np.concatenate([mv.after for mv in moves]),
+        np.concatenate([mv.codes for mv in moves]),
         tuple(move_codes),
     )
     staged = Reranked(factors, layout[0], layout[1], scores, tier, order, all_moves)

@@ -122,10 +122,19 @@ class Scorer(SpecModel):
     def _weights(self) -> NDArray[np.float64]:
         return np.array([t.weight for t in self.terms], dtype=np.float64)
 
-    def score_many(self, batch: PostBatch, requests: Requests) -> ScoreTable:
-        """:meth:`score` for the rows of every request at once."""
+    def score_many(
+        self,
+        batch: PostBatch,
+        requests: Requests,
+        *,
+        out: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    ) -> ScoreTable:
+        """:meth:`score` for the rows of every request at once. ``out``: arrays of
+        shape (n, T) to hold the inputs and the contributions (views of larger
+        arrays when the engine ranks requests in chunks)."""
         n = len(batch)
-        inputs = np.empty((n, len(self.terms)), dtype=np.float64)
+        shape = (n, len(self.terms))
+        inputs = np.empty(shape, dtype=np.float64) if out is None else out[0]
         for j, term in enumerate(self.terms):
             inputs[:, j] = _values(term.signal, batch, requests, f"term {term.name!r}")
         factors = np.empty((n, len(self.factors)), dtype=np.float64)
@@ -134,7 +143,7 @@ class Scorer(SpecModel):
         if self.factors and not (factors >= 0).all():
             _raise_bad_factor(factors, batch, self)
         with np.errstate(over="ignore", invalid="ignore"):
-            contributions = inputs * self._weights
+            contributions = np.multiply(inputs, self._weights, out=None if out is None else out[1])
             sums = row_sum(contributions)
             scores = combine_sums(sums, factors, self.round_digits)
         # A non-finite input, contribution or factor always makes the score

@@ -82,10 +82,11 @@ class MutedWords(Filter):
         muting = [(a, b, v.muted_words) for _, a, b, v in requests.with_viewer() if v.muted_words]
         if not muting:
             return flag(hit, "muted_word")
-        whole = len(requests) == 1
         for a, b, words in muting:
-            text = batch.lowered_text if whole else LowerText.of(batch.text[a:b])
-            lo, hi = (a, b) if whole else (0, b - a)
+            # One request: the batch's own lower-cased text (kept on the batch);
+            # many: each muting request's text, lower-cased once for its words.
+            text = batch.lowered_text if len(requests) == 1 else LowerText.of(batch.text[a:b])
+            lo, hi = (a, b) if len(requests) == 1 else (0, b - a)
             for word in words:
                 pattern = word_pattern(word)
                 if pattern is not None:
