@@ -134,12 +134,12 @@ class Scorer(SpecModel):
         arrays when the engine ranks requests in chunks)."""
         n = len(batch)
         shape = (n, len(self.terms))
-        inputs = np.empty(shape, dtype=np.float64) if out is None else out[0]
+        inputs = np.empty(shape, dtype=np.float64, order="F") if out is None else out[0]
         for j, term in enumerate(self.terms):
-            inputs[:, j] = _values(term.signal, batch, requests, f"term {term.name!r}")
+            inputs[:, j] = _values(term, batch, requests)
         factors = np.empty((n, len(self.factors)), dtype=np.float64)
         for j, factor in enumerate(self.factors):
-            factors[:, j] = _values(factor.signal, batch, requests, f"factor {factor.name!r}")
+            factors[:, j] = _values(factor, batch, requests)
         if self.factors and not (factors >= 0).all():
             _raise_bad_factor(factors, batch, self)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -187,13 +187,10 @@ def combine_sums(
 
 
 def row_sum(contributions: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``contributions.sum(axis=1)``, bit for bit, without numpy's slow reduction
-    over a short axis: numpy adds fewer than 8 values left to right from 0.0,
-    which is what the column loop does."""
+    """Σ of each row, adding the terms left to right from 0.0, column after
+    column: the same bits whatever the memory layout of the array or the rows
+    around it (for fewer than 8 terms, what ``contributions.sum(axis=1)`` gives)."""
     n, width = contributions.shape
-    if width >= 8:
-        total: NDArray[np.float64] = contributions.sum(axis=1)
-        return total
     out = np.zeros(n, dtype=np.float64)
     for j in range(width):
         out += contributions[:, j]
@@ -231,12 +228,13 @@ def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.fl
     return out
 
 
-def _values(signal: Signal, batch: PostBatch, requests: Requests, what: str) -> NDArray[np.float64]:
-    values = signal.compute_many(batch, requests)
+def _values(part: Term | Factor, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
+    values = part.signal.compute_many(batch, requests)
     if not isinstance(values, np.ndarray) or values.shape != (len(batch),):
         shape = getattr(values, "shape", type(values).__name__)
+        what = "term" if isinstance(part, Term) else "factor"
         raise RankingError(
-            f"signal {signal.type!r} of {what} returned shape {shape}",
+            f"signal {part.signal.type!r} of {what} {part.name!r} returned shape {shape}",
             expected=f"an ndarray of shape ({len(batch)},)",
         )
     return values
