@@ -69,7 +69,12 @@ class Requests(RowViews):
             np.array([0, len(ctx)], dtype=np.intp),
             np.array([ctx.now], dtype=np.int64),
             (ctx.viewer,),
-            **{name: getattr(ctx, name) for name in ROW_FIELDS},
+            ctx.in_network,
+            ctx.seen,
+            ctx.affinity,
+            ctx.negative,
+            ctx.last_negative_at,
+            ctx.social_proof_count,
         )
 
     @classmethod

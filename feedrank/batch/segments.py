@@ -136,14 +136,17 @@ def top_rows(
     ...          np.array(["a", "b", "c", "d"]).__getitem__, 2).tolist()
     [3, 1]
     """
-    pool = np.arange(scores.shape[0], dtype=np.intp) if rows is None else rows
-    if k <= 0 or pool.shape[0] == 0:
+    size = scores.shape[0] if rows is None else rows.shape[0]
+    if k <= 0 or size == 0:
         return np.zeros(0, dtype=np.intp)
-    neg = -scores[pool]
-    if pool.shape[0] > k:
+    neg = -scores if rows is None else -scores[rows]
+    if size > k:
         # Every row scoring at least the k-th best score (ties included) may be in.
-        keep = neg <= np.partition(neg, k - 1)[k - 1]
-        pool, neg = pool[keep], neg[keep]
+        keep = np.flatnonzero(neg <= np.partition(neg, k - 1)[k - 1])
+        pool = keep.astype(np.intp) if rows is None else rows[keep]
+        neg = neg[keep]
+    else:
+        pool = np.arange(size, dtype=np.intp) if rows is None else rows
     offsets = np.array([0, pool.shape[0]], dtype=np.intp)
     local = segmented_order(
         offsets,

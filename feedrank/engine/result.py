@@ -80,7 +80,7 @@ class Moves:
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Ranked:
     """The engine's result for S requests.
 
@@ -99,7 +99,7 @@ class Ranked:
 
     ``full_order`` is the order when the engine computed it (re-rankers need
     it); otherwise ``pages`` holds the pages, found by partial selection, and
-    :attr:`order` is computed on first use.
+    :attr:`order` is computed on first use. Treated as immutable.
     """
 
     algorithm: Algorithm

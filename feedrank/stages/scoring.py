@@ -106,11 +106,11 @@ class Scorer(SpecModel):
             seen.add(part.name)
         return self
 
-    @property
+    @cached_property
     def term_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.terms)
 
-    @property
+    @cached_property
     def factor_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.factors)
 
@@ -145,7 +145,7 @@ class Scorer(SpecModel):
         with np.errstate(over="ignore", invalid="ignore"):
             contributions = np.multiply(inputs, self._weights, out=None if out is None else out[1])
             sums = row_sum(contributions)
-            scores = combine_sums(sums, factors, self.round_digits)
+            scores = _combine(sums, factors, self.round_digits)
         # A non-finite input, contribution or factor always makes the score
         # non-finite: one check, and the culprit is looked for only on failure.
         if not np.isfinite(scores).all():
@@ -177,13 +177,18 @@ def combine_sums(
 ) -> NDArray[np.float64]:
     """:func:`combine` from the row sums of the contributions, already computed
     (re-rankers add factor columns; the sums do not change)."""
-    scores = sums
-    if factors.shape[1]:
-        with np.errstate(over="ignore", invalid="ignore"):
-            scores = sums * row_product(factors)
-    if round_digits is not None:
-        scores = round_like_python(scores, round_digits)
-    return scores
+    if not factors.shape[1] and round_digits is None:
+        return sums
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _combine(sums, factors, round_digits)
+
+
+def _combine(
+    sums: NDArray[np.float64], factors: NDArray[np.float64], round_digits: int | None
+) -> NDArray[np.float64]:
+    """:func:`combine_sums` where floating-point warnings are already silenced."""
+    scores = sums * row_product(factors) if factors.shape[1] else sums
+    return scores if round_digits is None else _round(scores, round_digits)
 
 
 def row_sum(contributions: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -218,10 +223,14 @@ def round_like_python(values: NDArray[np.float64], digits: int) -> NDArray[np.fl
     >>> round_like_python(np.array([2.675, 0.125, -1.5]), 2).tolist()
     [2.67, 0.12, -1.5]
     """
-    out = np.round(values, digits)
     with np.errstate(over="ignore", invalid="ignore"):
-        scaled = values * 10.0**digits
-        frac = np.abs(scaled - np.floor(scaled) - 0.5)
+        return _round(values, digits)
+
+
+def _round(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
+    out = np.round(values, digits)
+    scaled = values * 10.0**digits
+    frac = np.abs(scaled - np.floor(scaled) - 0.5)
     near = np.flatnonzero(~np.isfinite(frac) | (frac < 1e-6))
     if near.shape[0]:
         out[near] = [round(float(v), digits) for v in values[near]]

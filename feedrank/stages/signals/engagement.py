@@ -39,10 +39,21 @@ def weighted_counts(batch: PostBatch, weights: dict[InteractionKind, float]) -> 
     vec = np.zeros(len(KINDS), dtype=np.float64)
     for kind, w in weights.items():
         vec[kind_index(kind)] = w
-    out = np.zeros(len(batch), dtype=np.float64)
+    out: NDArray[np.float64] | None = None
     for k in np.flatnonzero(vec).tolist():
-        out += batch.count(KINDS[k]).astype(np.float64) * vec[k]
-    return out
+        column, w = batch.count(KINDS[k]), float(vec[k])
+        if out is None and w == 1.0:
+            out = column.astype(np.float64)  # 0.0 + x is x: start from the column
+            continue
+        if out is None:
+            out = np.zeros(len(batch), dtype=np.float64)
+        if w == 1.0:
+            out += column
+        elif w == -1.0:
+            out -= column  # x + (-1.0 · c) is x - c, bit for bit
+        else:
+            out += column * w
+    return np.zeros(len(batch), dtype=np.float64) if out is None else out
 
 
 def _nonempty(value: dict[InteractionKind, float]) -> dict[InteractionKind, float]:
