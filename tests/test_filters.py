@@ -312,3 +312,20 @@ def test_every_filter_is_idempotent_and_its_reasons_match_its_codes_on_random_fe
 ) -> None:
     data = SampleData(((feed.batch, feed.ctx),))
     check_component(filt, data=data, checks=["codes_reasons", "filter_idempotence"])
+
+
+def test_muted_words_are_found_across_blocks_of_joined_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Text is searched in blocks of joined rows; block edges change nothing."""
+    import feedrank.batch.text
+
+    monkeypatch.setattr(feedrank.batch.text, "_BLOCK_ROWS", 2)
+    rows = ["new", "york city", "a cat", "new york", "cats", "x", "CAT"]
+    batch = texted(rows)
+    viewer = fr.Viewer(id="v", muted_words=("new york", "cat"))
+    got = reasons(MutedWords(), batch, viewer)
+    assert got == ["", "", "muted_word", "muted_word", "", "", "muted_word"]
+    with_nul = texted([*rows, "a\x00cat"])
+    got = reasons(MutedWords(), with_nul, viewer)
+    assert got == ["", "", "muted_word", "muted_word", "", "", "muted_word", "muted_word"]

@@ -198,6 +198,10 @@ def _break_ties(
     return order
 
 
+_HASH_ROWS = 1 << 14
+"""Rows hashed at a time by :func:`string_hash`."""
+
+
 def string_hash(values: NDArray[Any]) -> NDArray[np.uint64]:
     """ndarray (n,), uint64: a hash of every string of a unicode array that does not
     depend on the array's width (trailing padding adds nothing). Equal strings
@@ -208,10 +212,16 @@ def string_hash(values: NDArray[Any]) -> NDArray[np.uint64]:
     if n == 0 or width == 0:
         return out
     chars = np.ascontiguousarray(values).view(np.uint32).reshape(n, width)
+    powers = np.empty(width, dtype=np.uint64)
     power = 0xBF58476D1CE4E5B9
     for j in range(width):
-        out += chars[:, j].astype(np.uint64) * np.uint64(power)
+        powers[j] = power
         power = (power * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    # Σ code point × power (mod 2**64) as a matrix product, block by block of rows
+    # so each block's characters are read once, from cache.
+    for start in range(0, n, _HASH_ROWS):
+        block = chars[start : start + _HASH_ROWS]
+        out[start : start + block.shape[0]] = block.astype(np.uint64) @ powers
     out ^= out >> np.uint64(31)
     out *= np.uint64(0x94D049BB133111EB)
     out ^= out >> np.uint64(29)
@@ -231,19 +241,23 @@ def group_codes(values: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp
     if n <= 4096 or values.dtype.kind != "U":
         _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
         return inverse.astype(np.intp).reshape(-1), first.astype(np.intp)
+    longest = int(np.strings.str_len(values).max())
+    if 0 < longest < values.dtype.itemsize // 4:
+        values = values.astype(f"U{longest}")  # drop padding every string shares
     h = string_hash(values)
     by = np.argsort(h).astype(np.intp)
     sorted_h = h[by]
     new = np.ones(n, dtype=bool)
     new[1:] = sorted_h[1:] != sorted_h[:-1]
-    # Equal hashes must be equal strings: compare each row with its sorted neighbour.
-    same = np.flatnonzero(~new)
-    if same.shape[0] and not np.array_equal(values[by[same]], values[by[same - 1]]):
-        _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-        return inverse.astype(np.intp).reshape(-1), first.astype(np.intp)
     codes = np.empty(n, dtype=np.intp)
     codes[by] = np.cumsum(new) - 1
-    return codes, by[new]
+    first = by[new]
+    # Equal hashes must be equal strings: every row against its group's first row,
+    # read in row order from the (smaller) table of distinct strings.
+    if first.shape[0] < n and not np.array_equal(values, values[first][codes]):
+        _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+        return inverse.astype(np.intp).reshape(-1), first.astype(np.intp)
+    return codes, first
 
 
 def rank_within_groups(groups: NDArray[np.intp], order: NDArray[np.intp]) -> NDArray[np.int64]:
