@@ -12,7 +12,6 @@ shortest round-trip form. Two specs that mean the same have the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -28,4 +27,6 @@ def canonical_json(data: Any) -> str:
 
 def fingerprint(data: Any) -> str:
     """Hex SHA-256 of the UTF-8 canonical JSON of ``data``."""
+    import hashlib  # loaded when a fingerprint is first taken
+
     return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()

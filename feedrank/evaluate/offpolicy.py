@@ -91,11 +91,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from feedrank.datasets.arguments import as_generator
 from feedrank.errors import InputError
 from feedrank.evaluate.stats import (
     _bootstrap,
     _confidence,
-    _generator,
     _percentile_interval,
     _positive_int,
 )
@@ -202,7 +202,7 @@ def _kish(w: NDArray[np.float64]) -> float:
 
 
 def _options(rng: object, n_resamples: object, confidence: object) -> tuple[Any, int, float]:
-    return _generator(rng), _positive_int(n_resamples, "n_resamples", 0), _confidence(confidence)
+    return as_generator(rng), _positive_int(n_resamples, "n_resamples", 0), _confidence(confidence)
 
 
 def _interval(

@@ -41,6 +41,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from feedrank.datasets.arguments import as_generator
 from feedrank.errors import InputError
 
 __all__ = [
@@ -65,17 +66,6 @@ MAX_EXACT = 24
 
 
 # ---------------------------------------------------------------- shared helpers
-def _generator(rng: object) -> np.random.Generator:
-    """A Generator from ``rng`` (a Generator, returned as is, or a seed >= 0)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, Integral) and not isinstance(rng, bool) and int(rng) >= 0:
-        return np.random.default_rng(int(rng))
-    raise InputError(
-        f"got {rng!r}", field="rng", expected="a numpy.random.Generator or an integer seed >= 0"
-    )
-
-
 def _vector(values: ArrayLike, field: str, *, min_size: int = 1) -> NDArray[np.float64]:
     """1-D finite float64 copy of ``values``, with at least ``min_size`` entries."""
     try:
@@ -257,7 +247,7 @@ def randomization_test(
     x = _vector(a, "a")
     y = _vector(b, "b")
     _same_length(x, y)
-    gen = _generator(rng)
+    gen = as_generator(rng)
     n_res = _positive_int(n_resamples, "n_resamples")
     d = x - y
     n = d.shape[0]
@@ -335,7 +325,7 @@ def bootstrap_ci(
     (3.0, True)
     """
     x = _vector(values, "values")
-    gen = _generator(rng)
+    gen = as_generator(rng)
     b = _positive_int(n_resamples, "n_resamples")
     conf = _confidence(confidence)
     reps = _bootstrap(x[:, None], lambda m: m[:, 0], rng=gen, n_resamples=b)
@@ -454,7 +444,7 @@ def compare_to_baseline(
             field="per_query_scores",
             expected="at least one ranker other than the baseline",
         )
-    gen = _generator(rng)
+    gen = as_generator(rng)
     b = _positive_int(n_resamples, "n_resamples")
     conf = _confidence(confidence)
     alt = _alternative(alternative)

@@ -11,7 +11,7 @@ of removals and moves by reason (the full lists on request).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,9 +20,11 @@ from feedrank._time import from_micros
 from feedrank.batch.segments import segmented_order
 from feedrank.engine.algorithm import Algorithm
 from feedrank.engine.result import Move, Moves, Ranked, RequestView
-from feedrank.ranking.ablation import Ablation, ablation
-from feedrank.ranking.counterfactual import Change, input_to_top_k, weight_to_swap
 from feedrank.ranking.explain import Comparison, Explanation, compare_posts, explain_post
+
+if TYPE_CHECKING:
+    from feedrank.ranking.ablation import Ablation
+    from feedrank.ranking.counterfactual import Change
 
 __all__ = ["Move", "Moves", "Ranking", "RankingBatch", "final_order"]
 
@@ -82,14 +84,20 @@ class Ranking(RequestView):
 
     def ablation(self) -> Ablation:
         """Every kept post's rank with each term removed (see :mod:`feedrank.ranking.ablation`)."""
+        from feedrank.ranking.ablation import ablation
+
         return ablation(self)
 
     def weight_to_swap(self, a: str, b: str) -> list[Change]:
         """Per term, the smallest weight change that reorders ``a`` and ``b``."""
+        from feedrank.ranking.counterfactual import weight_to_swap
+
         return weight_to_swap(self, a, b)
 
     def input_to_top_k(self, post_id: str, k: int) -> list[Change]:
         """Per term, the smallest input change that brings ``post_id`` into the top k."""
+        from feedrank.ranking.counterfactual import input_to_top_k
+
         return input_to_top_k(self, post_id, k)
 
     def to_dict(self, *, removed: Detail = "counts", moves: Detail = "counts") -> dict[str, Any]:

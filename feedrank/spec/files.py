@@ -37,11 +37,6 @@ from feedrank.stages.filters import FILTERS
 from feedrank.stages.rerank import RERANKERS
 from feedrank.stages.signals import SIGNALS
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-
 __all__ = [
     "SpecChange",
     "diff_specs",
@@ -51,6 +46,18 @@ __all__ = [
     "parse_spec",
     "spec_schema",
 ]
+
+
+def _toml() -> Any:
+    """The TOML reader (imported on first use)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    import tomli  # type: ignore[import-not-found, unused-ignore]  # Python 3.10 only
+
+    return tomli  # pragma: no cover
+
 
 Format = Literal["toml", "json"]
 
@@ -97,8 +104,8 @@ def parse_spec(data: Mapping[str, Any]) -> Pipeline:
 def loads_spec(text: str, format: Format) -> Pipeline:
     """Parse spec text in ``format`` ("toml" or "json")."""
     try:
-        data = tomllib.loads(text) if format == "toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        data = _toml().loads(text) if format == "toml" else json.loads(text)
+    except (_toml().TOMLDecodeError, json.JSONDecodeError) as exc:
         raise SpecError(f"not valid {format.upper()}: {exc}") from None
     return parse_spec(data)
 
@@ -174,7 +181,7 @@ def dump_spec(pipeline: Pipeline, format: Format | Literal["canonical"] = "toml"
     if format == "json":
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     text = _toml_document(data)
-    if parse_spec(tomllib.loads(text)).fingerprint != pipeline.fingerprint:
+    if parse_spec(_toml().loads(text)).fingerprint != pipeline.fingerprint:
         raise SpecError(
             "this spec has a value TOML cannot express (such as null where the default differs)",
             expected="a spec written as JSON",
