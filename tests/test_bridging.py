@@ -123,9 +123,47 @@ def test_fit_converges_with_a_decreasing_loss_quickly(fit: BridgingFit, planted:
     assert fit.gradient_norm < 1e-3
 
 
-def test_loss_is_the_documented_formula_at_the_fitted_parameters(
+def test_default_loss_is_the_scorers_mean_normalised_loss(
     fit: BridgingFit, planted: Planted
 ) -> None:
+    assert fit.normalization == "mean"
+    residual = planted.ratings - fit.predict(planted.raters, planted.items)
+    trained = (
+        np.mean(residual**2)
+        + 0.15 * (np.mean(fit.rater_intercepts**2) + np.mean(fit.item_intercepts**2) + fit.mu**2)
+        + 0.03 * (np.mean(fit.rater_factors**2) + np.mean(fit.item_factors**2))
+    )
+    assert fit.loss == pytest.approx(trained, rel=1e-12)
+    assert fit.mse == pytest.approx(np.mean(residual**2), rel=1e-12)
+    explicit = fit_bridging(
+        planted.raters,
+        planted.items,
+        planted.ratings,
+        rng=np.random.default_rng(0),
+        normalization="mean",
+    )
+    assert np.array_equal(explicit.item_intercepts, fit.item_intercepts)
+    # The documented sum form penalises far less (λ once, not K/N times per
+    # item), so it gives other intercepts: the default is not the sum form.
+    summed = fit_bridging(
+        planted.raters,
+        planted.items,
+        planted.ratings,
+        rng=np.random.default_rng(0),
+        normalization="sum",
+    )
+    assert np.max(np.abs(summed.item_intercepts - fit.item_intercepts)) > 1e-2
+
+
+def test_sum_loss_is_the_documented_formula_at_the_fitted_parameters(planted: Planted) -> None:
+    fit = fit_bridging(
+        planted.raters,
+        planted.items,
+        planted.ratings,
+        rng=np.random.default_rng(0),
+        normalization="sum",
+    )
+    assert fit.normalization == "sum"
     residual = planted.ratings - fit.predict(planted.raters, planted.items)
     documented = (
         np.sum(residual**2)
@@ -252,18 +290,19 @@ def test_a_note_helpful_to_one_camp_scores_below_a_note_helpful_to_both(
 # --------------------------------------------------------------- status rule
 def test_status_rule_at_its_boundaries() -> None:
     edge = -0.05 - 0.8 * 0.25
-    cases = [  # (intercept, factor, ratings, expected)
+    cases = [  # (intercept, factor, ratings, expected), the scorer's boundaries
         (0.40, 0.0, 5, HELPFUL),  # exactly 0.40, factor 0
         (np.nextafter(0.40, 0.0), 0.0, 5, NEEDS_MORE_RATINGS),  # just below 0.40
-        (0.40, 0.5, 5, NEEDS_MORE_RATINGS),  # |factor| exactly 0.5 is not < 0.5
-        (0.40, -0.5, 5, NEEDS_MORE_RATINGS),
-        (0.40, np.nextafter(-0.5, 0.0), 5, HELPFUL),  # |factor| just under 0.5
+        (0.40, 0.5, 5, HELPFUL),  # |factor| exactly 0.5 keeps Helpful
+        (0.40, -0.5, 5, HELPFUL),
+        (0.40, np.nextafter(0.5, 1.0), 5, NEEDS_MORE_RATINGS),  # |factor| just over 0.5
+        (0.40, np.nextafter(-0.5, -1.0), 5, NEEDS_MORE_RATINGS),
         (0.9, 0.0, 4, NEEDS_MORE_RATINGS),  # 4 ratings are too few, however high
-        (-0.05, 0.0, 5, NEEDS_MORE_RATINGS),  # exactly −0.05 is not < −0.05
-        (np.nextafter(-0.05, -1.0), 0.0, 5, NOT_HELPFUL),  # just under −0.05
-        (edge, 0.25, 5, NEEDS_MORE_RATINGS),  # exactly −0.05 − 0.8·0.25
-        (np.nextafter(edge, -1.0), 0.25, 5, NOT_HELPFUL),  # just under it
-        (np.nextafter(edge, -1.0), -0.25, 5, NOT_HELPFUL),  # the rule uses |factor|
+        (-0.05, 0.0, 5, NOT_HELPFUL),  # exactly −0.05 is Not helpful
+        (np.nextafter(-0.05, 1.0), 0.0, 5, NEEDS_MORE_RATINGS),  # just above −0.05
+        (edge, 0.25, 5, NOT_HELPFUL),  # exactly −0.05 − 0.8·0.25
+        (edge, -0.25, 5, NOT_HELPFUL),  # the rule uses |factor|
+        (np.nextafter(edge, 1.0), 0.25, 5, NEEDS_MORE_RATINGS),  # just above it
         (-0.9, 0.0, 4, NEEDS_MORE_RATINGS),  # 4 ratings are too few, however low
         (0.0, 0.0, 100, NEEDS_MORE_RATINGS),  # between the thresholds
     ]
@@ -298,9 +337,25 @@ def test_status_rule_at_its_boundaries() -> None:
     assert hand_made.statuses().tolist() == expected
     lenient = StatusRule(min_ratings=4, helpful_intercept=0.3)
     assert hand_made.statuses(lenient).tolist()[1] == HELPFUL
-    assert hand_made.statuses(lenient).tolist()[5] == HELPFUL
+    assert hand_made.statuses(lenient).tolist()[6] == HELPFUL
     assert "0.4" in StatusRule().describe()
     assert "5 ratings" in StatusRule().describe()
+    assert "factor ≤ 0.5" in StatusRule().describe()
+
+
+def test_documented_boundaries_are_an_option() -> None:
+    edge = -0.05 - 0.8 * 0.25
+    rule = StatusRule(boundaries="documented")
+    intercepts = np.array([0.40, 0.40, -0.05, np.nextafter(-0.05, -1.0), edge])
+    factors = np.array([0.5, np.nextafter(0.5, 0.0), 0.0, 0.0, 0.25])
+    assert rule.classify(intercepts, factors, np.full(5, 5)).tolist() == [
+        NEEDS_MORE_RATINGS,  # |factor| exactly 0.5 is not < 0.5
+        HELPFUL,
+        NEEDS_MORE_RATINGS,  # exactly −0.05 is not < −0.05
+        NOT_HELPFUL,
+        NEEDS_MORE_RATINGS,  # exactly on the sloped boundary
+    ]
+    assert "factor < 0.5" in rule.describe()
 
 
 def test_status_rule_validates_its_thresholds() -> None:

@@ -15,21 +15,23 @@ documentation/under-the-hood/ranking-notes.md (see REFERENCES.md).
 
 Loss
 ----
-``normalization="sum"`` (the default: the formula as documented)::
-
-    L = Σ_(u,n) (r_un − r̂_un)² + λ_i (Σ_u i_u² + Σ_n i_n² + μ²) + λ_f (Σ_u f_u² + Σ_n f_n²)
-
-with λ_i = 0.15 and λ_f = 0.03; the sums run over observed ratings, raters and
-items. ``normalization="mean"`` averages every group instead, as the open-source
-scorer's training loop does (mean squared error plus λ times the mean square of
-each parameter group)::
+``normalization="mean"`` (the default) is the loss the open-source scorer's
+training loop minimises: the mean squared error plus λ times the mean square of
+each parameter group::
 
     L_mean = (1/K) Σ (r − r̂)² + λ_i (mean_u i_u² + mean_n i_n² + μ²)
              + λ_f (mean_u f_u² + mean_n f_n²)
 
-for K ratings, U raters and N items. Its minimiser is that of the sum form with
-the penalties rescaled (λ_i K for μ, λ_i K/U for i_u, λ_i K/N for i_n, λ_f K/U
-for f_u, λ_f K/N for f_n), which is how it is optimised; ``loss`` reports L_mean.
+for K ratings, U raters and N items, with λ_i = 0.15 and λ_f = 0.03.
+``normalization="sum"`` is the formula as the documentation writes it::
+
+    L = Σ_(u,n) (r − r̂_un)² + λ_i (Σ_u i_u² + Σ_n i_n² + μ²) + λ_f (Σ_u f_u² + Σ_n f_n²)
+
+with the sums over observed ratings, raters and items. The two differ in how
+strongly the penalties pull: the minimiser of L_mean is that of the sum form
+with the penalties rescaled (λ_i K for μ, λ_i K/U for i_u, λ_i K/N for i_n,
+λ_f K/U for f_u, λ_f K/N for f_n), which is how it is optimised; ``loss``
+reports the value in the chosen normalization.
 
 Gradient
 --------
@@ -68,12 +70,15 @@ when exactly half do, so that Σ_u f_u ≤ 0.
 
 Status
 ------
-:class:`StatusRule` (defaults from the documentation): an item with at least
-``min_ratings`` (5) ratings is ``"helpful"`` when i_n ≥ 0.40 and |f_n| < 0.5, and
-``"not_helpful"`` when i_n < −0.05 − 0.8 |f_n|; every other item (and every item
-with fewer ratings) is ``"needs_more_ratings"``. The rule, the statuses and the
-feature names live in :mod:`feedrank.stages.signals.bridging`, with the signal
-that applies them; they are re-exported here.
+:class:`StatusRule` (the Community Notes thresholds): an item with at least
+``min_ratings`` (5) ratings is ``"helpful"`` when i_n ≥ 0.40 and |f_n| ≤ 0.5, and
+``"not_helpful"`` when i_n ≤ −0.05 − 0.8 |f_n|; every other item (and every item
+with fewer ratings) is ``"needs_more_ratings"``. Those are the boundaries of the
+open-source scorer (the status Helpful is removed only when |f_n| > 0.5, and the
+Not helpful boundary is inclusive); ``boundaries="documented"`` reads both
+inequalities strictly, as the documentation writes them. The rule, the statuses
+and the feature names live in :mod:`feedrank.stages.signals.bridging`, with the
+signal that applies them; they are re-exported here.
 
 Modules
 -------

@@ -31,7 +31,7 @@ def fit_bridging(
     rng: np.random.Generator | int,
     lambda_intercept: float = 0.15,
     lambda_factor: float = 0.03,
-    normalization: Normalization = "sum",
+    normalization: Normalization = "mean",
     init_scale: float = 0.1,
     n_init: int = 1,
     max_iter: int = 5000,
@@ -50,7 +50,8 @@ def fit_bridging(
     the offending rating (row, rater and item).
 
     Options: ``lambda_intercept`` λ_i and ``lambda_factor`` λ_f (documented 0.15 and
-    0.03); ``normalization`` "sum" (the documented loss) or "mean"; ``init_scale``
+    0.03); ``normalization`` "mean" (the default: every group averaged, the loss
+    the open-source scorer trains on) or "sum" (the loss as documented); ``init_scale``
     (standard deviation of the initial factors); ``n_init`` (starts, the lowest
     loss kept); ``max_iter``, ``gtol`` (max projected gradient) and ``ftol``
     (relative decrease) for L-BFGS-B. Returns a :class:`BridgingFit`.

@@ -12,7 +12,8 @@ from numpy.typing import NDArray
 __all__ = ["Normalization", "Problem"]
 
 Normalization = Literal["sum", "mean"]
-"""How the loss adds up: "sum" (the documented loss) or "mean" (every group averaged)."""
+"""How the loss adds up: "mean" (every group averaged, as the open-source scorer
+trains) or "sum" (the loss as documented)."""
 
 
 @dataclass(frozen=True, eq=False)

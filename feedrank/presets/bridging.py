@@ -17,19 +17,23 @@ def community_notes_bridging() -> Pipeline:
     Source: twitter/communitynotes, documentation/under-the-hood/ranking-notes.md
     (facts in REFERENCES.md, "Community Notes bridging"). The scores come from
     :func:`feedrank.bridging.fit_bridging` — r̂ = μ + i_u + i_n + f_u·f_n with
-    one-dimensional factors, loss Σ(r − r̂)² + 0.15(i_u² + i_n² + μ²) +
-    0.03(f_u² + f_n²), Helpful 1.0 / Somewhat 0.5 / Not helpful 0.0 — attached to
-    the candidates with :meth:`~feedrank.bridging.BridgingFit.attach` as the
+    one-dimensional factors, λ_i = 0.15 on intercepts and μ, λ_f = 0.03 on
+    factors, Helpful 1.0 / Somewhat 0.5 / Not helpful 0.0 — attached to the
+    candidates with :meth:`~feedrank.bridging.BridgingFit.attach` as the
     features ``bridging_intercept``, ``bridging_factor`` and ``bridging_ratings``.
 
     Readings chosen:
 
-    - The loss is the documented one, with sums (``normalization="sum"``); the
-      reference scorer's training loop averages each term instead, which
-      ``fit_bridging(normalization="mean")`` offers.
-    - Status (the documented thresholds): Helpful when i_n ≥ 0.40 and |f_n| < 0.5,
-      Not helpful when i_n < −0.05 − 0.8|f_n|, each only with at least 5 ratings;
-      everything else needs more ratings.
+    - The loss is the one the open-source scorer trains on: the mean squared
+      error plus λ times the mean square of each parameter group
+      (``fit_bridging``'s default ``normalization="mean"``). The documentation
+      writes it with sums, Σ(r − r̂)² + 0.15(i_u² + i_n² + μ²) + 0.03(f_u² + f_n²),
+      which ``normalization="sum"`` offers.
+    - Status, with the scorer's boundaries (``boundaries = "scorer"``): Helpful
+      when i_n ≥ 0.40 and |f_n| ≤ 0.5 (the scorer removes the status only when
+      |f_n| > 0.5), Not helpful when i_n ≤ −0.05 − 0.8|f_n|, each only with at
+      least 5 ratings; everything else needs more ratings. The documentation's
+      strict inequalities are ``boundaries = "documented"``.
     - Order, as the documentation sorts notes: Helpful posts first by intercept;
       then posts that need more ratings, all at 0.0, so they fall to the tie
       order — newest first; then Not helpful posts by their (negative) intercept.

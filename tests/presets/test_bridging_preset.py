@@ -123,7 +123,7 @@ def test_preset_ranks_a_fitted_model_end_to_end() -> None:
     assert order[8:] == sorted(order[8:], key=lambda p: -score[p])
 
 
-def test_preset_publishes_the_documented_status_rule() -> None:
+def test_preset_publishes_the_scorers_status_rule() -> None:
     pipe = fr.preset(NAME)
     assert pipe.fingerprint == community_notes_bridging().fingerprint
     spec = pipe.to_spec()
@@ -135,6 +135,7 @@ def test_preset_publishes_the_documented_status_rule() -> None:
         "not_helpful_intercept": -0.05,
         "not_helpful_factor_slope": 0.8,
         "min_ratings": 5,
+        "boundaries": "scorer",
     }
 
 

@@ -8,7 +8,7 @@ number of ratings). Ungated, it returns the intercept. Gated, only posts whose
 status is Helpful under :class:`StatusRule` keep their intercept; posts that
 need more ratings get ``needs_more_ratings_value`` and posts rated Not helpful
 get ``not_helpful_value`` (or, when that is None, their own intercept, which the
-rule places below −0.05).
+rule places at or below −0.05).
 
 The status rule, its three statuses and the names of the feature columns live
 here, with the signal that reads them; :mod:`feedrank.bridging` fits the model
@@ -73,15 +73,29 @@ def bridging_feature_names(prefix: str = "bridging") -> tuple[str, str, str]:
 class StatusRule(SpecModel):
     """Thresholds turning an item's intercept, factor and rating count into a status.
 
-    ``"helpful"`` when count ≥ ``min_ratings``, intercept ≥ ``helpful_intercept`` and
-    |factor| < ``helpful_max_abs_factor``; ``"not_helpful"`` when count ≥
-    ``min_ratings`` and intercept < ``not_helpful_intercept`` −
-    ``not_helpful_factor_slope`` · |factor|; ``"needs_more_ratings"`` otherwise.
-    Defaults are the documented Community Notes thresholds.
+    With at least ``min_ratings`` ratings, an item is ``"helpful"`` when its
+    intercept ≥ ``helpful_intercept`` and its |factor| is within
+    ``helpful_max_abs_factor``, and ``"not_helpful"`` when its intercept is
+    below ``not_helpful_intercept`` − ``not_helpful_factor_slope`` · |factor|;
+    every other item is ``"needs_more_ratings"``. Defaults are the Community
+    Notes thresholds.
 
-    >>> StatusRule().classify(np.array([0.4, 0.4, -0.05, -0.06]), np.array([0.0, 0.5, 0.0, 0.0]),
-    ...                       np.array([5, 5, 5, 4])).tolist()
-    ['helpful', 'needs_more_ratings', 'needs_more_ratings', 'needs_more_ratings']
+    ``boundaries`` says what happens exactly at a threshold:
+
+    - ``"scorer"`` (the default, as the open-source scorer decides): Helpful
+      needs |factor| ≤ ``helpful_max_abs_factor`` (the status is removed only
+      when |factor| is larger) and Not helpful includes its boundary
+      (intercept ≤ ``not_helpful_intercept`` − slope · |factor|).
+    - ``"documented"`` (as the documentation writes the rule): |factor| <
+      ``helpful_max_abs_factor`` and intercept < the Not helpful boundary.
+
+    >>> rule = StatusRule()
+    >>> rule.classify(np.array([0.4, 0.4, -0.05, -0.05]), np.array([0.0, 0.5, 0.0, 0.0]),
+    ...               np.array([5, 5, 5, 4])).tolist()
+    ['helpful', 'helpful', 'not_helpful', 'needs_more_ratings']
+    >>> StatusRule(boundaries="documented").classify(
+    ...     np.array([0.4, -0.05]), np.array([0.5, 0.0]), np.array([5, 5])).tolist()
+    ['needs_more_ratings', 'needs_more_ratings']
     """
 
     helpful_intercept: float = 0.40
@@ -89,6 +103,7 @@ class StatusRule(SpecModel):
     not_helpful_intercept: float = -0.05
     not_helpful_factor_slope: Annotated[float, Field(ge=0)] = 0.8
     min_ratings: Annotated[int, Field(ge=0)] = 5
+    boundaries: Literal["scorer", "documented"] = "scorer"
 
     def classify(
         self,
@@ -105,8 +120,13 @@ class StatusRule(SpecModel):
         i = np.asarray(intercepts, dtype=np.float64)
         f = np.abs(np.asarray(factors, dtype=np.float64))
         enough = np.asarray(counts) >= self.min_ratings
-        helpful = enough & (i >= self.helpful_intercept) & (f < self.helpful_max_abs_factor)
-        not_helpful = enough & (i < self.not_helpful_intercept - self.not_helpful_factor_slope * f)
+        edge = self.not_helpful_intercept - self.not_helpful_factor_slope * f
+        if self.boundaries == "scorer":
+            narrow, low = f <= self.helpful_max_abs_factor, i <= edge
+        else:
+            narrow, low = f < self.helpful_max_abs_factor, i < edge
+        helpful = enough & (i >= self.helpful_intercept) & narrow
+        not_helpful = enough & low
         out: NDArray[np.str_] = np.where(
             helpful, HELPFUL, np.where(not_helpful, NOT_HELPFUL, NEEDS_MORE_RATINGS)
         )
@@ -115,9 +135,13 @@ class StatusRule(SpecModel):
     def describe(self) -> str:
         """The rule in one line of plain language (no "|", so it fits a Markdown table)."""
         bound = f"{self.helpful_max_abs_factor:g}"
+        if self.boundaries == "scorer":
+            within, below = f"−{bound} ≤ factor ≤ {bound}", "at most"
+        else:
+            within, below = f"−{bound} < factor < {bound}", "below"
         return (
-            f"Helpful: intercept ≥ {self.helpful_intercept:g} and −{bound} < factor < {bound}; "
-            f"Not helpful: intercept < {self.not_helpful_intercept:g} − "
+            f"Helpful: intercept ≥ {self.helpful_intercept:g} and {within}; "
+            f"Not helpful: intercept {below} {self.not_helpful_intercept:g} − "
             f"{self.not_helpful_factor_slope:g} × the factor's size; "
             f"both need at least {self.min_ratings} ratings"
         )
