@@ -273,6 +273,19 @@ class IntegerLikes(Signal):
         return batch.count("like")
 
 
+@register_signal
+class ShortNotes(Signal):
+    """Its notes have one row too few."""
+
+    type: Literal["test_conformance_short_notes"] = "test_conformance_short_notes"
+
+    def compute(self, batch: fr.PostBatch, ctx: fr.Context) -> NDArray[np.float64]:
+        return np.zeros(len(batch))
+
+    def notes(self, batch: fr.PostBatch, ctx: fr.Context) -> NDArray[np.str_]:
+        return np.full(max(len(batch) - 1, 0), "estimated")
+
+
 class Unregistered(Signal):
     """A signal nobody registered."""
 
@@ -346,6 +359,7 @@ class DemoteRowZero(Reranker):
     [
         (Unregistered(), "spec_round_trip", "not registered"),
         (IntegerLikes(), "output_shape", "dtype int64"),
+        (ShortNotes(), "output_shape", "notes() returned shape"),
         (EmptyReason(), "output_shape", "non-empty strings"),
         (ZeroFirst(), "output_shape", "multiplier 0.0; expected finite and > 0"),
         (CountsViews(), "inputs_not_mutated", "the call changed batch.counts"),

@@ -51,7 +51,13 @@ def chronological() -> Pipeline:
 def balanced() -> Pipeline:
     """A personalised feed that explains itself: engagement, relationships and
     interests, decayed by age, with X-style author diversity and a balance of
-    followed and other accounts. This is the preset ``feedrank demo`` uses."""
+    followed and other accounts. This is the preset ``feedrank demo`` uses.
+
+    ``like_rate`` is (likes + reposts + 0.05 · 20) / (views + 20). Where no view
+    count is reported (Mastodon and most open networks report none) the rate is
+    not computed: the post gets the prior rate 0.05, the same for every such
+    post, and its explanation says so; the other terms decide among them.
+    """
     return Pipeline(
         name="balanced",
         description=(
@@ -84,9 +90,14 @@ def balanced() -> Pipeline:
                         base=K.VIEW,
                         prior_rate=0.05,
                         prior_strength=20.0,
+                        missing_base="prior",
                     ),
                     weight=4.0,
-                    why="Quality per view, so small accounts with good posts can compete.",
+                    why=(
+                        "Quality per view, so small accounts with good posts can compete. "
+                        "A post without a view count gets the prior rate 0.05: a rate is "
+                        "never made up from a missing count."
+                    ),
                 ),
                 Term(
                     name="affinity",

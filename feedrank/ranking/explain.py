@@ -17,6 +17,7 @@ import numpy as np
 
 from feedrank.engine.result import Move, RequestView
 from feedrank.errors import RankingError
+from feedrank.stages.signals.base import Signal
 
 __all__ = ["Comparison", "Explanation", "FactorPart", "TermPart", "compare_posts", "explain_post"]
 
@@ -34,6 +35,9 @@ class TermPart:
     contribution: float
     share: float
     why: str
+    note: str = ""
+    """How the signal obtained this post's input when not by its plain formula
+    (a fallback for missing data, ...), "" otherwise."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class FactorPart:
     description: str
     value: float
     why: str
+    note: str = ""
+    """As :attr:`TermPart.note`, for a scorer factor's signal."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +89,15 @@ class Explanation:
                 continue
             lines.append(
                 f"  + {t.name:<18} {t.contribution:>+12.6g}  ({t.share:5.1%})  "
-                f"= {t.weight:g} × {t.input:.6g}  [{t.description}]"
+                f"= {t.weight:g} × {t.input:.6g}  [{t.description}]{_noted(t.note)}"
             )
         if zero:
             lines.append(f"  0 from {', '.join(zero)}")
         for f in self.factors:
             if f.value != 1.0:
-                lines.append(f"  × {f.name:<18} {f.value:>12.6g}  [{f.description}]")
+                lines.append(
+                    f"  × {f.name:<18} {f.value:>12.6g}  [{f.description}]{_noted(f.note)}"
+                )
         for m in self.moves:
             lines.append(f"  ↕ {m.stage}: position {m.before + 1} → {m.after + 1} ({m.reason})")
         return "\n".join(lines)
@@ -107,13 +115,17 @@ class Explanation:
         for t in self.terms:
             out.append(
                 f"| {t.name} | {t.input:.6g} | {t.weight:g} | {t.contribution:+.6g} "
-                f"| {t.share:.1%} | {t.description} |"
+                f"| {t.share:.1%} | {t.description}{_noted(t.note)} |"
             )
         for f in self.factors:
-            out.append(f"| × {f.name} | {f.value:.6g} | | | | {f.description} |")
+            out.append(f"| × {f.name} | {f.value:.6g} | | | | {f.description}{_noted(f.note)} |")
         for m in self.moves:
             out.append(f"\nMoved by `{m.stage}` from {m.before + 1} to {m.after + 1}: {m.reason}.")
         return "\n".join(out) + "\n"
+
+
+def _noted(note: str) -> str:
+    return f" — {note}" if note else ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,7 @@ def explain_post(ranking: RequestView, post_id: str) -> Explanation:
         code = int(ranking.removed_codes[cand])
         return Explanation(post_id, fp, None, None, ranking.removed_table[code - 1])
     pipe = ranking.pipeline
+    scorer = pipe.scorer
     contrib = ranking.contributions[row]
     total = float(np.abs(contrib).sum())
     terms = tuple(
@@ -171,18 +184,20 @@ def explain_post(ranking: RequestView, post_id: str) -> Explanation:
             contribution=float(contrib[j]),
             share=float(abs(contrib[j]) / total) if total > 0 else 0.0,
             why=term.why,
+            note=_note(term.signal, ranking, row),
         )
-        for j, term in enumerate(pipe.scorer.terms)
+        for j, term in enumerate(scorer.terms)
     )
-    described: list[tuple[str, str]] = []
+    described: list[tuple[str, str, str]] = []
     for j, stage in enumerate(ranking.factor_stages):
         if stage < 0:
-            factor = pipe.scorer.factors[j]
-            described.append((factor.signal.describe(), factor.why))
+            factor = scorer.factors[j]
+            note = _note(factor.signal, ranking, row)
+            described.append((factor.signal.describe(), factor.why, note))
         else:
-            described.append((pipe.rerankers[stage].describe(), ""))
+            described.append((pipe.rerankers[stage].describe(), "", ""))
     factors = tuple(
-        FactorPart(name, described[j][0], float(ranking.factors[row, j]), described[j][1])
+        FactorPart(name, described[j][0], float(ranking.factors[row, j]), *described[j][1:])
         for j, name in enumerate(ranking.factor_names)
     )
     return Explanation(
@@ -195,6 +210,12 @@ def explain_post(ranking: RequestView, post_id: str) -> Explanation:
         factors=factors,
         moves=tuple(ranking.moves_of(post_id)),
     )
+
+
+def _note(signal: Signal, ranking: RequestView, row: int) -> str:
+    """The signal's note on kept row ``row`` ("" when it has none)."""
+    notes = signal.notes(ranking.kept_batch, ranking.context)
+    return "" if notes is None else str(notes[row])
 
 
 def compare_posts(ranking: RequestView, a: str, b: str) -> Comparison:

@@ -164,6 +164,9 @@ class SignalSubject(PartSubject):
 
     def call_one(self, batch: PostBatch, ctx: Context, extra: tuple[NDArray[Any], ...]) -> Rows:
         values = self.component.compute(batch, ctx)
+        notes = self.component.notes(batch, ctx)
+        if notes is not None:
+            checked_reasons(notes, len(batch), "notes()")
         return {"values": checked_array(values, len(batch), "compute()", "f", np.float64)}
 
     def call_many(

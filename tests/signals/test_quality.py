@@ -88,34 +88,58 @@ def test_wilson_is_the_formula_and_a_lower_bound_of_the_share(
 
 
 def test_engagement_rate_default_is_likes_per_view_with_a_prior_of_ten_views() -> None:
-    counts = [{"like": 5, "view": 90}, {}, {"like": 3}, {"view": 10}]
+    counts = [{"like": 5, "view": 90}, {"view": 10}, {"like": 1, "view": 1}]
     batch, ctx = batch_with(counts)
     got = EngagementRate().compute(batch, ctx)
-    expected = [(c.get("like", 0) + 0.0) / (c.get("view", 0) + 10) for c in counts]
+    expected = [c.get("like", 0) / (c["view"] + 10) for c in counts]
     np.testing.assert_allclose(got, expected, rtol=1e-15)
 
 
+def test_engagement_rate_without_a_view_count_is_the_prior_rate_whatever_the_likes() -> None:
+    counts = [{"like": 3}, {"like": 1_000_000, "repost": 50_000}, {}, {"like": 9, "view": 80}]
+    batch, ctx = batch_with(counts)
+    signal = EngagementRate(
+        weights={"like": 1.0, "repost": 1.0}, prior_rate=0.05, prior_strength=20
+    )
+    got = signal.compute(batch, ctx)
+    assert got.tolist() == [0.05, 0.05, 0.05, pytest.approx((9 + 1) / 100, rel=1e-15)]
+    notes = signal.notes(batch, ctx)
+    assert notes is not None
+    assert notes.tolist() == ["no view count: the prior rate 0.05"] * 3 + [""]
+    assert "0.05 without a view count" in signal.describe()
+
+
+def test_engagement_rate_can_require_its_base() -> None:
+    batch, ctx = batch_with([{"like": 2, "view": 30}, {"like": 4}])
+    with pytest.raises(fr.RankingError) as info:
+        EngagementRate(missing_base="error").compute(batch, ctx)
+    assert info.value.post_id == "p1"
+    assert info.value.field == "counts"
+    assert "no view count" in str(info.value)
+    assert "every post needs a view count" in EngagementRate(missing_base="error").describe()
+
+
 def test_engagement_rate_with_weights_and_a_prior_rate() -> None:
-    counts = [{"like": 5, "repost": 2, "view": 80}, {}, {"click": 4, "view": 4}]
+    counts = [{"like": 5, "repost": 2, "view": 80}, {"view": 3}, {"click": 4, "view": 4}]
     batch, ctx = batch_with(counts)
     signal = EngagementRate(
         weights={"like": 1.0, "repost": 2.0}, prior_rate=0.05, prior_strength=20
     )
     got = signal.compute(batch, ctx)
     expected = [
-        (c.get("like", 0) + 2 * c.get("repost", 0) + 0.05 * 20) / (c.get("view", 0) + 20)
-        for c in counts
+        (c.get("like", 0) + 2 * c.get("repost", 0) + 0.05 * 20) / (c["view"] + 20) for c in counts
     ]
     np.testing.assert_allclose(got, expected, rtol=1e-15)
-    # with no data at all the rate is the prior rate
-    assert got[1] == pytest.approx(0.05, rel=1e-15)
 
 
 def test_engagement_rate_per_click_base() -> None:
     counts = [{"reply": 3, "click": 7}, {"reply": 1}]
     batch, ctx = batch_with(counts)
-    got = EngagementRate(weights={"reply": 1.0}, base="click", prior_strength=1).compute(batch, ctx)
-    np.testing.assert_allclose(got, [3 / 8, 1 / 1], rtol=1e-15)
+    signal = EngagementRate(weights={"reply": 1.0}, base="click", prior_strength=1)
+    np.testing.assert_allclose(signal.compute(batch, ctx), [3 / 8, 0.0], rtol=1e-15)
+    notes = signal.notes(batch, ctx)
+    assert notes is not None
+    assert notes.tolist() == ["", "no click count: the prior rate 0"]
 
 
 def test_engagement_rate_per_follower() -> None:
@@ -125,11 +149,16 @@ def test_engagement_rate_per_follower() -> None:
     np.testing.assert_allclose(got, [40 / 1000, 2 / 10], rtol=1e-15)
 
 
-def test_engagement_rate_per_follower_needs_every_author_and_names_the_post() -> None:
+def test_engagement_rate_per_follower_of_an_unknown_author() -> None:
     known = [fr.Author(id="ann", followers=990)]
     batch, ctx = batch_with([{"like": 1}, {"like": 2}, {}], ["ann", "zed", "zed"], known)
+    signal = EngagementRate(base="followers", prior_rate=0.01)
+    np.testing.assert_allclose(signal.compute(batch, ctx), [1.1 / 1000, 0.01, 0.01])
+    notes = signal.notes(batch, ctx)
+    assert notes is not None
+    assert notes.tolist() == ["", *["no known follower count: the prior rate 0.01"] * 2]
     with pytest.raises(fr.RankingError) as info:
-        EngagementRate(base="followers").compute(batch, ctx)
+        EngagementRate(base="followers", missing_base="error").compute(batch, ctx)
     assert info.value.post_id == "p1"
     assert info.value.field == "author_followers"
 
@@ -142,6 +171,7 @@ def test_engagement_rate_per_follower_needs_every_author_and_names_the_post() ->
         {"prior_rate": -0.1},
         {"weights": {}},
         {"base": "likes"},
+        {"missing_base": "zero"},
     ],
 )
 def test_engagement_rate_rejects_invalid_parameters(kwargs: dict[str, object]) -> None:

@@ -67,6 +67,13 @@ class Signal(Component):
             out[a:b] = self._checked(self.compute(batch._slice(a, b), requests.context(i)), b - a)
         return out
 
+    def notes(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_] | None:
+        """For one request, how each post's value was obtained where it is not the
+        signal's plain formula (for example a fallback for missing data): ndarray
+        (n,), str, "" where it is the formula; None when it always is (the default).
+        Explanations show a post's note next to its value."""
+        return None
+
     def _checked(self, values: Any, n: int) -> NDArray[np.float64]:
         out = np.asarray(values, dtype=np.float64)
         if out.shape != (n,):
