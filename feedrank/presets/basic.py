@@ -5,7 +5,15 @@ from __future__ import annotations
 from feedrank.models import InteractionKind as K
 from feedrank.presets.registry import register_preset
 from feedrank.spec.pipeline import Pipeline
-from feedrank.stages.filters import BlockedAuthors, Labels, MaxAge, MutedAuthors, MutedWords, Seen
+from feedrank.stages.filters import (
+    BlockedAuthors,
+    Labels,
+    MaxAge,
+    MutedAuthors,
+    MutedWords,
+    SeeFewer,
+    Seen,
+)
 from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import (
@@ -57,18 +65,26 @@ def balanced() -> Pipeline:
     count is reported (Mastodon and most open networks report none) the rate is
     not computed: the post gets the prior rate 0.05, the same for every such
     post, and its explanation says so; the other terms decide among them.
+
+    A post the viewer hid is removed, with the author's other posts, for 14
+    days after the hide (``see_fewer``, reason ``see_fewer:14d``; X's "see
+    fewer" window): the context records hides per author, and a hidden post is
+    at most 72 hours old while it is a candidate, so it never returns. Older
+    hides still lower the author's posts through the ``negative`` term.
     """
     return Pipeline(
         name="balanced",
         description=(
             "Engagement, the viewer's relationships and interests, decayed by age; "
-            "at most half the page from outside the viewer's network; no author dominates."
+            "at most half the page from outside the viewer's network; no author dominates; "
+            "nothing by an author whose post the viewer hid in the last 14 days."
         ),
         filters=[
             BlockedAuthors(),
             MutedAuthors(),
             MutedWords(),
             Seen(),
+            SeeFewer(kinds=(K.HIDE,), days=14.0),
             MaxAge(hours=72),
             Labels(exclude=("spam",)),
         ],

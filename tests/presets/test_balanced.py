@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import feedrank as fr
 from feedrank.adapters.mastodon import load_timeline
@@ -64,3 +65,60 @@ def test_like_rate_is_bounded_where_views_are_missing_and_a_rate_where_they_are_
     (part,) = [t for t in viral.terms if t.name == "like_rate"]
     assert part.contribution == 4 * 0.05
     assert part.share < 0.02  # the likes count through engagement, once
+
+
+def hidden_feed() -> tuple[fr.PostBatch, fr.Viewer, fr.Interaction]:
+    """The viewer hid the most engaging post of a followed author 20 minutes ago."""
+    posts = [
+        fr.Post(
+            id="loud",
+            author_id="ann",
+            created_at=NOW - timedelta(hours=1),
+            counts={"like": 400, "repost": 80, "reply": 30},
+        ),
+        fr.Post(
+            id="ann2", author_id="ann", created_at=NOW - timedelta(hours=3), counts={"like": 5}
+        ),
+        fr.Post(
+            id="calm", author_id="bob", created_at=NOW - timedelta(hours=2), counts={"like": 20}
+        ),
+        fr.Post(
+            id="new", author_id="cat", created_at=NOW - timedelta(minutes=30), counts={"like": 3}
+        ),
+    ]
+    viewer = fr.Viewer(id="v", follows={"ann", "bob"})
+    hide = fr.Interaction(
+        viewer_id="v", post_id="loud", kind="hide", at=NOW - timedelta(minutes=20)
+    )
+    return fr.PostBatch.from_posts(posts), viewer, hide
+
+
+def test_a_post_the_viewer_hid_is_not_served() -> None:
+    batch, viewer, hide = hidden_feed()
+    pipe = fr.preset("balanced")
+    before = pipe.rank(batch, fr.Context.build(batch, now=NOW, viewer=viewer))
+    assert before.post_ids[0] == "loud"  # without the hide it would lead the feed
+    ranking = pipe.rank(batch, fr.Context.build(batch, now=NOW, viewer=viewer, interactions=[hide]))
+    assert "loud" not in ranking.all_post_ids
+    assert ranking.post_ids == ["calm", "new"]
+    assert ranking.removed() == {"loud": "see_fewer:14d", "ann2": "see_fewer:14d"}
+    assert ranking.removal_counts() == {"see_fewer:14d": 2}
+    assert ranking.explain("loud").removed_by == "see_fewer:14d"
+
+
+def test_a_hidden_post_never_returns_while_it_is_a_candidate() -> None:
+    batch, viewer, hide = hidden_feed()
+    for hours in (1, 24, 71):
+        now = NOW + timedelta(hours=hours)
+        ctx = fr.Context.build(batch, now=now, viewer=viewer, interactions=[hide])
+        ranking = fr.preset("balanced").rank(batch, ctx)
+        assert ranking.removed()["loud"] in ("see_fewer:14d", "older_than:72h"), hours
+        assert "loud" not in ranking.post_ids
+
+
+@pytest.mark.parametrize("name", ["balanced", "x-for-you-2023", "x-for-you-2023-estimated"])
+def test_presets_that_read_the_viewers_feedback_remove_what_the_viewer_hid(name: str) -> None:
+    batch, viewer, hide = hidden_feed()
+    ctx = fr.Context.build(batch, now=NOW, viewer=viewer, interactions=[hide])
+    ranking = fr.preset(name).rank(batch, ctx)
+    assert ranking.removed()["loud"] == "see_fewer:14d"
