@@ -9,10 +9,10 @@ import pytest
 
 import feedrank as fr
 from feedrank.ranking.ablation import ablation
-from feedrank.ranking.counterfactual import input_to_top_k, weight_to_swap
+from feedrank.ranking.counterfactual import Change, input_to_top_k, weight_to_swap
 from feedrank.stages.rerank import AuthorDiversity
 from feedrank.stages.scoring import Factor, Scorer, Term
-from feedrank.stages.signals import ExponentialDecay, Feature
+from feedrank.stages.signals import ExponentialDecay, Feature, InNetwork, Interactions
 
 T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
 
@@ -162,3 +162,95 @@ def test_counterfactuals_say_when_none_exists() -> None:
         assert all(not c.feasible for c in input_to_top_k(ranking, removed, 1))
     with pytest.raises(fr.RankingError):
         input_to_top_k(ranking, last, 0)
+
+
+# ------------------------------------------------------------------ domains
+def _social_pipeline() -> fr.Pipeline:
+    return fr.Pipeline(
+        name="social",
+        scorer=Scorer(
+            terms=[
+                Term(
+                    name="engagement",
+                    signal=Interactions(weights={"like": 1.0}, transform="log1p"),
+                    weight=1.0,
+                ),
+                Term(name="in_network", signal=InNetwork(), weight=1.0),
+                Term(name="reports", signal=Interactions(weights={"report": 1.0}), weight=-1.0),
+            ]
+        ),
+    )
+
+
+def _social_posts() -> list[fr.Post]:
+    likes = {"a": 400, "b": 150, "c": 60, "d": 20, "e": 3}
+    posts = [
+        fr.Post(id=f"p{k}", author_id=k, created_at=T0, counts={"like": n})
+        for k, n in likes.items()
+    ]
+    posts.append(fr.Post(id="low", author_id="z", created_at=T0, counts={"like": 1, "report": 1}))
+    posts.append(fr.Post(id="near", author_id="y", created_at=T0, counts={"like": 45, "report": 3}))
+    return posts
+
+
+def _social_rank(posts: list[fr.Post], follows: frozenset[str] = frozenset()) -> fr.Ranking:
+    batch = fr.PostBatch.from_posts(posts)
+    ctx = fr.Context.build(batch, now=T0, viewer=fr.Viewer(id="v", follows=follows))
+    return _social_pipeline().rank(batch, ctx, limit=100)
+
+
+def _change(ranking: fr.Ranking, post_id: str, k: int, term: str) -> Change:
+    (change,) = [c for c in input_to_top_k(ranking, post_id, k) if c.term == term]
+    return change
+
+
+def _unreachable(change: Change, before: float, domain: str) -> None:
+    """``change`` keeps ``before`` and says the input cannot get there within ``domain``."""
+    assert (change.before, change.after, change.feasible) == (before, None, False)
+    assert change.note.startswith("not reachable through this input")
+    assert domain in change.note
+
+
+def test_a_flag_input_is_only_ever_its_other_value() -> None:
+    ranking = _social_rank(_social_posts())
+    _unreachable(_change(ranking, "low", 1, "in_network"), 0.0, "0 or 1")  # 1 is not enough
+    # Following the author is enough for the top 5: the answer is 1, and it holds.
+    near = _change(ranking, "near", 5, "in_network")
+    assert (near.after, near.feasible) == (1.0, True)
+    assert ranking.all_post_ids.index("near") >= 5
+    followed = _social_rank(_social_posts(), follows=frozenset({"y"}))
+    assert followed.all_post_ids.index("near") < 5
+
+
+def test_a_count_input_never_goes_below_zero() -> None:
+    ranking = _social_rank(_social_posts())
+    # It would need about −5.3 reports.
+    _unreachable(_change(ranking, "low", 1, "reports"), 1.0, "a number ≥ 0")
+    near = _change(ranking, "near", 4, "reports")
+    assert near.feasible
+    assert near.after is not None
+    assert 0.0 <= near.after < 3.0
+    fewer = [
+        p.model_copy(update={"counts": {"like": 45, "report": int(near.after)}})
+        if p.id == "near"
+        else p
+        for p in _social_posts()
+    ]
+    assert _social_rank(fewer).all_post_ids.index("near") < 4
+
+
+def test_an_undeclared_domain_keeps_the_real_line() -> None:
+    # Feature declares no domain: a negative value may be proposed when it is needed.
+    posts = _posts(6)
+    pipe = fr.Pipeline(
+        name="costs",
+        scorer=Scorer(terms=[Term(name="cost", signal=Feature(name="q"), weight=-1.0)]),
+    )
+    ranking = _rank(pipe, posts)
+    last = ranking.all_post_ids[-1]
+    (change,) = input_to_top_k(ranking, last, 1)
+    assert Feature(name="q").domain().is_real
+    assert change.feasible
+    assert change.after is not None
+    smallest = min(p.features["q"] for p in posts)
+    assert change.after < smallest

@@ -3,13 +3,16 @@
 - :func:`weight_to_swap`: for each term, the smallest change of its weight that
   ranks post ``b`` above post ``a``.
 - :func:`input_to_top_k`: for each term, the smallest change of the post's
-  signal input that brings it into the top ``k``.
+  signal input that brings it into the top ``k``, within the values the
+  signal can take (its :meth:`~feedrank.stages.signals.base.Signal.domain`:
+  a flag's other value, a count no lower than 0, ...).
 
 Both start from the exact linear answer (scores are Σ w·x × Π f) and then check
 it against the real pipeline — re-rankers included — widening and bisecting
 until the outcome flips, so every answer reported is one the ranker confirms.
 When no change of a term can flip the outcome (zero weight, zero factors, a
-demotion the term cannot undo), the answer says so.
+demotion the term cannot undo, a value outside the signal's domain), the answer
+says so.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from numpy.typing import NDArray
 from feedrank.engine.result import RequestView
 from feedrank.errors import RankingError
 from feedrank.ranking.ablation import rerank_order
+from feedrank.stages.signals.domain import Domain
 
 __all__ = ["Change", "input_to_top_k", "weight_to_swap"]
 
@@ -76,6 +80,30 @@ def _search(start: float, works: Callable[[float], bool], sign: float) -> float 
         else:
             lo = mid
     return hi
+
+
+def _reachable(
+    domain: Domain, x: float, guess: float, reaches: Callable[[float], bool]
+) -> tuple[float | None, str]:
+    """The input nearest ``x`` within ``domain`` for which ``reaches(value)``, from
+    the linear first guess ``x + guess``; else None and why not."""
+    if domain.values:  # a signal of a few values (a flag): each other value, nearest first
+        others = sorted((v for v in domain.values if v != x), key=lambda v: abs(v - x))
+        found = next((v for v in others if reaches(v)), None)
+        tried = " or ".join(f"{v:g}" for v in others) or "no other value"
+        return found, (
+            f"not reachable through this input: it is {domain.describe()}, "
+            f"and {tried} does not reach the top k"
+        )
+    delta = _search(guess, lambda d: reaches(x + d), float(np.sign(guess)) or 1.0)
+    if delta is None:
+        return None, "no value of this input reaches the top k"
+    if not domain.contains(x + delta):
+        return None, (
+            f"not reachable through this input: the top k needs {x + delta:.6g}, "
+            f"and it is {domain.describe()}"
+        )
+    return x + delta, ""
 
 
 def weight_to_swap(ranking: RequestView, a: str, b: str) -> list[Change]:
@@ -134,7 +162,13 @@ def weight_to_swap(ranking: RequestView, a: str, b: str) -> list[Change]:
 def input_to_top_k(ranking: RequestView, post_id: str, k: int) -> list[Change]:
     """Per term, the smallest change of ``post_id``'s signal input that brings it
     into the top ``k``. Sorted by change relative to the input's spread across the
-    kept posts (scale-free), infeasible last. Empty list if it already is."""
+    kept posts (scale-free), infeasible last. Empty list if it already is.
+
+    Only inputs in the signal's domain count: a signal of a few values (a flag)
+    is tried at each of its other values; for an interval, a needed value
+    outside it is reported as not reachable through this input (``feasible``
+    False, with that note). A signal that declares no domain may take any
+    number."""
     if k < 1:
         raise RankingError(f"k is {k}", field="k", expected="an integer >= 1")
     row = ranking.row_of(post_id)
@@ -173,27 +207,15 @@ def input_to_top_k(ranking: RequestView, post_id: str, k: int) -> list[Change]:
         base = float(ranking.contributions[row].sum())
         guess = (target / factor - base) / term.weight
 
-        def works(delta: float, j: int = j, x: float = x, w: float = term.weight) -> bool:
+        def reaches(value: float, j: int = j, w: float = term.weight) -> bool:
             contributions = ranking.contributions.copy()
-            contributions[row, j] = w * (x + delta)
+            contributions[row, j] = w * value
             return position(contributions, row) < k
 
-        found = _search(guess, works, float(np.sign(guess)) or 1.0)
-        if found is None:
-            out.append(
-                (
-                    np.inf,
-                    Change(
-                        term.name,
-                        "input",
-                        x,
-                        None,
-                        False,
-                        "no value of this input reaches the top k",
-                    ),
-                )
-            )
+        after, missing = _reachable(term.signal.domain(), x, guess, reaches)
+        if after is None:
+            out.append((np.inf, Change(term.name, "input", x, None, False, missing)))
         else:
             scale = float(spread[j]) if spread[j] > 0 else 1.0
-            out.append((abs(found) / scale, Change(term.name, "input", x, x + found, True)))
+            out.append((abs(after - x) / scale, Change(term.name, "input", x, after, True)))
     return [c for _, c in sorted(out, key=lambda pair: pair[0])]

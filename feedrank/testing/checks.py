@@ -10,10 +10,11 @@ The checks, in running order, and the kinds they apply to:
 - ``spec_round_trip`` (all): model_dump → registry parse → equal; the pipeline
   (or the component inside a small one) dumped to TOML and JSON loads back with
   the same fingerprint and is written again to the same text.
-- ``output_shape`` (all): shapes and dtypes (a signal's notes too); codes
-  within their table, tables of non-empty strings, multipliers finite and > 0,
-  tiers >= 0; for a ranking, kept and removed posts partition the candidates
-  and the order is the documented total order.
+- ``output_shape`` (all): shapes and dtypes (a signal's notes too); a signal's
+  values within its declared domain; codes within their table, tables of
+  non-empty strings, multipliers finite and > 0, tiers >= 0; for a ranking,
+  kept and removed posts partition the candidates and the order is the
+  documented total order.
 - ``inputs_not_mutated`` (all): the batch, the context (and a re-ranker's order
   and scores) are byte-identical after the call.
 - ``determinism`` (all): two calls, and a call on a copy of the inputs, give

@@ -167,13 +167,25 @@ class SignalSubject(PartSubject):
         notes = self.component.notes(batch, ctx)
         if notes is not None:
             checked_reasons(notes, len(batch), "notes()")
-        return {"values": checked_array(values, len(batch), "compute()", "f", np.float64)}
+        return {"values": self._in_domain(values, len(batch), "compute()")}
 
     def call_many(
         self, batch: PostBatch, requests: Requests, extra: tuple[NDArray[Any], ...]
     ) -> Rows:
         values = self.component.compute_many(batch, requests)
-        return {"values": checked_array(values, len(batch), "compute_many()", "f", np.float64)}
+        return {"values": self._in_domain(values, len(batch), "compute_many()")}
+
+    def _in_domain(self, values: Any, n: int, what: str) -> NDArray[np.float64]:
+        """``values`` checked as float64 (n,) within the signal's declared domain."""
+        out = checked_array(values, n, what, "f", np.float64)
+        domain = self.component.domain()
+        outside = ~domain.holds(out)
+        if outside.any():
+            raise ContractError(
+                f"{what} returned {float(out[outside][0])!r}, outside the declared "
+                f"domain ({domain.describe()})"
+            )
+        return out
 
     def wrappers(self) -> tuple[Pipeline, ...]:
         term = Pipeline(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from feedrank.stages.components import lazy_attributes
 from feedrank.stages.signals.base import SIGNALS, Signal, SignalSpec, register_signal
+from feedrank.stages.signals.domain import Domain
 
 if TYPE_CHECKING:
     from feedrank.stages.signals.bridging import Bridging
@@ -93,6 +94,7 @@ __all__ = [
     "AuthorAffinity",
     "Bridging",
     "Controversy",
+    "Domain",
     "EmbeddingSimilarity",
     "EngagementRate",
     "ExponentialDecay",

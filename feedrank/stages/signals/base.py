@@ -30,6 +30,7 @@ from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
+from feedrank.stages.signals.domain import Domain
 
 __all__ = ["SIGNALS", "Signal", "SignalSpec", "register_signal"]
 
@@ -46,6 +47,8 @@ class Signal(Component):
 
     reads: ClassVar[tuple[str, ...]] = ()
     """Batch columns and context arrays the signal reads (shown in explanations)."""
+    value_domain: ClassVar[Domain] = Domain.real()
+    """What :meth:`domain` returns when the values do not depend on the options."""
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         """Evaluate the signal for every post of ``batch`` (one request):
@@ -66,6 +69,13 @@ class Signal(Component):
         for i, a, b in requests.bounds():
             out[a:b] = self._checked(self.compute(batch._slice(a, b), requests.context(i)), b - a)
         return out
+
+    def domain(self) -> Domain:
+        """The values this signal can give a post (:class:`Domain`); counterfactuals
+        propose only inputs inside it. Default: :attr:`value_domain`, any real
+        number unless the class declares less (non-negative, bounded); a signal
+        whose domain depends on its options (a yes/no pair) overrides this."""
+        return self.value_domain
 
     def notes(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_] | None:
         """For one request, how each post's value was obtained where it is not the

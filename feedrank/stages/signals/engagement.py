@@ -25,6 +25,7 @@ from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.domain import NON_NEGATIVE, Domain
 
 __all__ = ["Interactions", "weighted_counts"]
 
@@ -94,6 +95,12 @@ class Interactions(Signal):
                 )
             return np.log1p(x)
         return np.sign(x) * np.log10(np.maximum(np.abs(x), 1.0))
+
+    def domain(self) -> Domain:
+        """≥ 0 with log1p, or when no weight is negative; any number otherwise."""
+        if self.transform == "log1p" or min(self.weights.values()) >= 0:
+            return NON_NEGATIVE
+        return Domain.real()
 
     def describe(self) -> str:
         parts = " + ".join(f"{w:g}·{k.value}" for k, w in self.weights.items())

@@ -44,6 +44,7 @@ from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.domain import NON_NEGATIVE, Domain
 from feedrank.stages.signals.engagement import weighted_counts
 
 __all__ = ["PredictedEngagement"]
@@ -74,6 +75,7 @@ class PredictedEngagement(Signal):
     label: str = ""
     """Plain-language name of the engagement for explanations (e.g. "favorite")."""
     reads: ClassVar[tuple[str, ...]] = ("features", "counts")
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     # ------------------------------------------------------------ parts
     def estimate(self, batch: PostBatch) -> NDArray[np.float64]:

@@ -24,6 +24,7 @@ from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.domain import NON_NEGATIVE, Domain
 from feedrank.stages.signals.engagement import _nonempty, weighted_counts
 
 __all__ = ["EngagementRate", "WilsonLowerBound", "wilson_lower_bound"]
@@ -119,6 +120,10 @@ class EngagementRate(Signal):
                 )
             rate = np.where(missing, self.prior_rate, rate)
         return rate
+
+    def domain(self) -> Domain:
+        """≥ 0 when no weight is negative; any number otherwise."""
+        return NON_NEGATIVE if min(self.weights.values()) >= 0 else Domain.real()
 
     def notes(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_] | None:
         _, missing = self._base(batch)

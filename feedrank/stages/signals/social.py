@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.domain import NON_NEGATIVE, Domain
 
 __all__ = ["AuthorAffinity", "InNetwork", "IsReply", "NegativeFeedback"]
 
@@ -25,6 +26,9 @@ class _Flag(Signal):
 
     def _flag(self, mask: NDArray[np.bool_]) -> NDArray[np.float64]:
         return np.where(mask, self.true_value, self.false_value).astype(np.float64)
+
+    def domain(self) -> Domain:
+        return Domain.flag(self.false_value, self.true_value)
 
 
 @register_signal
@@ -62,6 +66,7 @@ class AuthorAffinity(Signal):
     type: Literal["author_affinity"] = "author_affinity"
     transform: Literal["linear", "log1p"] = "log1p"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.interactions")
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         x = np.maximum(requests.affinity, 0.0)
@@ -78,6 +83,7 @@ class NegativeFeedback(Signal):
 
     type: Literal["negative_feedback"] = "negative_feedback"
     reads: ClassVar[tuple[str, ...]] = ("author_ids", "viewer.interactions")
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         return np.log1p(requests.negative)

@@ -22,6 +22,7 @@ from pydantic import Field
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.domain import NON_NEGATIVE, Domain
 
 __all__ = ["AgeHours", "ExponentialDecay", "GravityDecay", "Timestamp"]
 
@@ -35,6 +36,7 @@ class ExponentialDecay(Signal):
     type: Literal["exponential_decay"] = "exponential_decay"
     half_life_hours: Positive = 24.0
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         return np.exp2(-batch.age_hours(requests.now_rows) / self.half_life_hours)

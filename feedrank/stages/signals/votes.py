@@ -33,6 +33,7 @@ from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.models import InteractionKind
 from feedrank.stages.signals.base import Signal, register_signal
+from feedrank.stages.signals.domain import NON_NEGATIVE, Domain
 from feedrank.stages.signals.engagement import _nonempty, weighted_counts
 
 __all__ = [
@@ -189,6 +190,7 @@ class Controversy(Signal):
     positive: Annotated[tuple[InteractionKind, ...], Field(min_length=1)] = (K.UPVOTE,)
     negative: Annotated[tuple[InteractionKind, ...], Field(min_length=1)] = (K.DOWNVOTE,)
     reads: ClassVar[tuple[str, ...]] = ("counts",)
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         ups = weighted_counts(batch, dict.fromkeys(self.positive, 1.0))
@@ -221,6 +223,7 @@ class Surprise(Signal):
     expected: Annotated[float, Field(gt=0)] = 1.0
     threshold: Annotated[float, Field(ge=0)] = 5.0
     reads: ClassVar[tuple[str, ...]] = ("counts",)
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     _check_weights = field_validator("weights")(_nonempty)
 
@@ -254,6 +257,7 @@ class WindowedGravityDecay(Signal):
     min_hours: Annotated[float, Field(ge=0)] = 0.0
     max_hours: Annotated[float, Field(gt=0)] = 168.0
     reads: ClassVar[tuple[str, ...]] = ("created_at", "now")
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowedGravityDecay:
@@ -316,6 +320,7 @@ class HackerNewsPenalty(Signal):
     no_url_factor: Annotated[float, Field(ge=0)] = 0.4
     lightweight_factor: Annotated[float, Field(ge=0)] = 0.3
     reads: ClassVar[tuple[str, ...]] = ("counts", "labels", "url")
+    value_domain: ClassVar[Domain] = NON_NEGATIVE
 
     _check_labels = field_validator("non_story_labels", "lightweight_labels")(_no_blank)
 
