@@ -11,6 +11,7 @@ import pytest
 from numpy.typing import NDArray
 
 import feedrank as fr
+import feedrank.engine.rerank
 import feedrank.engine.run
 from feedrank.batch.requests import Requests
 from feedrank.errors import ConformanceError
@@ -116,12 +117,19 @@ def test_the_sample_data_exercises_the_built_in_components() -> None:
         "repost",
     }
     moved: set[str] = set()
-    rerankers = [r for items in RERANKER_EXAMPLES.values() for r in items]
-    every = fr.Pipeline(name="every-reranker", scorer=ENGAGEMENT, rerankers=rerankers)
-    for pipe in (every, fr.preset("x-for-you-2023")):
+    removed: set[str] = set()
+    alone = [
+        fr.Pipeline(name="one-reranker", scorer=ENGAGEMENT, rerankers=[r])
+        for items in RERANKER_EXAMPLES.values()
+        for r in items
+    ]
+    for pipe in (*alone, fr.preset("x-for-you-2023")):
         for batch, ctx in data.requests:
-            for counts in pipe.rank(batch, ctx).move_counts().values():
+            ranking = pipe.rank(batch, ctx)
+            for counts in ranking.move_counts().values():
                 moved |= {reason.split(":")[0] for reason in counts}
+            removed |= set(ranking.removal_counts())
+    assert "one_per_author" in removed  # a re-ranker's removal
     assert moved >= {
         "author_diversity",
         "one_per_author",
@@ -391,17 +399,17 @@ def test_a_broken_engine_is_caught_by_rank_many_and_score_decomposition(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pipe = fr.preset("balanced")
-    real = feedrank.engine.run.combine_sums
+    real = feedrank.engine.rerank.combine_sums
 
     def without_factors(sums: Any, factors: Any, digits: Any = None) -> Any:
         return real(sums, factors[:, :0], digits)
 
-    monkeypatch.setattr(feedrank.engine.run, "combine_sums", without_factors)
+    monkeypatch.setattr(feedrank.engine.rerank, "combine_sums", without_factors)
     with pytest.raises(ConformanceError) as info:
         check_component(pipe, checks=["score_decomposition"])
     assert "Σ contributions × Π factors" in str(info.value)
     monkeypatch.setattr(feedrank.engine.run, "CHUNK_ROWS", 7)
-    monkeypatch.setattr(feedrank.engine.run, "combine_sums", real)
+    monkeypatch.setattr(feedrank.engine.rerank, "combine_sums", real)
     check_component(pipe, checks=["rank_many"])
 
 

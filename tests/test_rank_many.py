@@ -76,6 +76,25 @@ class _BumpSecond(Reranker):
         return RerankStep(mult, None, reasons)
 
 
+@register_reranker
+class _DropLast(Reranker):
+    """Removes the post in last place of a request of three or more (reason ``last``)."""
+
+    type: Literal["test_drop_last"] = "test_drop_last"
+
+    def adjust(
+        self,
+        batch: fr.PostBatch,
+        ctx: fr.Context,
+        order: NDArray[np.intp],
+        scores: NDArray[np.float64],
+    ) -> RerankStep:
+        gone = np.zeros(len(batch), dtype=bool)
+        if len(batch) > 2:
+            gone[order[-1]] = True
+        return RerankStep(None, None, np.where(gone, "last", ""), gone)
+
+
 def third_party_pipeline(limit: int) -> fr.Pipeline:
     return fr.Pipeline(
         name="third_party",
@@ -86,7 +105,7 @@ def third_party_pipeline(limit: int) -> fr.Pipeline:
                 Term(name="viewer", signal=_ViewerLength(), weight=0.25),
             ]
         ),
-        rerankers=[_BumpSecond(), OnePerAuthor()],
+        rerankers=[_BumpSecond(), _DropLast(), OnePerAuthor()],
         limit=limit,
     )
 
@@ -287,6 +306,7 @@ def test_chunked_processing_matches_rank(requests: list[Feed], rows: int) -> Non
     try:
         check_many(rich_pipeline(limit=3), requests, None)
         check_many(third_party_pipeline(2), requests, None)
+        check_many(fr.preset("mastodon-trends"), requests, 2)
     finally:
         feedrank.engine.run.CHUNK_ROWS = saved
 

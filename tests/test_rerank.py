@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import random
+from typing import Literal
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from pydantic import ValidationError
 
 import feedrank as fr
 from feedrank.ranking.ranking import final_order
-from feedrank.stages.rerank import AuthorDiversity, NetworkCaps, rank_within_groups
+from feedrank.stages.rerank import (
+    AuthorDiversity,
+    NetworkCaps,
+    OnePerAuthor,
+    Reranker,
+    RerankStep,
+    rank_within_groups,
+    register_reranker,
+)
 from feedrank.stages.scoring import Scorer, Term
 from feedrank.stages.signals import Feature, Interactions
 from tests.strategies import NOW, Feed, feeds
@@ -242,6 +252,100 @@ def test_author_diversity_then_network_caps_moves_in_stage_order() -> None:
     }
     assert a2_capped in moves
     assert len(moves) == 4
+
+
+def test_posts_a_reranker_removes_leave_the_feed_before_the_next_stage() -> None:
+    rows = [
+        ("a1", "ann", 10.0),
+        ("a2", "ann", 9.0),
+        ("b1", "bob", 8.0),
+        ("c1", "cy", 7.0),
+        ("b2", "bob", 3.0),
+    ]
+    batch, ctx = feature_feed(rows, follows={"ann", "cy"})
+    pipe = feature_pipeline(
+        OnePerAuthor(others="remove"), NetworkCaps(max_in_network=2), AuthorDiversity()
+    )
+    ranking = pipe.rank(batch, ctx)
+    # One per author removes a2 and b2. The cap then counts a1 and c1 only: had it
+    # seen a2, c1 would be the third followed post and be demoted.
+    assert ranking.all_post_ids == ["a1", "b1", "c1"]
+    assert ranking.removed() == {"a2": "one_per_author", "b2": "one_per_author"}
+    assert ranking.removal_counts() == {"one_per_author": 2}
+    assert ranking.tier.tolist() == [0, 0, 0]
+    assert ranking.page_scores.tolist() == [10.0, 8.0, 7.0]
+    assert ranking.factor_names == ("author_diversity",)
+    assert ranking.factors[:, 0].tolist() == [1.0, 1.0, 1.0]
+    assert ranking.moves_of("b1") == [
+        fr.Move("b1", "one_per_author", 2, 1, "shifted_by:one_per_author")
+    ]
+    assert ranking.moves_of("c1") == [
+        fr.Move("c1", "one_per_author", 3, 2, "shifted_by:one_per_author")
+    ]
+    assert ranking.moves_of("a1") == []
+    assert ranking.explain("a2").to_text() == (
+        "a2: removed by re-ranker one_per_author (one_per_author)"
+    )
+    (change, *_) = ranking.input_to_top_k("a2", 1)
+    assert change.note == "removed by the re-ranker one_per_author (one_per_author)"
+    demoting = feature_pipeline(OnePerAuthor(), NetworkCaps(max_in_network=2)).rank(batch, ctx)
+    assert demoting.all_post_ids == ["a1", "b1", "c1", "b2", "a2"]  # the default serves all
+
+
+def test_a_reranker_removal_needs_a_reason() -> None:
+    batch, ctx = feature_feed([("a1", "ann", 10.0), ("b1", "bob", 8.0)])
+    pipe = feature_pipeline(_Silent())
+    with pytest.raises(fr.RankingError, match="without a reason") as info:
+        pipe.rank(batch, ctx)
+    assert info.value.post_id == "a1"
+
+
+@register_reranker
+class _Silent(Reranker):
+    """Removes the first post without saying why."""
+
+    type: Literal["test_rerank_silent_removal"] = "test_rerank_silent_removal"
+
+    def adjust(
+        self,
+        batch: fr.PostBatch,
+        ctx: fr.Context,
+        order: NDArray[np.intp],
+        scores: NDArray[np.float64],
+    ) -> RerankStep:
+        gone = np.zeros(len(batch), dtype=bool)
+        gone[order[:1]] = True
+        return RerankStep(None, None, np.full(len(batch), ""), gone)
+
+
+def test_removals_over_many_requests_and_chunks_equal_each_request_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import feedrank.engine.run
+
+    pipe = feature_pipeline(
+        AuthorDiversity(), OnePerAuthor(others="remove"), NetworkCaps(max_in_network=1)
+    )
+    feeds_ = [
+        feature_feed(
+            [(f"r{r}p{i}", f"u{(i * (r + 1)) % 4}", float((7 * i + r) % 11)) for i in range(9)],
+            follows={"u0", "u1"},
+        )
+        for r in range(4)
+    ]
+    alone = [pipe.rank(b, c) for b, c in feeds_]
+    assert all(r.removal_counts()["one_per_author"] > 0 for r in alone)
+    batch, offsets = fr.PostBatch.stack([b for b, _ in feeds_])
+    for rows in (1 << 16, 10, 3):
+        monkeypatch.setattr(feedrank.engine.run, "CHUNK_ROWS", rows)
+        many = pipe.rank_many(batch, [c for _, c in feeds_], offsets)
+        for i, single in enumerate(alone):
+            got = many[i]
+            assert got.all_post_ids == single.all_post_ids
+            assert got.removed() == single.removed()
+            assert got.scores.tobytes() == single.scores.tobytes()
+            assert got.factors.tobytes() == single.factors.tobytes()
+            assert got.to_dict(moves="all") == single.to_dict(moves="all")
 
 
 def likes_pipeline(*rerankers: fr.Reranker) -> fr.Pipeline:

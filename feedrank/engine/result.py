@@ -85,7 +85,9 @@ class Ranked:
     """The engine's result for S requests.
 
     Candidate rows (n): ``candidates``, ``requests`` (their contexts),
-    ``removed_codes`` (0 = kept, ``i`` = reason ``removed_table[i - 1]``).
+    ``removed_codes`` (0 = kept, ``i`` = reason ``removed_table[i - 1]``,
+    given by stage ``removed_stages[i - 1]``: -1 for a filter, else the index
+    of the re-ranker that removed the post).
     Kept rows (m, request after request, ``kept_offsets`` (S + 1,)): ``kept``
     maps them to candidate rows; ``kept_batch`` and ``kept_requests`` are the
     kept posts and their contexts; ``inputs``, ``contributions`` (m, T);
@@ -107,6 +109,7 @@ class Ranked:
     requests: Requests
     removed_codes: NDArray[np.intp]
     removed_table: tuple[str, ...]
+    removed_stages: tuple[int, ...]
     kept: NDArray[np.intp]
     kept_offsets: NDArray[np.intp]
     kept_batch: PostBatch
@@ -243,6 +246,12 @@ class RequestView:
     def removed_table(self) -> tuple[str, ...]:
         return self.result.removed_table
 
+    @property
+    def removed_stages(self) -> tuple[int, ...]:
+        """Per entry of :attr:`removed_table`: -1 for a filter's reason, else the
+        index of the re-ranker that removed posts for it."""
+        return self.result.removed_stages
+
     @cached_property
     def removed_reasons(self) -> NDArray[np.str_]:
         """ndarray (n,), str: each candidate's filter reason ("" = kept)."""
@@ -354,7 +363,7 @@ class RequestView:
         return [str(x) for x in self._kept_ids[self.order]]
 
     def removed(self) -> dict[str, str]:
-        """Every removed post id -> the reason of the filter that removed it."""
+        """Every removed post id -> the reason of the filter (or re-ranker) that removed it."""
         rows = np.flatnonzero(self.removed_codes)
         names = np.array(["", *self.removed_table], dtype=np.str_)
         return dict(
@@ -366,13 +375,24 @@ class RequestView:
         )
 
     def removal_counts(self) -> dict[str, int]:
-        """Filter reason -> number of candidates it removed (reasons in table order)."""
+        """Reason -> number of candidates removed for it, by a filter or a
+        re-ranker (reasons in table order)."""
         counts = np.bincount(self.removed_codes, minlength=len(self.removed_table) + 1)
-        return {
-            name: int(c)
-            for name, c in zip(self.removed_table, counts[1:].tolist(), strict=True)
-            if c
-        }
+        out: dict[str, int] = {}
+        for name, c in zip(self.removed_table, counts[1:].tolist(), strict=True):
+            if c:
+                out[name] = out.get(name, 0) + int(c)
+        return out
+
+    def removal(self, post_id: str) -> tuple[str, str] | None:
+        """Why ``post_id`` was removed: (reason, ``"filter"`` or the type of the
+        re-ranker that removed it), or None if it was kept."""
+        code = int(self.removed_codes[self._candidate(post_id)])
+        if code == 0:
+            return None
+        stage = self.removed_stages[code - 1]
+        by = "filter" if stage < 0 else self.pipeline.rerankers[stage].type
+        return self.removed_table[code - 1], by
 
     def move_counts(self) -> dict[str, dict[str, int]]:
         """Re-ranker type -> reason -> number of posts it moved."""
@@ -386,8 +406,8 @@ class RequestView:
             out.setdefault(types[stage], {})[moves.table[code]] = count
         return out
 
-    def row_of(self, post_id: str) -> int:
-        """Kept row of ``post_id``, or -1 if it was removed; RankingError if unknown."""
+    def _candidate(self, post_id: str) -> int:
+        """Candidate row of ``post_id``; RankingError if it is not a candidate."""
         cand = int(self.candidates.index_of([post_id])[0])
         if cand < 0:
             raise RankingError(
@@ -395,6 +415,11 @@ class RequestView:
                 post_id=post_id,
                 expected="a candidate id",
             )
+        return cand
+
+    def row_of(self, post_id: str) -> int:
+        """Kept row of ``post_id``, or -1 if it was removed; RankingError if unknown."""
+        cand = self._candidate(post_id)
         if self.removed_codes[cand] != 0:
             return -1
         return int(np.searchsorted(self.kept, cand))

@@ -1,5 +1,8 @@
 """The ranking engine: filters → scorer → re-rankers → page, over request segments.
 
+Re-ranking itself is :mod:`feedrank.engine.rerank`; posts a re-ranker removes
+leave the kept posts here, with its reason among the removals.
+
 The candidates of S requests are one :class:`~feedrank.PostBatch`, request after
 request, with one :class:`~feedrank.batch.requests.Requests` giving each row its
 request's context. Every stage runs once over all rows through the components'
@@ -20,16 +23,16 @@ from numpy.typing import NDArray
 
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
-from feedrank.batch.segments import segmented_order, top_rows
+from feedrank.batch.segments import top_rows
 from feedrank.batch.taken import take_rows
-from feedrank.engine.algorithm import Algorithm, rerank_factor_names
+from feedrank.engine.algorithm import Algorithm
 from feedrank.engine.cursor import Cursor
+from feedrank.engine.rerank import RemovalKey, Reranked, offsets_of, rerank
 from feedrank.engine.result import Moves, Ranked
 from feedrank.errors import RankingError
 from feedrank.stages.filters.base import Codes
-from feedrank.stages.scoring import combine_sums
 
-__all__ = ["CHUNK_ROWS", "Reranked", "merge_codes", "rerank", "run"]
+__all__ = ["CHUNK_ROWS", "merge_codes", "run"]
 
 CHUNK_ROWS = 1 << 16
 """About this many kept rows are scored and re-ranked at a time (whole requests)."""
@@ -72,12 +75,7 @@ def run(
     else:
         kept = np.arange(n, dtype=np.intp)
     if kept.shape[0] != n:
-        kept_offsets = np.zeros(segments + 1, dtype=np.intp)
-        if segments == 1:
-            kept_offsets[1] = kept.shape[0]
-        else:
-            per = np.bincount(requests.segment_of_rows[kept], minlength=segments)
-            np.cumsum(per, out=kept_offsets[1:])
+        kept_offsets = offsets_of(requests, kept)
         kbatch = take_rows(batch, kept)
         krequests = requests.take(kept, kept_offsets)
     else:
@@ -89,10 +87,15 @@ def run(
         )
     chunks = [(0, 1)] if segments == 1 else list(_chunks(kept_offsets, chunk_rows or CHUNK_ROWS))
     if len(chunks) <= 1:
-        scored = _score_and_rerank(algorithm, kbatch, krequests, {})
+        scored = _score_and_rerank(algorithm, kbatch, krequests, {}, {})
     else:
         scored = _chunked(algorithm, kbatch, krequests, chunks)
     scorer = algorithm.scorer
+    removed_stages = (-1,) * len(removed.table)
+    if scored.staged.removed is not None:
+        removed, removed_stages, kept, kept_offsets, kbatch, krequests, scored = _drop_removed(
+            removed, kept, kbatch, krequests, scored
+        )
     staged = scored.staged
     lengths = np.diff(kept_offsets)
     start = np.zeros(segments, dtype=np.intp)
@@ -110,6 +113,7 @@ def run(
         requests=requests,
         removed_codes=removed.codes,
         removed_table=removed.table,
+        removed_stages=removed_stages,
         kept=kept,
         kept_offsets=kept_offsets,
         kept_batch=kbatch,
@@ -163,6 +167,7 @@ def _one_page(
         requests=requests,
         removed_codes=removed.codes,
         removed_table=removed.table,
+        removed_stages=(-1,) * len(removed.table),
         kept=kept,
         kept_offsets=np.array([0, m], dtype=np.intp),
         kept_batch=kbatch,
@@ -204,95 +209,6 @@ def merge_codes(parts: Sequence[Codes], n: int) -> Codes:
     return Codes(codes, tuple(table))
 
 
-@dataclass(frozen=True, eq=False)
-class Reranked:
-    """What the re-ranking stages decided for the kept posts of some requests.
-
-    ``factors`` (m, F + R): the scorer's factors then one column per
-    score-multiplying re-ranker (named ``factor_names``, from stages
-    ``factor_stages``); ``scores``, ``tier`` and ``order`` (m,) final;
-    ``moves`` every position change, stage by stage.
-    """
-
-    factors: NDArray[np.float64]
-    factor_names: tuple[str, ...]
-    factor_stages: tuple[int, ...]
-    scores: NDArray[np.float64]
-    tier: NDArray[np.int64]
-    order: NDArray[np.intp]
-    moves: Moves
-
-
-def rerank(
-    algorithm: Algorithm,
-    batch: PostBatch,
-    requests: Requests,
-    sums: NDArray[np.float64],
-    factors: NDArray[np.float64],
-    move_codes: dict[str, int] | None = None,
-    scores: NDArray[np.float64] | None = None,
-) -> Reranked:
-    """Sort the kept posts of every request and run the re-rankers on them.
-
-    ``batch`` and ``requests`` hold only the kept rows; ``sums`` (m,) are the
-    row sums of the scorer's contributions and ``factors`` (m, F) its factors
-    (ablations and counterfactuals pass changed ones). ``move_codes`` maps
-    move reasons to codes, shared across calls (a new table when None);
-    ``scores``, if given, are the scores those parts combine to (the scorer's).
-    """
-    table = {} if move_codes is None else move_codes
-    offsets = requests.offsets
-    m = len(batch)
-    digits = algorithm.scorer.round_digits
-    if scores is None:
-        scores = combine_sums(sums, factors, digits)
-    tier = np.zeros(m, dtype=np.int64)
-    created, ids_at = batch.created_at, batch._ids_at
-    order = segmented_order(offsets, tier, scores, created, ids_at)
-    rerankers = algorithm.rerankers
-    if not rerankers:
-        return Reranked(factors, (), (), scores, tier, order, Moves.empty())
-    factor_names = rerank_factor_names(rerankers)
-    local = _local_positions(offsets, m)
-    names: list[str] = []
-    stages: list[int] = []
-    columns: list[NDArray[np.float64]] = []
-    moved: list[tuple[NDArray[np.intp], ...]] = []
-    for i, reranker in enumerate(rerankers):
-        step = reranker.adjust_many(batch, requests, order, scores)
-        tiered = step.tier is not None and bool(step.tier.any())
-        if step.multiplier is not None:
-            _check_multiplier(step.multiplier, batch, reranker.type)
-            columns.append(np.asarray(step.multiplier, dtype=np.float64))
-            names.append(factor_names[i])
-            stages.append(i)
-            scores = combine_sums(sums, np.column_stack([factors, *columns]), digits)
-        if tiered:
-            assert step.tier is not None
-            new_tier = tier + step.tier
-            if step.multiplier is None and not tier.any():
-                # Scores are unchanged and every post was in tier 0: within each new
-                # tier the current order is already the total order.
-                new_order = _stable_by_tier(order, new_tier, offsets)
-            else:
-                new_order = segmented_order(offsets, new_tier, scores, created, ids_at)
-            tier = new_tier
-        elif step.multiplier is not None:
-            new_order = segmented_order(offsets, tier, scores, created, ids_at)
-        else:
-            new_order = order
-        if new_order is not order:
-            moved.append(
-                _moves(order, new_order, local, i, step.codes, step.table, reranker.type, table)
-            )
-        order = new_order
-    if columns:
-        factors = np.column_stack([factors, *columns])
-    return Reranked(
-        factors, tuple(names), tuple(stages), scores, tier, order, _stack_moves(moved, table)
-    )
-
-
 # ------------------------------------------------------------------ helpers
 @dataclass(frozen=True, eq=False)
 class _Scored:
@@ -308,10 +224,20 @@ def _score_and_rerank(
     batch: PostBatch,
     requests: Requests,
     move_codes: dict[str, int],
+    removal_codes: dict[RemovalKey, int],
     out: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> _Scored:
     table = algorithm.scorer.score_many(batch, requests, out=out)
-    staged = rerank(algorithm, batch, requests, table.sums, table.factors, move_codes, table.scores)
+    staged = rerank(
+        algorithm,
+        batch,
+        requests,
+        table.sums,
+        table.factors,
+        move_codes,
+        table.scores,
+        removal_codes,
+    )
     return _Scored(table.inputs, table.contributions, staged)
 
 
@@ -333,6 +259,8 @@ def _chunked(
     factors: NDArray[np.float64] | None = None
     layout: tuple[tuple[str, ...], tuple[int, ...]] | None = None
     move_codes: dict[str, int] = {}
+    removal_codes: dict[RemovalKey, int] = {}
+    removed = np.zeros(m, dtype=np.intp)
     moves: list[Moves] = []
     for s0, s1 in chunks:
         ka, kb = int(offsets[s0]), int(offsets[s1])
@@ -341,6 +269,7 @@ def _chunked(
             take_rows(kbatch, np.arange(ka, kb, dtype=np.intp)),
             krequests.segments(s0, s1),
             move_codes,
+            removal_codes,
             (inputs[ka:kb], contributions[ka:kb]),
         )
         staged = part.staged
@@ -357,6 +286,8 @@ def _chunked(
         scores[ka:kb] = staged.scores
         tier[ka:kb] = staged.tier
         order[ka:kb] = staged.order + ka
+        if staged.removed is not None:
+            removed[ka:kb] = staged.removed
         moves.append(staged.moves.select(np.arange(len(staged.moves), dtype=np.intp), -ka))
     assert factors is not None
     assert layout is not None
@@ -370,8 +301,72 @@ def _chunked(
         np.concatenate([mv.codes for mv in moves]),
         tuple(move_codes),
     )
-    staged = Reranked(factors, layout[0], layout[1], scores, tier, order, all_moves)
+    staged = Reranked(
+        factors,
+        layout[0],
+        layout[1],
+        scores,
+        tier,
+        order,
+        all_moves,
+        removed if removal_codes else None,
+        tuple(removal_codes),
+    )
     return _Scored(inputs, contributions, staged)
+
+
+def _drop_removed(
+    removed: Codes,
+    kept: NDArray[np.intp],
+    kbatch: PostBatch,
+    krequests: Requests,
+    scored: _Scored,
+) -> tuple[
+    Codes, tuple[int, ...], NDArray[np.intp], NDArray[np.intp], PostBatch, Requests, _Scored
+]:
+    """Take the posts the re-rankers removed out of the kept posts: their reasons
+    join the filters' (``removed``; the stage of each reason is -1 for a filter,
+    else the re-ranker's index), and every kept-row array loses their rows."""
+    staged = scored.staged
+    assert staged.removed is not None
+    gone = staged.removed > 0
+    codes = removed.codes.copy()
+    codes[kept[gone]] = staged.removed[gone] + len(removed.table)
+    table = removed.table + tuple(reason for _, reason in staged.removed_table)
+    stages = (-1,) * len(removed.table) + tuple(stage for stage, _ in staged.removed_table)
+    stay = np.flatnonzero(~gone).astype(np.intp)
+    offsets = offsets_of(krequests, stay)
+    renumber = np.full(gone.shape[0], -1, dtype=np.intp)
+    renumber[stay] = np.arange(stay.shape[0], dtype=np.intp)
+    order = renumber[staged.order]
+    moves = staged.moves
+    moved = np.flatnonzero(renumber[moves.rows] >= 0).astype(np.intp)
+    moves = Moves(
+        renumber[moves.rows[moved]],
+        moves.stages[moved],
+        moves.before[moved],
+        moves.after[moved],
+        moves.codes[moved],
+        moves.table,
+    )
+    left = Reranked(
+        staged.factors[stay],
+        staged.factor_names,
+        staged.factor_stages,
+        staged.scores[stay],
+        staged.tier[stay],
+        order[order >= 0],
+        moves,
+    )
+    return (
+        Codes(codes, table),
+        stages,
+        kept[stay],
+        offsets,
+        take_rows(kbatch, stay),
+        krequests.take(stay, offsets),
+        _Scored(scored.inputs[stay], scored.contributions[stay], left),
+    )
 
 
 def _cursors(
@@ -403,78 +398,3 @@ def _chunks(offsets: NDArray[np.intp], rows: int) -> Iterator[tuple[int, int]]:
     bounds = np.searchsorted(offsets, np.arange(rows, int(offsets[-1]), rows), side="right") - 1
     cuts = sorted({0, segments, *(int(b) for b in bounds if 0 < b < segments)})
     yield from itertools.pairwise(cuts)
-
-
-def _local_positions(offsets: NDArray[np.intp], m: int) -> NDArray[np.intp]:
-    """ndarray (m,), intp: 0, 1, 2, ... restarting at every request."""
-    if offsets.shape[0] == 2:
-        return np.arange(m, dtype=np.intp)
-    return np.arange(m, dtype=np.intp) - np.repeat(offsets[:-1], np.diff(offsets))
-
-
-def _stable_by_tier(
-    order: NDArray[np.intp], tier: NDArray[np.int64], offsets: NDArray[np.intp]
-) -> NDArray[np.intp]:
-    """``order`` stably re-sorted by tier within each request."""
-    t = tier[order]
-    if offsets.shape[0] > 2:
-        top = int(t.max()) + 1 if t.shape[0] else 1
-        seg = np.repeat(np.arange(offsets.shape[0] - 1, dtype=np.int64), np.diff(offsets))
-        t = seg * top + t
-    by = np.argsort(t, kind="stable")
-    out: NDArray[np.intp] = order[by]
-    return out
-
-
-def _moves(
-    old: NDArray[np.intp],
-    new: NDArray[np.intp],
-    local: NDArray[np.intp],
-    stage: int,
-    codes: NDArray[np.intp],
-    names: tuple[str, ...],
-    stage_type: str,
-    table: dict[str, int],
-) -> tuple[NDArray[np.intp], ...]:
-    """The posts whose position differs between ``old`` and ``new``, with their
-    reason: the step's own, or ``shifted_by:<type>`` for a post the stage did not
-    act on that moved because others did."""
-    m = old.shape[0]
-    before = np.empty(m, dtype=np.intp)
-    before[old] = local
-    after = np.empty(m, dtype=np.intp)
-    after[new] = local
-    rows = np.flatnonzero(before != after).astype(np.intp)
-    why = codes[rows] if codes.shape[0] else np.zeros(rows.shape[0], dtype=np.intp)
-    reasons = [*names, f"shifted_by:{stage_type}"]
-    remap = np.array([table.setdefault(x, len(table)) for x in reasons], dtype=np.intp)
-    code = remap[np.where(why == 0, len(names), why - 1)]
-    return rows, np.full(rows.shape[0], stage, dtype=np.intp), before[rows], after[rows], code
-
-
-def _stack_moves(parts: list[tuple[NDArray[np.intp], ...]], table: dict[str, int]) -> Moves:
-    if not parts:
-        return _empty_moves(table)
-    if len(parts) == 1:
-        rows, stages, before, after, codes = parts[0]
-    else:
-        rows, stages, before, after, codes = (
-            np.concatenate([p[j] for p in parts]) for j in range(5)
-        )
-    return Moves(rows, stages, before, after, codes, tuple(table))
-
-
-def _empty_moves(table: dict[str, int]) -> Moves:
-    z = np.zeros(0, dtype=np.intp)
-    return Moves(z, z, z, z, z, tuple(table))
-
-
-def _check_multiplier(values: NDArray[np.float64], batch: PostBatch, stage: str) -> None:
-    bad = ~(np.isfinite(values) & (values > 0))
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise RankingError(
-            f"re-ranker {stage!r} returned multiplier {values[row]}",
-            post_id=str(batch.ids[row]),
-            expected="a finite multiplier > 0",
-        )

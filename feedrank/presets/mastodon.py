@@ -45,9 +45,13 @@ def mastodon_trends() -> Pipeline:
       ``sensitive``, ``spoiler`` or ``not_public`` are removed. Account-level
       checks (discoverable, not silenced) and the language check are left to
       the caller: label such posts ``not_public``.
-    - One post per account: the re-ranker ``one_per_author`` keeps each author's
-      best post in place and moves their other posts below everyone's best,
-      recording each move.
+    - One post per account (PR #18181, 2022: "only show one status from each
+      account"): the re-ranker ``one_per_author`` with ``others = "remove"``
+      keeps each account's best post by decayed score (ties: newer, then id)
+      and removes its other posts, with reason ``one_per_author`` among the
+      removals. It runs after scoring because "best" depends on the scores;
+      the posts that move up because others were removed record the move
+      (``shifted_by:one_per_author``).
     - Posts dated after ``now`` are removed (``created_after_now``): they did not
       exist at the moment being ranked, and the decay would boost them without
       bound (0.5 to a negative power).
@@ -61,7 +65,7 @@ def mastodon_trends() -> Pipeline:
         name="mastodon-trends",
         description=(
             "Mastodon trending posts: surprise over boosts + favourites, halving every "
-            "hour; public non-sensitive top-level posts, one per account."
+            "hour; public non-sensitive top-level posts, only the best one of each account."
         ),
         filters=[
             TopLevel(exclude_reposts=True),
@@ -90,5 +94,5 @@ def mastodon_trends() -> Pipeline:
                 )
             ],
         ),
-        rerankers=[OnePerAuthor()],
+        rerankers=[OnePerAuthor(others="remove")],
     )

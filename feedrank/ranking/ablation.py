@@ -33,8 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.batch.requests import Requests
+from feedrank.engine.rerank import rerank
 from feedrank.engine.result import RequestView
-from feedrank.engine.run import rerank
 
 __all__ = ["Ablation", "ablation", "rerank_order"]
 

@@ -111,9 +111,7 @@ def weight_to_swap(ranking: RequestView, a: str, b: str) -> list[Change]:
     (``a`` must currently rank above ``b``). Sorted by |change|, infeasible last."""
     ra, rb = ranking.row_of(a), ranking.row_of(b)
     if ra < 0 or rb < 0:
-        raise RankingError(
-            "was removed by a filter; only ranked posts swap", post_id=a if ra < 0 else b
-        )
+        raise RankingError("was removed; only ranked posts swap", post_id=a if ra < 0 else b)
     if ranking.position(a) > ranking.position(b):
         a, b, ra, rb = b, a, rb, ra
     position = _position_of(ranking)
@@ -171,14 +169,15 @@ def input_to_top_k(ranking: RequestView, post_id: str, k: int) -> list[Change]:
     number."""
     if k < 1:
         raise RankingError(f"k is {k}", field="k", expected="an integer >= 1")
-    row = ranking.row_of(post_id)
-    if row < 0:
-        cand = int(ranking.candidates.index_of([post_id])[0])
-        reason = ranking.removed_table[int(ranking.removed_codes[cand]) - 1]
+    removal = ranking.removal(post_id)
+    if removal is not None:
+        reason, stage = removal
+        by = "a filter" if stage == "filter" else f"the re-ranker {stage}"
         return [
-            Change(t.name, "input", float("nan"), None, False, f"removed by a filter ({reason})")
+            Change(t.name, "input", float("nan"), None, False, f"removed by {by} ({reason})")
             for t in ranking.pipeline.scorer.terms
         ]
+    row = ranking.row_of(post_id)
     if ranking.position(post_id) < k:
         return []
     position = _position_of(ranking)

@@ -3,7 +3,7 @@ comparisons between two posts.
 
 An explanation reports the post's rank and score, each term's signal input,
 weight, contribution and share of the total absolute contribution, each factor,
-the filter that removed it or every move a re-ranker made. Recomputing the
+the filter or re-ranker that removed it, or every move a re-ranker made. Recomputing the
 score from these parts reproduces it: Σ contributions × Π factors.
 """
 
@@ -54,7 +54,9 @@ class FactorPart:
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why one post is where it is. ``rank`` is 1-based, None if removed."""
+    """Why one post is where it is. ``rank`` is 1-based, None if removed;
+    ``removed_by`` is then the reason and ``removed_at`` the stage that removed
+    it: ``"filter"`` or the type of a re-ranker."""
 
     post_id: str
     spec_fingerprint: str
@@ -64,6 +66,12 @@ class Explanation:
     terms: tuple[TermPart, ...] = ()
     factors: tuple[FactorPart, ...] = ()
     moves: tuple[Move, ...] = field(default_factory=tuple)
+    removed_at: str | None = None
+
+    def _removed_where(self, article: str = "") -> str:
+        if self.removed_at in (None, "filter"):
+            return f"{article}filter"
+        return f"{article and 'the '}re-ranker {self.removed_at}"
 
     @property
     def base_score(self) -> float:
@@ -81,7 +89,7 @@ class Explanation:
     def to_text(self) -> str:
         """A few lines of plain text."""
         if self.removed_by is not None:
-            return f"{self.post_id}: removed by filter ({self.removed_by})"
+            return f"{self.post_id}: removed by {self._removed_where()} ({self.removed_by})"
         lines = [f"#{self.rank} {self.post_id}  score {self.score:.6g}"]
         zero = [t.name for t in self.terms if t.contribution == 0]
         for t in sorted(self.terms, key=lambda t: -abs(t.contribution)):
@@ -105,7 +113,8 @@ class Explanation:
     def to_markdown(self) -> str:
         """A Markdown section with a table of terms and factors."""
         if self.removed_by is not None:
-            return f"### `{self.post_id}`\n\nRemoved by a filter: `{self.removed_by}`.\n"
+            where = self._removed_where("a ")
+            return f"### `{self.post_id}`\n\nRemoved by {where}: `{self.removed_by}`.\n"
         out = [
             f"### `{self.post_id}` — rank {self.rank}, score {self.score:.6g}",
             "",
@@ -163,12 +172,12 @@ class Comparison:
 
 def explain_post(ranking: RequestView, post_id: str) -> Explanation:
     """Build the :class:`Explanation` of ``post_id`` in ``ranking``."""
-    row = ranking.row_of(post_id)
     fp = ranking.fingerprint
-    if row < 0:
-        cand = int(ranking.candidates.index_of([post_id])[0])
-        code = int(ranking.removed_codes[cand])
-        return Explanation(post_id, fp, None, None, ranking.removed_table[code - 1])
+    removal = ranking.removal(post_id)
+    if removal is not None:
+        reason, where = removal
+        return Explanation(post_id, fp, None, None, reason, removed_at=where)
+    row = ranking.row_of(post_id)
     pipe = ranking.pipeline
     scorer = pipe.scorer
     contrib = ranking.contributions[row]
@@ -224,7 +233,7 @@ def compare_posts(ranking: RequestView, a: str, b: str) -> Comparison:
     for pid in (a, b):
         row = ranking.row_of(pid)
         if row < 0:
-            raise RankingError("was removed by a filter; only ranked posts compare", post_id=pid)
+            raise RankingError("was removed; only ranked posts compare", post_id=pid)
         rows.append(row)
     ra, rb = rows
     ca, cb = ranking.contributions[ra], ranking.contributions[rb]

@@ -39,7 +39,7 @@ __all__ = [
 
 Rows = Mapping[str, NDArray[Any] | None]
 """What a component decided for every row, by name (``values``, ``reasons``,
-``multiplier``, ``tier``); None where the component gives no such array."""
+``multiplier``, ``tier``, ``removed``); None where the component gives no such array."""
 
 RANKING_ARRAYS: tuple[str, ...] = (
     "inputs",

@@ -197,6 +197,7 @@ RERANKER_EXAMPLES: Mapping[str, tuple[Reranker, ...]] = _by_type(
         NetworkCaps(max_in_network=0),
         NetworkCaps(max_out_of_network=4),
         OnePerAuthor(),
+        OnePerAuthor(others="remove"),
     ]
 )
 """Built-in re-ranker type -> configured instances."""

@@ -257,9 +257,14 @@ class RerankerSubject(PartSubject):
         return order.astype(np.intp), np.concatenate([p[1] for p in parts])
 
     def _rows(
-        self, multiplier: Any, tier: Any, n: int, what: str, exact: bool
+        self, multiplier: Any, tier: Any, removed: Any, n: int, what: str, exact: bool
     ) -> dict[str, NDArray[Any] | None]:
         out: dict[str, NDArray[Any] | None] = {"multiplier": None, "tier": None}
+        # No mask removes nothing: compared as all False, request by request.
+        out["removed"] = np.zeros(n, dtype=np.bool_)
+        if removed is not None:
+            gone = checked_array(removed, n, f"{what} removed", "b", np.bool_ if exact else None)
+            out["removed"] = gone.astype(np.bool_)
         if multiplier is not None:
             m = checked_array(
                 multiplier, n, f"{what} multiplier", "f", np.float64 if exact else None
@@ -283,12 +288,12 @@ class RerankerSubject(PartSubject):
         if not isinstance(step, RerankStep):
             raise ContractError(f"adjust() returned a {type(step).__name__}, not RerankStep")
         n = len(batch)
-        out = self._rows(step.multiplier, step.tier, n, "adjust()", exact=False)
+        out = self._rows(step.multiplier, step.tier, step.removed, n, "adjust()", exact=False)
         found = step.reasons
         if isinstance(found, np.ndarray) and found.shape == (0,):
             found = np.full(n, "")  # no reasons at all, as the engine reads it
         out["reasons"] = checked_reasons(found, n, "adjust() reasons")
-        return out
+        return _reasons_for_removals(out, "adjust()")
 
     def call_many(
         self, batch: PostBatch, requests: Requests, extra: tuple[NDArray[Any], ...]
@@ -298,14 +303,22 @@ class RerankerSubject(PartSubject):
         if not isinstance(step, CodedStep):
             raise ContractError(f"adjust_many() returned a {type(step).__name__}, not CodedStep")
         n = len(batch)
-        out = self._rows(step.multiplier, step.tier, n, "adjust_many()", exact=True)
+        out = self._rows(step.multiplier, step.tier, step.removed, n, "adjust_many()", exact=True)
         check_table(step.table, step.codes, n, "adjust_many()")
         out["reasons"] = step.to_step().reasons
-        return out
+        return _reasons_for_removals(out, "adjust_many()")
 
     def wrappers(self) -> tuple[Pipeline, ...]:
         pipe = Pipeline(name="conformance-reranker", scorer=ENGAGEMENT, rerankers=(self.component,))
         return (pipe,)
+
+
+def _reasons_for_removals(rows: dict[str, NDArray[Any] | None], what: str) -> Rows:
+    """``rows``, after checking that every post a re-ranker removes has a reason."""
+    removed, reasons = rows["removed"], rows["reasons"]
+    if removed is not None and reasons is not None and (reasons[removed] == "").any():
+        raise ContractError(f"{what} removed a post without a reason")
+    return rows
 
 
 class PipelineSubject(Subject):

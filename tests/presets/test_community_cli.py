@@ -234,7 +234,7 @@ def cases() -> list[Case]:
 
 
 def expected(case: Case) -> tuple[list[str], dict[str, float], set[str]]:
-    """Reference order (library tie order; Mastodon: each author's best first),
+    """Reference order (library tie order; Mastodon: each author's best only),
     scores and the ids the preset must remove."""
     scores: dict[str, float] = {}
     for p in case.posts:
@@ -251,8 +251,8 @@ def expected(case: Case) -> tuple[list[str], dict[str, float], set[str]]:
         for pid in order:
             (rest if author[pid] in seen else first).append(pid)
             seen.add(author[pid])
-        order = first + rest
-    removed = {p.id for p in case.posts} - set(scores)
+        order = first
+    removed = {p.id for p in case.posts} - set(order)
     return order, scores, removed
 
 

@@ -32,9 +32,10 @@ def eligible(post: fr.Post) -> bool:
     return top_level and post.created_at <= NOW and not bad & set(post.labels)
 
 
-def ref_ranking(posts: list[fr.Post]) -> tuple[list[str], dict[str, float]]:
-    """Scores of the eligible posts and their order: each account's best post by
-    (score desc, created desc, id asc), then every other post in the same order."""
+def ref_ranking(posts: list[fr.Post]) -> tuple[list[str], dict[str, float], list[str]]:
+    """The served order, the scores of the eligible posts and the posts left out:
+    each account's best post by (score desc, created desc, id asc) is served in
+    that order; every other post of the account is not shown."""
     scores = {
         p.id: ref_score(
             p.counts.get(K.REPOST, 0),
@@ -45,19 +46,19 @@ def ref_ranking(posts: list[fr.Post]) -> tuple[list[str], dict[str, float]]:
         if eligible(p)
     }
     by_id = {p.id: p for p in posts}
-
-    def key(pid: str) -> tuple[float, float, str]:
-        return (-scores[pid], -by_id[pid].created_at.timestamp(), pid)
-
-    order = sorted(scores, key=key)
     seen: set[str] = set()
     first: list[str] = []
     rest: list[str] = []
-    for pid in order:
+    for pid in by_score(scores, by_id):
         author = by_id[pid].author_id
         (rest if author in seen else first).append(pid)
         seen.add(author)
-    return first + rest, scores
+    return first, scores, rest
+
+
+def by_score(scores: dict[str, float], by_id: dict[str, fr.Post]) -> list[str]:
+    """Post ids by the documented total order: score desc, created desc, id asc."""
+    return sorted(scores, key=lambda pid: (-scores[pid], -by_id[pid].created_at.timestamp(), pid))
 
 
 def feed() -> list[fr.Post]:
@@ -105,39 +106,54 @@ def test_thresholds() -> None:
 def test_scores_filters_and_order_match_the_reference() -> None:
     posts = feed()
     ranking = rank(posts)
-    order, want = ref_ranking(posts)
+    order, want, _ = ref_ranking(posts)
     got = dict(zip(ranking.post_ids, ranking.page_scores.tolist(), strict=True))
-    assert set(got) == set(want)
-    for pid, value in want.items():
-        assert got[pid] == pytest.approx(value, rel=1e-12, abs=0), pid
+    assert set(got) == set(order)
+    for pid in order:
+        assert got[pid] == pytest.approx(want[pid], rel=1e-12, abs=0), pid
     assert ranking.post_ids == order
+    assert ranking.all_post_ids == order  # the others are not served on any page
     reasons = set(ranking.removed().values())
-    assert reasons == {"reply", "repost", "label:sensitive", "label:spoiler"}
+    assert reasons == {"reply", "repost", "label:sensitive", "label:spoiler", "one_per_author"}
 
 
-def test_one_per_author_records_every_move() -> None:
+def test_only_one_status_of_each_account_is_served() -> None:
     posts = feed()
     ranking = rank(posts)
-    data = ranking.to_dict(moves="all")
-    demoted = {m["post_id"] for m in data["moves"] if m["reason"] == "one_per_author"}
-    order, scores = ref_ranking(posts)
-    created = {p.id: p.created_at.timestamp() for p in posts}
-    before = sorted(scores, key=lambda pid: (-scores[pid], -created[pid], pid))
+    _, _, rest = ref_ranking(posts)
     authors = {p.id: p.author_id for p in posts}
-    n_authors = len({authors[pid] for pid in order})
-    # every repeated post whose position changed, and only those, moved for this reason
-    assert demoted == {pid for pid in order[n_authors:] if before.index(pid) != order.index(pid)}
-    assert len(demoted) > 10
-    for pid in demoted:
-        (move,) = ranking.moves_of(pid)
-        assert move.stage == "one_per_author"
-        assert move.after >= n_authors
-        assert move.after == ranking.position(pid)
-    # the best post of each author moved up only because others moved down
-    shifted = {m["post_id"] for m in data["moves"] if m["reason"] == "shifted_by:one_per_author"}
-    assert shifted <= set(order[:n_authors])
+    served = [authors[pid] for pid in ranking.all_post_ids]
+    assert len(served) == len(set(served)) == 7  # six accounts and @lone
+    assert len(rest) > 10
+    removed = ranking.removed()
+    assert {pid for pid, why in removed.items() if why == "one_per_author"} == set(rest)
+    assert ranking.removal_counts()["one_per_author"] == len(rest)
+    assert ranking.to_dict()["removed_counts"]["one_per_author"] == len(rest)
+    explanation = ranking.explain(rest[0])
+    assert (explanation.removed_by, explanation.removed_at) == ("one_per_author", "one_per_author")
+    assert (
+        explanation.to_text() == f"{rest[0]}: removed by re-ranker one_per_author (one_per_author)"
+    )
     # scores are untouched: no multiplier column
     assert ranking.factor_names == ("decay",)
+
+
+def test_posts_that_move_up_because_others_were_removed_say_so() -> None:
+    posts = feed()
+    ranking = rank(posts)
+    order, scores, _ = ref_ranking(posts)
+    before = by_score(scores, {p.id: p for p in posts})
+    moves = ranking.to_dict(moves="all")["moves"]
+    want = [
+        (pid, before.index(pid), order.index(pid))
+        for pid in order
+        if before.index(pid) != order.index(pid)
+    ]
+    assert want
+    got = [(m["post_id"], m["before"], m["after"]) for m in moves]
+    assert sorted(got) == sorted(want)
+    assert {m["reason"] for m in moves} == {"shifted_by:one_per_author"}
+    assert ranking.move_counts() == {"one_per_author": {"shifted_by:one_per_author": len(want)}}
 
 
 def test_future_posts_are_removed() -> None:
@@ -164,7 +180,20 @@ def test_one_per_author_alone() -> None:
     assert step.tier is not None
     assert step.tier.tolist() == [0, 1, 0, 1, 0]
     assert step.reasons.tolist() == ["", "one_per_author", "", "one_per_author", ""]
+    assert step.removed is None
     assert OnePerAuthor().describe().startswith("One post per author")
+    removing = OnePerAuthor(others="remove")
+    step = removing.adjust(batch, ctx, np.arange(5), np.array([9.0, 8.0, 7.0, 6.0, 1.0]))
+    assert (step.multiplier, step.tier) == (None, None)
+    assert step.removed is not None
+    assert step.removed.tolist() == [False, True, False, True, False]
+    assert step.reasons.tolist() == ["", "one_per_author", "", "one_per_author", ""]
+    assert "the others removed" in removing.describe()
+
+
+def test_the_preset_publishes_that_it_removes_the_others() -> None:
+    spec = fr.preset(NAME).to_spec()
+    assert spec["rerankers"] == [{"type": "one_per_author", "others": "remove"}]
 
 
 def test_surprise_validates_and_describes() -> None:

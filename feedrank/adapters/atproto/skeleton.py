@@ -63,7 +63,7 @@ def feed_context(ranking: Ranking, post_id: str) -> str:
     position = ranking.position(post_id)
     if position < 0:
         raise RankingError(
-            "was removed by a filter", post_id=post_id, expected="a post of the feed"
+            "was removed from the feed", post_id=post_id, expected="a post of the feed"
         )
     row = np.array([ranking.order[position]], dtype=np.intp)
     return _context_text(ranking.fingerprint, position + 1, _top_terms(ranking, row)[0])

@@ -2,9 +2,12 @@
 
 A re-ranker sees the current order and scores and returns a :class:`RerankStep`:
 an optional per-post score multiplier (kept as a factor column named after the
-re-ranker, so scores still decompose exactly) and an optional per-post demotion
-tier. The pipeline re-sorts by (tier, score, created_at, id) and records, for
-every post whose position changed, its position before and after.
+re-ranker, so scores still decompose exactly), an optional per-post demotion
+tier and an optional mask of posts it removes from the feed. The pipeline
+re-sorts by (tier, score, created_at, id) and records, for every post whose
+position changed, its position before and after. A removed post leaves the
+feed at that stage, with the re-ranker's reason as its removal reason (counted
+with the filters' removals); later stages do not see it.
 """
 
 from __future__ import annotations
@@ -41,29 +44,33 @@ class RerankStep:
 
     ``multiplier``: (n,) float64 > 0 or None; ``tier``: (n,) int64 >= 0 added to
     the posts' demotion tier, or None; ``reasons``: (n,) str, why the re-ranker
-    acted on each post ("" where it did not).
+    acted on each post ("" where it did not); ``removed``: (n,) bool, the posts
+    it removes from the feed (each needs a reason), or None.
     """
 
     multiplier: NDArray[np.float64] | None
     tier: NDArray[np.int64] | None
     reasons: NDArray[np.str_]
+    removed: NDArray[np.bool_] | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class CodedStep:
     """What a re-ranker decided for the rows of every request, reasons as codes:
     ``codes`` (n,) intp, 0 where the re-ranker did not act, else ``i`` for reason
-    ``table[i - 1]``; ``multiplier`` and ``tier`` as in :class:`RerankStep`."""
+    ``table[i - 1]``; ``multiplier``, ``tier`` and ``removed`` as in
+    :class:`RerankStep`."""
 
     multiplier: NDArray[np.float64] | None
     tier: NDArray[np.int64] | None
     codes: NDArray[np.intp]
     table: tuple[str, ...]
+    removed: NDArray[np.bool_] | None = None
 
     def to_step(self) -> RerankStep:
         """The same decision with reasons as strings."""
         names: NDArray[np.str_] = np.array(["", *self.table], dtype=np.str_)
-        return RerankStep(self.multiplier, self.tier, names[self.codes])
+        return RerankStep(self.multiplier, self.tier, names[self.codes], self.removed)
 
 
 class Reranker(Component):
@@ -102,6 +109,7 @@ class Reranker(Component):
             raise NotImplementedError(f"{type(self).__name__} must implement adjust()")
         multipliers: list[NDArray[np.float64] | None] = []
         tiers: list[NDArray[np.int64] | None] = []
+        removed: list[NDArray[np.bool_]] = []
         reasons: list[NDArray[np.str_]] = []
         for i, a, b in requests.bounds():
             part = self.adjust(
@@ -109,6 +117,8 @@ class Reranker(Component):
             )
             multipliers.append(_part(part.multiplier, b - a, self.type, "multiplier", np.float64))
             tiers.append(_part(part.tier, b - a, self.type, "tier", np.int64))
+            gone = _part(part.removed, b - a, self.type, "removed mask", np.bool_)
+            removed.append(gone if gone is not None else np.zeros(b - a, dtype=bool))
             found = np.asarray(part.reasons)
             if found.shape[0] == 0:
                 found = np.full(b - a, "")
@@ -116,11 +126,13 @@ class Reranker(Component):
         codes, table = encode_reasons(
             np.concatenate(reasons) if reasons else np.zeros(0, dtype="U1")
         )
+        any_removed = any(bool(r.any()) for r in removed)
         return CodedStep(
             _stack(multipliers, self.type, "multiplier"),
             _stack(tiers, self.type, "tier"),
             codes,
             table,
+            np.concatenate(removed) if any_removed else None,
         )
 
 

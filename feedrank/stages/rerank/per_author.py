@@ -1,4 +1,5 @@
-"""Per-author re-ranking: one post per account ahead of the rest (Mastodon trends).
+"""Per-author re-ranking: one post per account (Mastodon trends), the others
+demoted below every account's best or removed.
 
 >>> from datetime import datetime, timezone
 >>> import numpy as np
@@ -10,6 +11,9 @@
 ...                              np.array([0, 1, 2]), np.array([3.0, 2.0, 1.0]))
 >>> step.tier.tolist(), step.reasons.tolist()
 ([0, 1, 0], ['', 'one_per_author', ''])
+>>> OnePerAuthor(others="remove").adjust(batch, Context.build(batch, now=t),
+...     np.array([0, 1, 2]), np.array([3.0, 2.0, 1.0])).removed.tolist()
+[False, True, False]
 """
 
 from __future__ import annotations
@@ -34,12 +38,18 @@ __all__ = ["OnePerAuthor"]
 @register_reranker
 class OnePerAuthor(Reranker):
     """Each author's best post (first in the current order) keeps its place; every
-    other post of that author moves below all of them, with reason
-    ``one_per_author``. Scores are unchanged (a demotion tier, no multiplier),
-    and the demoted posts keep their order among themselves.
+    other post of that author, with reason ``one_per_author``:
+
+    - ``others = "demote"`` (the default) moves below all of the authors' best
+      posts (a demotion tier), keeping its order among the other demoted posts;
+    - ``others = "remove"`` is removed from the feed (counted among the
+      removals, with that reason).
+
+    Scores are unchanged (no multiplier).
     """
 
     type: Literal["one_per_author"] = "one_per_author"
+    others: Literal["demote", "remove"] = "demote"
 
     def adjust_many(
         self,
@@ -49,7 +59,12 @@ class OnePerAuthor(Reranker):
         scores: NDArray[np.float64],
     ) -> CodedStep:
         repeat = segmented_group_rank(requests.offsets, batch._author_codes, order) > 0
-        return CodedStep(None, repeat.astype(np.int64), repeat.astype(np.intp), ("one_per_author",))
+        codes = repeat.astype(np.intp)
+        if self.others == "remove":
+            return CodedStep(None, None, codes, ("one_per_author",), repeat)
+        return CodedStep(None, repeat.astype(np.int64), codes, ("one_per_author",))
 
     def describe(self) -> str:
+        if self.others == "remove":
+            return "One post per author: each author's best post is kept, the others removed"
         return "One post per author: every author's other posts move below the rest"
