@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, NoReturn
 
 from feedrank.errors import FeedrankError, InputError
 
@@ -61,11 +61,17 @@ Syntax = Literal["json", "toml"]
 _CHUNK = 1 << 16
 
 # A string (skipped whole, so brackets inside it do not count), an opening
-# bracket (group 1) or a closing one.
-_JSON_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|([\[{])|[\]}]', re.DOTALL)
+# bracket (group "open") or a closing one.
+_JSON_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?P<open>[\[{])|[\]}]', re.DOTALL)
+# TOML also nests by dotted keys (a.b.c = 1, [a.b.c]): a run of key segments
+# joined by dots (group "chain") counts as deep as its segments. Bare words are
+# tokens of their own so the scan never rescans one.
+_TOML_SEGMENT = r'[A-Za-z0-9_-]+|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\'[^\'\n]*\''
+_TOML_SEGMENTS = re.compile(_TOML_SEGMENT)
 _TOML_BRACKETS = re.compile(
-    r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|\'[^\'\n]*\''
-    r"|#[^\n]*|([\[{])|[\]}]",
+    rf"(?P<chain>(?:{_TOML_SEGMENT})(?:[ \t]*\.[ \t]*(?:{_TOML_SEGMENT}))+)"
+    r'|[A-Za-z0-9_-]+|"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|'[^'\n]*'|#[^\n]*|(?P<open>[\[{])|[\]}]",
     re.DOTALL,
 )
 # Tokens that locate a duplicate key: a string (group 1) and, if a key, its
@@ -136,26 +142,38 @@ def check_nesting(
 ) -> None:
     """Raise ``error`` where ``text`` (JSON or TOML) nests deeper than ``max_depth``.
 
-    Brackets inside strings (and TOML comments) do not count. Linear in the
+    Arrays and objects (inline tables) count, and in TOML the segments of a
+    dotted key; brackets inside strings and comments do not. Linear in the
     length of ``text``, and immediate when it holds few brackets.
     """
-    if text.count("[") + text.count("{") <= max_depth:
+    brackets = text.count("[") + text.count("{")
+    if brackets <= max_depth and (syntax == "json" or brackets + text.count(".") < max_depth):
         return
     depth = 0
     pattern = _JSON_BRACKETS if syntax == "json" else _TOML_BRACKETS
     for match in pattern.finditer(text):
-        if match.group(1) is not None:
+        if match.group("open") is not None:
             depth += 1
             if depth > max_depth:
-                at, column = _place(text, match.start(), line)
-                raise error(
-                    f"arrays and objects nested more than {max_depth} deep at column {column}",
-                    source=source,
-                    line=at,
-                    expected=f"at most {max_depth} levels of nesting",
-                )
+                _too_deep(text, match.start(), line, source, error, max_depth)
         elif text[match.start()] in "]}":
             depth -= 1
+        elif syntax == "toml" and match.group("chain") is not None:
+            chain = match.group("chain")
+            if chain.count(".") >= max_depth and len(_TOML_SEGMENTS.findall(chain)) > max_depth:
+                _too_deep(text, match.start(), line, source, error, max_depth)
+
+
+def _too_deep(
+    text: str, pos: int, line: int, source: str, error: ErrorType, max_depth: int
+) -> NoReturn:
+    at, column = _place(text, pos, line)
+    raise error(
+        f"nested more than {max_depth} deep at column {column}",
+        source=source,
+        line=at,
+        expected=f"at most {max_depth} levels of nesting",
+    )
 
 
 def _locate_duplicate(text: str) -> tuple[int, str, str] | None:
@@ -255,12 +273,14 @@ def read_text(
     max_bytes: int,
     error: ErrorType = InputError,
     what: str = "a file",
+    limit: str | None = None,
 ) -> str:
     """The whole of a file (path) or stream, decoded as UTF-8, if at most ``max_bytes``.
 
     Reads at most ``max_bytes + 1`` bytes (characters for a text stream), so
-    an endless or huge input fails at once with ``error`` naming the limit;
-    ``what`` names the expected content in that error.
+    an endless or huge input fails at once with ``error`` naming the limit
+    (``limit``: the name of the constant, if any); ``what`` names the
+    expected content in that error.
     """
     where = source_name(source)
     if isinstance(source, (str, Path)):
@@ -275,7 +295,7 @@ def read_text(
             ) from None
     if len(data) > max_bytes:
         raise error(
-            f"larger than the maximum of {max_bytes} bytes",
+            f"larger than the maximum of {max_bytes} bytes" + (f" ({limit})" if limit else ""),
             source=where,
             expected=f"{what} of at most {max_bytes} bytes, or a larger maximum",
         )
