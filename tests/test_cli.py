@@ -14,6 +14,7 @@ import pytest
 import feedrank as fr
 import feedrank.io as fio
 from feedrank.cli.app import main
+from feedrank.cli.request import read_follow_graph
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
 
@@ -259,6 +260,21 @@ def test_network_and_follow_graph_give_out_of_network_posts_social_proof(tmp_pat
     assert doc["removed"] == [{"post_id": "unknown", "reason": "no_social_proof"}]
     (tmp_path / "bad.json").write_text("[1, 2]")
     assert run([*base, "--follow-graph", str(tmp_path / "bad.json")])[0] == 2
+
+
+def test_a_follow_graph_with_an_account_twice_is_refused_at_its_line(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    graph = tmp_path / "graph.json"
+    graph.write_text('{\n "a1": ["a2"],\n "a1": []\n}\n', encoding="utf-8")
+    argv = ["rank", "--spec", "balanced", "--posts", str(files["posts"]),
+            "--now", "2026-05-01T12:00:00Z", "--follow-graph", str(graph)]  # fmt: skip
+    assert run(argv)[0] == 2
+    assert f"feedrank: error: {graph}:3, field 'a1': duplicate key 'a1'" in capsys.readouterr().err
+    graph.write_text('{"a1": ["a2"]}', encoding="utf-8")
+    assert run(argv)[0] == 0
+    with pytest.raises(fr.InputError, match="larger than the maximum of 5 bytes"):
+        read_follow_graph(graph, max_bytes=5)
 
 
 def test_rank_answers_are_proportional_to_the_page(tmp_path: Path) -> None:
