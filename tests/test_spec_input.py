@@ -46,6 +46,18 @@ def test_toml_spec_with_a_key_twice_names_key_file_and_line(tmp_path: Path) -> N
     assert f"{path}:6" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['name = "x"\nname = "y"', 'name = "x"\nname = "y"\n', 'name = "x"\n  name = "y"  # again\n'],
+    ids=["last-line", "newline", "indented"],
+)
+def test_toml_duplicate_key_is_named_wherever_it_is(text: str) -> None:
+    with pytest.raises(fr.SpecError) as info:
+        fr.load_spec(text, format="toml")
+    assert info.value.line == 2
+    assert "duplicate key 'name'" in str(info.value)
+
+
 def test_toml_spec_with_a_table_twice_names_it_and_its_line() -> None:
     with pytest.raises(fr.SpecError) as info:
         fr.load_spec(TOML + "\n[scorer]\nround_digits = 2\n[scorer]\nround_digits = 3\n")

@@ -111,7 +111,7 @@ def parse_spec(data: Mapping[str, Any]) -> Pipeline:
         raise SpecError(message, field=_path(first["loc"]) or None, expected=expected) from None
 
 
-_TOML_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_PLACE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
 def _toml_error(exc: Exception, text: str, source: str | None) -> SpecError:
@@ -120,11 +120,15 @@ def _toml_error(exc: Exception, text: str, source: str | None) -> SpecError:
     place = _TOML_PLACE.search(message)
     if place is None:
         return SpecError(f"not valid TOML: {message}", source=source)
-    line, column = int(place.group(1)), int(place.group(2))
-    message = f"{message[: place.start()]} at column {column}"
-    if message.startswith("Cannot overwrite a value"):
-        lines = text.splitlines()
-        key = lines[line - 1].split("=", 1)[0].strip() if line <= len(lines) else ""
+    lines = text.splitlines()
+    if place.group(1) is not None:
+        line = int(place.group(1))
+        message = f"{message[: place.start()]} at column {place.group(2)}"
+    else:
+        line = len(lines) or 1
+        message = f"{message[: place.start()]} at the end"
+    if message.startswith("Cannot overwrite a value") and line <= len(lines):
+        key = lines[line - 1].split("=", 1)[0].strip()
         if key:
             message += f" (duplicate key {key!r})"
     return SpecError(f"not valid TOML: {message}", source=source, line=line)
