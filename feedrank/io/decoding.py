@@ -32,9 +32,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, NoReturn
+from typing import IO, Any, Literal, NamedTuple, NoReturn
 
 from feedrank.errors import FeedrankError, InputError
 
@@ -302,8 +301,7 @@ def read_text(
     return decode_utf8(data, source=where, error=error) if isinstance(data, bytes) else data
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line read by :func:`read_lines`.
 
     ``number`` is 1-based; ``text`` the line with its newline (bytes from a
@@ -320,7 +318,7 @@ class Line:
 
 
 def _is_ended(piece: bytes | str) -> bool:
-    return piece[-1:] in (b"\n", "\n")
+    return piece.endswith(b"\n") if isinstance(piece, bytes) else piece.endswith("\n")
 
 
 def read_lines(
