@@ -435,3 +435,11 @@ def test_viewer_larger_than_its_maximum_is_refused(tmp_path: Path) -> None:
     with pytest.raises(fr.InputError, match="larger than the maximum"):
         fio.read_viewer(stream, max_bytes=4096)
     assert stream.served <= 4097
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_a_maximum_below_one_byte_is_refused_rather_than_reading_nothing(limit: int) -> None:
+    with pytest.raises(fr.InputError, match="max_bytes"):
+        fio.read_posts(io.StringIO(post_line("p1") + "\n"), max_line_bytes=limit)
+    with pytest.raises(fr.InputError, match="max_bytes"):
+        fio.read_viewer(io.StringIO('{"id": "v"}'), max_bytes=limit)

@@ -258,6 +258,13 @@ def decode_json(
         raise error(f"not valid JSON: {exc}", source=source, line=line, expected=expected) from None
 
 
+def _check_limit(max_bytes: int, error: ErrorType) -> None:
+    if type(max_bytes) is not int or max_bytes < 1:
+        raise error(
+            f"a maximum of {max_bytes!r} bytes", field="max_bytes", expected="an integer >= 1"
+        )
+
+
 def source_name(source: str | Path | IO[Any]) -> str:
     """How errors name ``source``: its path, a stream's file name, or ``<stream>``."""
     if isinstance(source, (str, Path)):
@@ -281,6 +288,7 @@ def read_text(
     (``limit``: the name of the constant, if any); ``what`` names the
     expected content in that error.
     """
+    _check_limit(max_bytes, error)
     where = source_name(source)
     if isinstance(source, (str, Path)):
         with Path(source).open("rb") as fh:
@@ -336,6 +344,7 @@ def read_lines(
     newlines fails after reading ``max_bytes + 1`` bytes), or is read to its
     end in bounded pieces and yielded with ``text=None`` (``"skip"``).
     """
+    _check_limit(max_bytes, error)
     number = 0
     while True:
         try:
