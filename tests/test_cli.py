@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -13,7 +14,8 @@ import pytest
 
 import feedrank as fr
 import feedrank.io as fio
-from feedrank.cli.app import main
+from feedrank.cli.app import BROKEN_PIPE_STATUS, main
+from feedrank.cli.request import read_follow_graph
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
 
@@ -261,6 +263,21 @@ def test_network_and_follow_graph_give_out_of_network_posts_social_proof(tmp_pat
     assert run([*base, "--follow-graph", str(tmp_path / "bad.json")])[0] == 2
 
 
+def test_a_follow_graph_with_an_account_twice_is_refused_at_its_line(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    graph = tmp_path / "graph.json"
+    graph.write_text('{\n "a1": ["a2"],\n "a1": []\n}\n', encoding="utf-8")
+    argv = ["rank", "--spec", "balanced", "--posts", str(files["posts"]),
+            "--now", "2026-05-01T12:00:00Z", "--follow-graph", str(graph)]  # fmt: skip
+    assert run(argv)[0] == 2
+    assert f"feedrank: error: {graph}:3, field 'a1': duplicate key 'a1'" in capsys.readouterr().err
+    graph.write_text('{"a1": ["a2"]}', encoding="utf-8")
+    assert run(argv)[0] == 0
+    with pytest.raises(fr.InputError, match="larger than the maximum of 5 bytes"):
+        read_follow_graph(graph, max_bytes=5)
+
+
 def test_rank_answers_are_proportional_to_the_page(tmp_path: Path) -> None:
     """Over many candidates a short page lists its posts, and counts (not lists)
     every removal and move by reason; --removed all / --moves all list them."""
@@ -296,3 +313,49 @@ def test_rank_answers_are_proportional_to_the_page(tmp_path: Path) -> None:
     for item in doc["items"]:
         mine = [m for m in every["moves"] if m["post_id"] == item["post_id"]]
         assert item["moves"] == mine
+
+
+COMMAND = "import sys; from feedrank.cli import main; sys.exit(main())"
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["spec", "schema"]], ids=["demo", "schema"])
+def test_output_to_a_closed_pipe_ends_quietly_with_the_sigpipe_status(argv: list[str]) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte is written
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", COMMAND, *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (BROKEN_PIPE_STATUS, "")
+    assert BROKEN_PIPE_STATUS == 141
+
+
+def test_a_reader_that_stops_after_three_lines_ends_the_command_quietly(tmp_path: Path) -> None:
+    # `feedrank rank ... | head -3`, with more output than a pipe holds.
+    posts = [
+        fr.Post(id=f"p{i}", author_id=f"a{i % 50}", created_at=T0 - timedelta(minutes=i))
+        for i in range(2000)
+    ]
+    fio.write_jsonl(posts, tmp_path / "posts.jsonl")
+    argv = ["rank", "--spec", "chronological", "--posts", str(tmp_path / "posts.jsonl"),
+            "--now", "2026-05-01T12:00:00Z", "--limit", "2000", "--format", "json"]  # fmt: skip
+    with subprocess.Popen(
+        [sys.executable, "-c", COMMAND, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        head = [proc.stdout.readline() for _ in range(3)]
+        proc.stdout.close()
+        status = proc.wait()
+        error = proc.stderr.read()
+    assert head[0] == "{\n"
+    assert (status, error) == (BROKEN_PIPE_STATUS, "")

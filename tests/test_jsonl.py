@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import feedrank as fr
 import feedrank.io as fio
-from feedrank.io.jsonl import LoadReport
+from feedrank.io.decoding import MAX_DEPTH
+from feedrank.io.jsonl import MAX_LINE_BYTES, MAX_VIEWER_BYTES, LoadReport
 
 T0 = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
 PLUS2 = timezone(timedelta(hours=2))
@@ -269,3 +270,176 @@ def test_read_viewer_rejects_invalid_json(tmp_path: Path) -> None:
     path.write_text('{"id": ', encoding="utf-8")
     with pytest.raises(fr.InputError):
         fio.read_viewer(path)
+
+
+# ------------------------------------------------------------- hostile input
+READERS = [fio.read_posts, fio.read_authors, fio.read_interactions]
+GOOD_LINES = {
+    fio.read_posts: post_line("p1"),
+    fio.read_authors: json.dumps({"id": "alice"}),
+    fio.read_interactions: json.dumps(
+        {"viewer_id": "v", "post_id": "p1", "kind": "like", "at": "2026-01-01T00:00:00Z"}
+    ),
+}
+READER_IDS = ["posts", "authors", "interactions"]
+
+
+@pytest.mark.parametrize("reader", READERS, ids=READER_IDS)
+def test_a_key_given_twice_is_rejected_by_every_reader(tmp_path: Path, reader: object) -> None:
+    good = GOOD_LINES[reader]  # type: ignore[index]
+    twice = good[:-1] + ', "' + good[2:].split('"', 1)[0] + '": "other"}'
+    path = write_lines(tmp_path / "records.jsonl", [good, twice])
+    with pytest.raises(fr.InputError) as info:
+        reader(path)  # type: ignore[operator]
+    err = info.value
+    key = good[2:].split('"', 1)[0]
+    assert (err.source, err.line, err.field) == (str(path), 2, key)
+    assert f"duplicate key {key!r}" in str(err)
+    assert f"{path}:2" in str(err)
+
+
+def test_a_nested_key_given_twice_is_named_by_its_path(tmp_path: Path) -> None:
+    line = post_line("p1")[:-1] + ', "counts": {"like": 1, "reply": 2, "like": 900}}'
+    path = write_lines(tmp_path / "p.jsonl", [line])
+    with pytest.raises(fr.InputError) as info:
+        fio.read_posts(path)
+    assert info.value.field == "counts.like"
+    assert "duplicate key 'like'" in str(info.value)
+
+
+def test_collect_reports_a_repeated_key_and_goes_on(tmp_path: Path) -> None:
+    twice = '{"id": "p2", "id": "p3", "author_id": "a", "created_at": "2026-01-01T00:00:00Z"}'
+    path = write_lines(tmp_path / "p.jsonl", [post_line("p1"), twice, post_line("p4")])
+    report = fio.read_jsonl(path, fr.Post, errors="collect")
+    assert [p.id for p in report.records] == ["p1", "p4"]
+    assert [(e.line, e.field) for e in report.errors] == [(2, "id")]
+
+
+@pytest.mark.parametrize("reader", READERS, ids=READER_IDS)
+def test_invalid_utf8_is_a_located_error(tmp_path: Path, reader: object) -> None:
+    good = GOOD_LINES[reader].encode()  # type: ignore[index]
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(good + b"\n" + good[:-1] + b', "x": "caf\xe9"}\n')
+    with pytest.raises(fr.InputError) as info:
+        reader(path)  # type: ignore[operator]
+    assert (info.value.source, info.value.line) == (str(path), 2)
+    assert "not valid UTF-8: byte 0xe9" in str(info.value)
+
+
+@pytest.mark.parametrize("reader", READERS, ids=READER_IDS)
+def test_nesting_100000_deep_is_a_located_error(tmp_path: Path, reader: object) -> None:
+    good = GOOD_LINES[reader]  # type: ignore[index]
+    deep = good[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = write_lines(tmp_path / "records.jsonl", [good, deep])
+    with pytest.raises(fr.InputError) as info:
+        reader(path)  # type: ignore[operator]
+    assert (info.value.source, info.value.line) == (str(path), 2)
+    assert f"nested more than {MAX_DEPTH} deep" in str(info.value)
+
+
+def test_nesting_up_to_the_maximum_is_read() -> None:
+    deep = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    line = post_line("p1")[:-1] + ', "text": "' + "[{" * 100 + '"}'
+    assert fio.read_posts(io.StringIO(line)) == [fr.Post.model_validate_json(line)]
+    too_deep = post_line("p1")[:-1] + f', "x": {deep}}}'  # MAX_DEPTH with the outer object
+    with pytest.raises(fr.InputError, match="Extra inputs"):  # parsed, then validated
+        fio.read_posts(io.StringIO(too_deep))
+
+
+def test_a_line_longer_than_the_maximum_is_refused(tmp_path: Path) -> None:
+    long = post_line("p2", text="x" * 200)
+    path = write_lines(tmp_path / "p.jsonl", [post_line("p1"), long])
+    assert [p.id for p in fio.read_posts(path, max_line_bytes=len(long))] == ["p1", "p2"]
+    with pytest.raises(fr.InputError) as info:
+        fio.read_posts(path, max_line_bytes=len(long) - 1)
+    assert (info.value.source, info.value.line) == (str(path), 2)
+    assert f"longer than the maximum of {len(long) - 1} bytes" in str(info.value)
+    with pytest.raises(fr.InputError, match="longer than the maximum"):
+        fio.read_jsonl(path, fr.Post, errors="collect", max_line_bytes=100)
+
+
+class EndlessText(io.TextIOBase):
+    """A text stream of ``0`` without a newline, counting what is read from it."""
+
+    def __init__(self) -> None:
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:
+        if size is None or size <= 0:
+            raise AssertionError("an unbounded read of an endless stream")
+        self.served += size
+        return "0" * size
+
+    def read(self, size: int | None = -1) -> str:
+        return self.readline(size)
+
+
+def test_an_endless_line_fails_fast_with_bounded_reads() -> None:
+    stream = EndlessText()
+    with pytest.raises(fr.InputError) as info:
+        fio.read_posts(stream, max_line_bytes=4096)
+    assert info.value.line == 1
+    assert stream.served <= 4097
+
+
+def test_dev_zero_as_the_posts_file_fails_at_line_one() -> None:
+    with pytest.raises(fr.InputError) as info:
+        fio.read_posts("/dev/zero", max_line_bytes=4096)
+    assert (info.value.source, info.value.line) == ("/dev/zero", 1)
+
+
+def test_the_default_line_maximum_is_one_mebibyte() -> None:
+    assert MAX_LINE_BYTES == 1 << 20
+    line = post_line("p1", text="x" * (MAX_LINE_BYTES - len(post_line("p1", text=""))))
+    assert len(line) == MAX_LINE_BYTES
+    assert [p.id for p in fio.read_posts(io.StringIO(line + "\n"))] == ["p1"]
+    with pytest.raises(fr.InputError, match="longer than the maximum"):
+        fio.read_posts(io.StringIO(line + "x\n"))
+
+
+def test_viewer_with_a_key_twice_names_the_key_and_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "viewer.json"
+    path.write_text('{\n  "id": "v",\n  "follows": ["a"],\n  "follows": []\n}\n', encoding="utf-8")
+    with pytest.raises(fr.InputError) as info:
+        fio.read_viewer(path)
+    assert (info.value.source, info.value.line, info.value.field) == (str(path), 4, "follows")
+    assert "duplicate key 'follows'" in str(info.value)
+
+
+def test_viewer_with_bad_utf8_or_deep_nesting_is_a_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "viewer.json"
+    path.write_bytes(b'{"id": "v",\n "follows": ["\xff"]}')
+    with pytest.raises(fr.InputError) as info:
+        fio.read_viewer(path)
+    assert (info.value.source, info.value.line) == (str(path), 2)
+    assert "UTF-8" in str(info.value)
+    path.write_text('{"id": "v", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(fr.InputError, match="nested more than"):
+        fio.read_viewer(path)
+
+
+def test_viewer_larger_than_its_maximum_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "viewer.json"
+    text = json.dumps({"id": "v", "follows": [f"a{i}" for i in range(100)]})
+    path.write_text(text, encoding="utf-8")
+    assert len(fio.read_viewer(path, max_bytes=len(text)).follows) == 100
+    with pytest.raises(fr.InputError) as info:
+        fio.read_viewer(path, max_bytes=len(text) - 1)
+    assert info.value.source == str(path)
+    assert f"larger than the maximum of {len(text) - 1} bytes" in str(info.value)
+    assert MAX_VIEWER_BYTES == 16 << 20
+    stream = EndlessText()
+    with pytest.raises(fr.InputError, match="larger than the maximum"):
+        fio.read_viewer(stream, max_bytes=4096)
+    assert stream.served <= 4097
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_a_maximum_below_one_byte_is_refused_rather_than_reading_nothing(limit: int) -> None:
+    with pytest.raises(fr.InputError, match="max_bytes"):
+        fio.read_posts(io.StringIO(post_line("p1") + "\n"), max_line_bytes=limit)
+    with pytest.raises(fr.InputError, match="max_bytes"):
+        fio.read_viewer(io.StringIO('{"id": "v"}'), max_bytes=limit)

@@ -35,7 +35,6 @@ through :class:`DecisionLog`, and network file systems may not honour it.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import threading
@@ -50,6 +49,7 @@ from feedrank.audit.arrays import ArrayEncoding
 from feedrank.audit.encode import encode_request, spec_json
 from feedrank.audit.record import GENESIS, is_hex64
 from feedrank.errors import AuditError
+from feedrank.io.decoding import decode_json
 
 if sys.platform != "win32":
     import fcntl
@@ -58,12 +58,24 @@ if TYPE_CHECKING:
     from feedrank.batch.context import Context
     from feedrank.ranking.ranking import Ranking
 
-__all__ = ["Appended", "DecisionLog", "FsyncPolicy", "TornTail", "repair_tail"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "Appended",
+    "DecisionLog",
+    "FsyncPolicy",
+    "TornTail",
+    "repair_tail",
+]
 
 FsyncPolicy = Literal["always", "close", "never"]
 _POLICIES = ("always", "close", "never")
 _CHUNK = 1 << 16
 MIN_KEY_BYTES = 16
+MAX_RECORD_BYTES = 64 << 20
+"""The longest record (one line, newline excluded) a log holds: 64 MiB, about
+200,000 candidates. :class:`DecisionLog` refuses to write a longer one and the
+readers (:func:`~feedrank.audit.verify`, ...) skip a longer line as unreadable
+after reading it in bounded pieces; ``max_record_bytes=`` changes it for both."""
 
 
 @dataclass(frozen=True)
@@ -122,39 +134,49 @@ def _locked(fd: int) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _last_line(fd: int, size: int) -> tuple[int, bytes]:
-    """Offset and bytes (newline included if present) of the last line of a file."""
+def _last_line(fd: int, size: int, max_bytes: int) -> tuple[int, bytes | None]:
+    """Offset and bytes (newline included if present) of the last line of a file;
+    None for the bytes if the line is longer than ``max_bytes`` without its newline."""
     end = size
     if size and os.pread(fd, 1, size - 1) == b"\n":
         end = size - 1  # search before the final newline
     pos = end
+    begin = 0
     while pos > 0:
         start = max(0, pos - _CHUNK)
         chunk = os.pread(fd, pos - start, start)
         cut = chunk.rfind(b"\n")
         if cut >= 0:
             begin = start + cut + 1
-            return begin, os.pread(fd, size - begin, begin)
+            break
         pos = start
-    return 0, os.pread(fd, size, 0)
+    if end - begin > max_bytes:
+        return begin, None
+    return begin, os.pread(fd, size - begin, begin)
 
 
-def _tail_state(fd: int, size: int) -> tuple[int, str] | TornTail:
+def _tail_state(fd: int, size: int, max_bytes: int) -> tuple[int, str] | TornTail:
     """``(seq, hash)`` of the last record, or the torn tail that ends the file."""
     if size == 0:
         return 0, GENESIS
-    offset, raw = _last_line(fd, size)
+    offset, raw = _last_line(fd, size, max_bytes)
     reason = ""
     seq: object = None
     digest: object = None
-    if not raw.endswith(b"\n"):
+    if raw is None:
+        reason = f"the last line is longer than the maximum record size of {max_bytes} bytes"
+    elif not raw.endswith(b"\n"):
         reason = "the last line has no final newline (an interrupted write)"
     else:
         try:
-            data = json.loads(raw)
-            seq, digest = data.get("seq"), data.get("hash")
-        except (ValueError, AttributeError):
-            reason = "the last line is not a JSON object"
+            data = decode_json(raw, source="", error=AuditError)
+        except AuditError as err:
+            reason = f"the last line is not a JSON object ({err.message})"
+        else:
+            if isinstance(data, dict):
+                seq, digest = data.get("seq"), data.get("hash")
+            else:
+                reason = "the last line is not a JSON object"
         if not reason and not (type(seq) is int and seq >= 1 and is_hex64(digest)):
             reason = "the last line has no valid seq and hash"
     if reason:
@@ -173,8 +195,10 @@ class DecisionLog:
     canonical JSON into every record (else only its fingerprint, name and
     version). ``arrays`` writes bulk numeric arrays as typed base64 blobs
     ("binary", the default: exact and several times faster to write) or as JSON
-    lists ("json": readable with any JSON tool); readers accept both. Use as a
-    context manager, or call :meth:`close`.
+    lists ("json": readable with any JSON tool); readers accept both.
+    ``max_record_bytes`` (default :data:`MAX_RECORD_BYTES`) bounds one record:
+    a longer one is refused, so every record the log holds can be read back
+    with the same bound. Use as a context manager, or call :meth:`close`.
 
     >>> import tempfile, pathlib
     >>> from datetime import datetime, timezone
@@ -202,6 +226,7 @@ class DecisionLog:
         fsync: FsyncPolicy = "always",
         embed_spec: bool = True,
         arrays: ArrayEncoding = "binary",
+        max_record_bytes: int = MAX_RECORD_BYTES,
     ) -> None:
         if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_KEY_BYTES:
             raise AuditError(
@@ -215,6 +240,7 @@ class DecisionLog:
             raise AuditError(f"arrays={arrays!r}", field="arrays", expected="binary | json")
         self._path = Path(path)
         self._key = bytes(key)
+        self._max_record = max_record_bytes
         self._fsync: FsyncPolicy = fsync
         self._embed = embed_spec
         self._arrays: ArrayEncoding = arrays
@@ -286,7 +312,7 @@ class DecisionLog:
                 if self._cache is not None and self._cache[0] == size:
                     seq, prev = self._cache[1], self._cache[2]
                 else:
-                    state = _tail_state(fd, size)
+                    state = _tail_state(fd, size, self._max_record)
                     if isinstance(state, TornTail):
                         raise AuditError(
                             f"the log ends with an incomplete record at byte {state.offset} "
@@ -297,6 +323,14 @@ class DecisionLog:
                         )
                     seq, prev = state
                 line, digest = encoded.line(seq + 1, prev)
+                if len(line) - 1 > self._max_record:
+                    raise AuditError(
+                        f"the record is {len(line) - 1} bytes, more than the maximum record "
+                        f"size of {self._max_record} bytes; nothing was appended",
+                        source=str(self._path),
+                        expected="a smaller request, or a log and readers opened with a "
+                        "larger max_record_bytes",
+                    )
                 self._write(fd, line, size)
                 if self._fsync == "always":
                     _sync(fd)
@@ -331,7 +365,7 @@ class DecisionLog:
             if self._fd is None:
                 raise AuditError("the decision log is closed", source=str(self._path))
             with _locked(self._fd):
-                state = _tail_state(self._fd, os.fstat(self._fd).st_size)
+                state = _tail_state(self._fd, os.fstat(self._fd).st_size, self._max_record)
         if isinstance(state, TornTail):
             raise AuditError(
                 f"the log ends with an incomplete record ({state.reason})",
@@ -367,26 +401,30 @@ class DecisionLog:
         return f"DecisionLog({str(self._path)!r}, {state})"
 
 
-def repair_tail(path: str | os.PathLike[str]) -> TornTail | None:
+def repair_tail(
+    path: str | os.PathLike[str], *, max_record_bytes: int = MAX_RECORD_BYTES
+) -> TornTail | None:
     """Move a torn last line out of the log so appends can resume.
 
-    The torn bytes are not dropped: they are written (and synced) to
-    ``<log>.torn-<offset>`` next to the log before the log is truncated to its
-    last whole record. Returns what was moved, or None if the log was whole.
-    Holds the writers' lock, so it is safe while other processes append.
+    The torn bytes are not dropped: they are copied in bounded pieces (and
+    synced) to ``<log>.torn-<offset>`` next to the log before the log is
+    truncated to its last whole record. A last line longer than
+    ``max_record_bytes`` counts as torn. Returns what was moved, or None if
+    the log was whole. Holds the writers' lock, so it is safe while other
+    processes append.
     """
     log = Path(path)
     fd = os.open(log, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
     try:
         with _locked(fd):
             size = os.fstat(fd).st_size
-            state = _tail_state(fd, size)
+            state = _tail_state(fd, size, max_record_bytes)
             if not isinstance(state, TornTail):
                 return None
             side = log.with_name(f"{log.name}.torn-{state.offset}")
-            data = os.pread(fd, state.size, state.offset)
             with side.open("xb") as fh:
-                fh.write(data)
+                for start in range(state.offset, size, _CHUNK):
+                    fh.write(os.pread(fd, min(_CHUNK, size - start), start))
                 fh.flush()
                 os.fsync(fh.fileno())
             _sync_dir(side)

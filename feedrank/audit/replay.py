@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from feedrank.audit.log import MAX_RECORD_BYTES
 from feedrank.audit.record import AuditRecord
 from feedrank.audit.verify import VerifyReport, _scan
 from feedrank.engine.cursor import Cursor
@@ -222,15 +223,17 @@ def replay(
     spec: Pipeline | str | os.PathLike[str] | None = None,
     *,
     rtol: float = 0.0,
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> ReplayReport:
     """Rank every record of the log at ``path`` again with ``spec`` and compare.
 
     ``spec``: a Pipeline, a spec file or a preset name; None replays each record
     with the spec embedded in it. Every record that follows the schema is
     replayed, also after an integrity fault (``report.verify`` says where).
+    ``max_record_bytes`` as for :func:`~feedrank.audit.verify`.
     """
     pipeline = _resolve(spec)
-    report, records = _scan(path)
+    report, records = _scan(path, max_record_bytes=max_record_bytes)
     return ReplayReport(str(path), report, tuple(_replay_each(records, pipeline, rtol)))
 
 

@@ -12,7 +12,11 @@ valid is lost to a fault after it.
 Checks, per line, in this order (a line reports the first that fails, and its
 detail lists every failure):
 
-- ``unreadable``: not a JSON object;
+- ``unreadable``: not a JSON object: not UTF-8, not JSON, a key given twice
+  (which JSON readers resolve differently, so the record would not mean one
+  thing), nested deeper than :data:`~feedrank.io.decoding.MAX_DEPTH`, or
+  longer than the maximum record size (:data:`~feedrank.audit.log.MAX_RECORD_BYTES`
+  by default; such a line is skipped in bounded pieces);
 - ``malformed``: ``seq``, ``prev`` or ``hash`` missing or ill-formed, or the
   record does not follow the schema;
 - ``hash``: SHA-256 of the canonical JSON without ``hash`` differs from
@@ -30,13 +34,12 @@ an ``anchor`` (a record hash published earlier, e.g. from
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from feedrank.audit.log import TornTail
+from feedrank.audit.log import MAX_RECORD_BYTES, TornTail
 from feedrank.audit.record import (
     GENESIS,
     AuditRecord,
@@ -46,6 +49,7 @@ from feedrank.audit.record import (
     spec_matches,
 )
 from feedrank.errors import AuditError
+from feedrank.io.decoding import decode_json, read_lines
 
 __all__ = ["LogContents", "Problem", "ProblemKind", "VerifyReport", "read_log", "verify"]
 
@@ -183,7 +187,9 @@ def _check(
 
 
 def _scan(
-    path: str | os.PathLike[str], anchor: str | None = None
+    path: str | os.PathLike[str],
+    anchor: str | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> tuple[VerifyReport, list[tuple[int, AuditRecord]]]:
     """One pass over the log: the report, and every record that follows the schema
     (with its line), whether or not it is in the valid prefix."""
@@ -193,30 +199,41 @@ def _scan(
     expected, head, valid, lines, offset = 1, GENESIS, 0, 0, 0
     prev_hash: str | None = GENESIS
     anchored = anchor is None
+    where = str(path)
     with Path(path).open("rb") as fh:
-        pending = fh.readline()
-        while pending:
-            raw, pending = pending, fh.readline()
+        reader = read_lines(fh, source=where, max_bytes=max_record_bytes, long_lines="skip")
+        pending = next(reader, None)
+        while pending is not None:
+            current, pending = pending, next(reader, None)
             line = lines + 1
-            last = not pending
+            last = pending is None
             data: Any = None
             reason = ""
-            if not raw.endswith(b"\n"):
+            unreadable = "not a JSON object"
+            if not current.ended:
                 reason = "the last line has no final newline (an interrupted write)"
+            elif current.text is None:
+                too_long = (
+                    f"{current.size} bytes, longer than the maximum record size of "
+                    f"{max_record_bytes} bytes"
+                )
+                unreadable, reason = f"the line is {too_long}", f"the last line is {too_long}"
             else:
                 try:
-                    data = json.loads(raw)
-                except ValueError:
-                    data = None
+                    data = decode_json(current.text, source=where, line=line, error=AuditError)
+                except AuditError as err:
+                    unreadable = err.message
                 if not isinstance(data, dict):
-                    reason = "the last line is not a JSON object"
+                    reason = "the last line is not a JSON object" + (
+                        "" if unreadable == "not a JSON object" else f" ({unreadable})"
+                    )
             if reason and last:
-                torn = TornTail(expected, line, offset, len(raw), reason)
+                torn = TornTail(expected, line, offset, current.size, reason)
                 break
             lines += 1
-            offset += len(raw)
+            offset += current.size
             if not isinstance(data, dict):
-                problems.append(Problem(expected, line, "unreadable", "not a JSON object"))
+                problems.append(Problem(expected, line, "unreadable", unreadable))
                 expected, prev_hash = expected + 1, None
                 continue
             found, record = _check(data, expected, prev_hash)
@@ -247,20 +264,32 @@ def _scan(
     return report, records
 
 
-def verify(path: str | os.PathLike[str], *, anchor: str | None = None) -> VerifyReport:
+def verify(
+    path: str | os.PathLike[str],
+    *,
+    anchor: str | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> VerifyReport:
     """Check every record's hash, the chain and the numbering of the log at ``path``.
 
     ``anchor``: the hash of a record published earlier; the log must still
-    hold it among its valid records. Raises OSError if the file cannot be read.
+    hold it among its valid records. A line longer than ``max_record_bytes``
+    is skipped in bounded pieces and reported as ``unreadable``. Raises
+    OSError if the file cannot be read.
     """
-    return _scan(path, anchor)[0]
+    return _scan(path, anchor, max_record_bytes)[0]
 
 
-def read_log(path: str | os.PathLike[str], *, anchor: str | None = None) -> LogContents:
+def read_log(
+    path: str | os.PathLike[str],
+    *,
+    anchor: str | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> LogContents:
     """The validated records of the valid prefix of the log, with the report.
 
     Records after the first fault are not returned (they cannot be trusted);
-    ``report`` says where the fault is.
+    ``report`` says where the fault is. ``max_record_bytes`` as for :func:`verify`.
     """
-    report, records = _scan(path, anchor)
+    report, records = _scan(path, anchor, max_record_bytes)
     return LogContents(tuple(record for _, record in records[: report.valid]), report)

@@ -9,12 +9,15 @@
     feedrank presets
 
 Errors print one line naming the file, record, field and what was expected,
-and exit with status 2.
+and exit with status 2. Output piped to a reader that stops early (``feedrank
+demo | head -3``) ends the command quietly with status 141, 128 + SIGPIPE, as
+Unix tools killed by SIGPIPE report it (``set -o pipefail`` sees it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -27,7 +30,10 @@ from feedrank.cli.rank import add_rank_commands
 from feedrank.cli.specs import add_spec_commands
 from feedrank.errors import FeedrankError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["BROKEN_PIPE_STATUS", "build_parser", "main"]
+
+BROKEN_PIPE_STATUS = 128 + 13
+"""Exit status when the reader of the output went away: 128 + SIGPIPE (13)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,12 +53,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last
+    flush of what is still buffered does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real stdout
+        pass
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
     stream = out if out is not None else sys.stdout
     try:
-        return int(args.run(args, stream))
+        args = build_parser().parse_args(argv)
+        status = int(args.run(args, stream))
+        stream.flush()
+        return status
+    except BrokenPipeError:
+        if stream is sys.stdout:
+            _discard_stdout()
+        return BROKEN_PIPE_STATUS
     except FeedrankError as err:
         print(f"feedrank: error: {err}", file=sys.stderr)
         return 2

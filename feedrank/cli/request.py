@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,11 +15,22 @@ from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.engine.cursor import Cursor
 from feedrank.errors import InputError
+from feedrank.io.decoding import decode_json, read_text
 from feedrank.io.jsonl import read_authors, read_interactions, read_posts, read_viewer
 from feedrank.presets import spec_or_preset
 from feedrank.spec.pipeline import Pipeline
 
-__all__ = ["Request", "add_request_options", "build_request", "parse_now", "read_follow_graph"]
+__all__ = [
+    "MAX_FOLLOW_GRAPH_BYTES",
+    "Request",
+    "add_request_options",
+    "build_request",
+    "parse_now",
+    "read_follow_graph",
+]
+
+MAX_FOLLOW_GRAPH_BYTES = 256 << 20
+"""The largest ``--follow-graph`` file read: 256 MiB."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,12 +105,13 @@ def parse_now(text: str, field: str = "--now") -> datetime:
     return moment
 
 
-def read_follow_graph(path: Path) -> dict[str, list[str]]:
-    """A JSON object mapping an account id to the ids it follows."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", source=str(path), line=exc.lineno) from None
+def read_follow_graph(
+    path: Path, *, max_bytes: int = MAX_FOLLOW_GRAPH_BYTES
+) -> dict[str, list[str]]:
+    """A JSON object mapping an account id to the ids it follows (a file of at
+    most ``max_bytes``; an account given twice is an error at its line)."""
+    text = read_text(path, max_bytes=max_bytes, what="a follow graph")
+    data = decode_json(text, source=str(path), expected="a JSON object of account ids")
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
         for k, v in data.items()

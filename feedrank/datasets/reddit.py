@@ -3,7 +3,6 @@ subreddits' subscriber counts from the upstream manifest."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,9 +20,12 @@ from feedrank.datasets._rows import (
 )
 from feedrank.datasets.posts_data import PostsData
 from feedrank.errors import InputError
+from feedrank.io.decoding import decode_json, read_text
 from feedrank.models import Author, InteractionKind, Post
 
 __all__ = ["load_reddit"]
+
+_MAX_MANIFEST_BYTES = 64 << 20  # the upstream manifest is 350 KB
 
 _REDDIT_REQUIRED = ("id", "created_utc", "ups", "downs", "num_comments")
 
@@ -135,13 +137,12 @@ def _manifest(path: Path) -> dict[str, int]:
     """Subreddit name -> subscribers from the upstream manifest.json."""
     where = str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = read_text(path, max_bytes=_MAX_MANIFEST_BYTES, what="manifest.json")
     except FileNotFoundError:
         raise InputError(
             f"no such file: {where!r}", field="manifest", expected="manifest.json"
         ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", source=where, line=exc.lineno) from None
+    data = decode_json(text, source=where, expected="a JSON list of subreddits")
     if not isinstance(data, list):
         raise InputError("not a list", source=where, expected="a JSON list of subreddits")
     out: dict[str, int] = {}

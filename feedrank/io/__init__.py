@@ -1,8 +1,17 @@
-"""Reading and writing posts, authors, interactions and viewers as JSON Lines."""
+"""Reading and writing posts, authors, interactions and viewers as JSON Lines.
+
+Reading is bounded: a line of at most :data:`MAX_LINE_BYTES`, a viewer file of
+at most :data:`MAX_VIEWER_BYTES`, nesting at most :data:`MAX_DEPTH` deep; the
+read functions take the first two as parameters. Invalid UTF-8 and a key given
+twice are errors at their line (:mod:`feedrank.io.decoding`).
+"""
 
 from __future__ import annotations
 
+from feedrank.io.decoding import MAX_DEPTH
 from feedrank.io.jsonl import (
+    MAX_LINE_BYTES,
+    MAX_VIEWER_BYTES,
     LoadReport,
     read_authors,
     read_interactions,
@@ -13,6 +22,9 @@ from feedrank.io.jsonl import (
 )
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_LINE_BYTES",
+    "MAX_VIEWER_BYTES",
     "LoadReport",
     "read_authors",
     "read_interactions",

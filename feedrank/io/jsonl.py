@@ -15,10 +15,18 @@ return the good records and every problem instead of stopping at the first.
 ... except InputError as err:
 ...     print(err.line, err.post_id, err.field)
 1 p2 created_at
+
+Lines are read in bounded pieces: a line longer than :data:`MAX_LINE_BYTES`
+(``max_line_bytes=`` raises or lowers it) stops the reader with an error at
+its line, after reading at most that many bytes, so a file without newlines
+cannot exhaust memory. Invalid UTF-8, a key given twice in an object and
+nesting deeper than :data:`~feedrank.io.decoding.MAX_DEPTH` are errors at
+their line, like any other bad record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,9 +36,12 @@ from typing import IO, Any, Literal, TypeVar, overload
 from pydantic import BaseModel, ValidationError
 
 from feedrank.errors import InputError
+from feedrank.io.decoding import decode_json, decode_utf8, read_lines, read_text, source_name
 from feedrank.models import Author, Interaction, Post, Viewer
 
 __all__ = [
+    "MAX_LINE_BYTES",
+    "MAX_VIEWER_BYTES",
     "LoadReport",
     "read_authors",
     "read_interactions",
@@ -39,6 +50,16 @@ __all__ = [
     "read_viewer",
     "write_jsonl",
 ]
+
+MAX_LINE_BYTES = 1 << 20
+"""The longest line (one record, newline excluded) the JSON Lines readers accept:
+1 MiB, in bytes (characters for a text stream); ``max_line_bytes=`` changes it."""
+
+MAX_VIEWER_BYTES = 16 << 20
+"""The largest viewer file :func:`read_viewer` accepts: 16 MiB; ``max_bytes=``
+changes it."""
+
+_ONE_OBJECT = "one JSON object per line"
 
 M = TypeVar("M", bound=BaseModel)
 Source = str | Path | IO[str]
@@ -62,16 +83,22 @@ class LoadReport:
     errors: list[InputError]
 
 
-def _lines(source: Source) -> Iterator[tuple[str, int, str]]:
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        with path.open(encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):
-                yield str(path), number, line
-    else:
-        name = getattr(source, "name", "<stream>")
-        for number, line in enumerate(source, start=1):
-            yield str(name) if isinstance(name, str) else "<stream>", number, line
+def _lines(source: Source, max_line_bytes: int) -> Iterator[tuple[str, int, str]]:
+    """(file name, line number, line without its newline) of every line of
+    ``source``, read in bounded pieces."""
+    where = source_name(source)
+    with contextlib.ExitStack() as stack:
+        fh: IO[bytes] | IO[str] = (
+            stack.enter_context(Path(source).open("rb"))
+            if isinstance(source, (str, Path))
+            else source
+        )
+        for line in read_lines(fh, source=where, max_bytes=max_line_bytes):
+            text = line.text
+            assert text is not None  # a long line raises
+            if isinstance(text, bytes):
+                text = decode_utf8(text, source=where, line=line.number)
+            yield where, line.number, text.rstrip("\r\n")
 
 
 def _record_error(err: ValidationError, raw: Any, where: str, line: int) -> InputError:
@@ -95,34 +122,50 @@ def _record_error(err: ValidationError, raw: Any, where: str, line: int) -> Inpu
 
 
 @overload
-def read_jsonl(source: Source, model: type[M], *, errors: Literal["raise"] = ...) -> list[M]: ...
-@overload
-def read_jsonl(source: Source, model: type[M], *, errors: Literal["collect"]) -> LoadReport: ...
 def read_jsonl(
-    source: Source, model: type[M], *, errors: Literal["raise", "collect"] = "raise"
+    source: Source,
+    model: type[M],
+    *,
+    errors: Literal["raise"] = ...,
+    max_line_bytes: int = ...,
+) -> list[M]: ...
+@overload
+def read_jsonl(
+    source: Source,
+    model: type[M],
+    *,
+    errors: Literal["collect"],
+    max_line_bytes: int = ...,
+) -> LoadReport: ...
+def read_jsonl(
+    source: Source,
+    model: type[M],
+    *,
+    errors: Literal["raise", "collect"] = "raise",
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> list[M] | LoadReport:
-    """Read one ``model`` per non-blank line of ``source`` (a path or text stream)."""
+    """Read one ``model`` per non-blank line of ``source`` (a path or text stream).
+
+    A line longer than ``max_line_bytes`` (newline excluded) and a line that
+    is not UTF-8 stop the reading with :class:`InputError` even with
+    ``errors="collect"``: what follows cannot be read line by line.
+    """
     records: list[M] = []
     problems: list[InputError] = []
-    for where, number, line in _lines(source):
+    for where, number, line in _lines(source, max_line_bytes):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problem = InputError(
-                f"not valid JSON: {exc.msg} at column {exc.colno}",
-                source=where,
-                line=number,
-                expected="one JSON object per line",
-            )
+            raw = decode_json(line, source=where, line=number, expected=_ONE_OBJECT)
+        except InputError as exc:
+            problem = exc
         else:
             if not isinstance(raw, dict):
                 problem = InputError(
                     f"got a JSON {type(raw).__name__}",
                     source=where,
                     line=number,
-                    expected="one JSON object per line",
+                    expected=_ONE_OBJECT,
                 )
             else:
                 try:
@@ -138,33 +181,29 @@ def read_jsonl(
     return records
 
 
-def read_posts(source: Source) -> list[Post]:
-    """Posts from JSON Lines."""
-    return read_jsonl(source, Post)
+def read_posts(source: Source, *, max_line_bytes: int = MAX_LINE_BYTES) -> list[Post]:
+    """Posts from JSON Lines (lines of at most ``max_line_bytes``)."""
+    return read_jsonl(source, Post, max_line_bytes=max_line_bytes)
 
 
-def read_authors(source: Source) -> list[Author]:
-    """Authors from JSON Lines."""
-    return read_jsonl(source, Author)
+def read_authors(source: Source, *, max_line_bytes: int = MAX_LINE_BYTES) -> list[Author]:
+    """Authors from JSON Lines (lines of at most ``max_line_bytes``)."""
+    return read_jsonl(source, Author, max_line_bytes=max_line_bytes)
 
 
-def read_interactions(source: Source) -> list[Interaction]:
-    """Interactions from JSON Lines."""
-    return read_jsonl(source, Interaction)
+def read_interactions(source: Source, *, max_line_bytes: int = MAX_LINE_BYTES) -> list[Interaction]:
+    """Interactions from JSON Lines (lines of at most ``max_line_bytes``)."""
+    return read_jsonl(source, Interaction, max_line_bytes=max_line_bytes)
 
 
-def read_viewer(source: Source) -> Viewer:
-    """One viewer from a JSON file."""
-    path = Path(source) if isinstance(source, (str, Path)) else None
-    text = path.read_text(encoding="utf-8") if path is not None else source.read()  # type: ignore[union-attr]
-    where = str(path) if path is not None else "<stream>"
+def read_viewer(source: Source, *, max_bytes: int = MAX_VIEWER_BYTES) -> Viewer:
+    """One viewer from a JSON file (a path or text stream) of at most ``max_bytes``."""
+    where = source_name(source)
+    text = read_text(source, max_bytes=max_bytes, what="a viewer JSON file")
+    raw = decode_json(text, source=where, expected="one JSON object, the viewer")
     try:
         return Viewer.model_validate_json(text)
     except ValidationError as exc:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError:
-            raw = None
         raise _record_error(exc, raw, where, 1) from None
 
 

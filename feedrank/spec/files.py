@@ -16,6 +16,10 @@ True
 ... except SpecError as err:
 ...     print(err.field, "|", err.message)
 scorer.terms[0].signal.scael | Extra inputs are not permitted
+
+Text and files are read as UTF-8, a key given twice is an error (with its line),
+and a spec must keep to the limits of :mod:`feedrank.spec.limits` (size,
+number of parts, string length, values, nesting).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from pydantic import ValidationError
 
 from feedrank.canonical import canonical_json
 from feedrank.errors import SpecError
+from feedrank.io.decoding import check_nesting, decode_json, read_text
+from feedrank.spec import limits
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.filters import FILTERS
 from feedrank.stages.rerank import RERANKERS
@@ -73,9 +79,13 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def parse_spec(data: Mapping[str, Any]) -> Pipeline:
-    """Validate plain data (from TOML or JSON) into a :class:`Pipeline`."""
+    """Validate plain data (from TOML or JSON) into a :class:`Pipeline`.
+
+    The data must keep to the limits of :mod:`feedrank.spec.limits`.
+    """
     if not isinstance(data, Mapping):
         raise SpecError(f"got {type(data).__name__}", expected="a table at the top level")
+    limits.check_spec_limits(data)
     try:
         return Pipeline.model_validate(dict(data))
     except ValidationError as exc:
@@ -101,13 +111,55 @@ def parse_spec(data: Mapping[str, Any]) -> Pipeline:
         raise SpecError(message, field=_path(first["loc"]) or None, expected=expected) from None
 
 
+_TOML_PLACE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def _toml_error(exc: Exception, text: str, source: str | None) -> SpecError:
+    """A located SpecError from a TOMLDecodeError (its place is in its message)."""
+    message = str(exc)
+    place = _TOML_PLACE.search(message)
+    if place is None:
+        return SpecError(f"not valid TOML: {message}", source=source)
+    lines = text.splitlines()
+    if place.group(1) is not None:
+        line = int(place.group(1))
+        message = f"{message[: place.start()]} at column {place.group(2)}"
+    else:
+        line = len(lines) or 1
+        message = f"{message[: place.start()]} at the end"
+    if message.startswith("Cannot overwrite a value") and line <= len(lines):
+        key = lines[line - 1].split("=", 1)[0].strip()
+        if key:
+            message += f" (duplicate key {key!r})"
+    return SpecError(f"not valid TOML: {message}", source=source, line=line)
+
+
+def _loads(text: str, format: Format, source: str | None) -> Pipeline:
+    where = source if source is not None else "<spec>"
+    limits.check_spec_size(text, source=source)
+    if format == "json":
+        data = decode_json(
+            text,
+            source=where,
+            error=SpecError,
+            expected="a JSON spec",
+            max_depth=limits.MAX_SPEC_DEPTH,
+        )
+    else:
+        check_nesting(
+            text, source=where, error=SpecError, max_depth=limits.MAX_SPEC_DEPTH, syntax="toml"
+        )
+        toml = _toml()
+        try:
+            data = toml.loads(text)
+        except toml.TOMLDecodeError as exc:
+            raise _toml_error(exc, text, source) from None
+    return parse_spec(data)
+
+
 def loads_spec(text: str, format: Format) -> Pipeline:
     """Parse spec text in ``format`` ("toml" or "json")."""
-    try:
-        data = _toml().loads(text) if format == "toml" else json.loads(text)
-    except (_toml().TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise SpecError(f"not valid {format.upper()}: {exc}") from None
-    return parse_spec(data)
+    return _loads(text, format, None)
 
 
 def load_spec(source: str | Path | Mapping[str, Any], *, format: Format | None = None) -> Pipeline:
@@ -165,11 +217,19 @@ def _load_file(path: Path) -> Pipeline:
             field="spec",
             expected="a .toml or .json file",
         )
+    text = read_text(
+        path,
+        max_bytes=limits.MAX_SPEC_BYTES,
+        error=SpecError,
+        what="a spec",
+        limit="MAX_SPEC_BYTES",
+    )
     try:
-        return loads_spec(path.read_text(encoding="utf-8"), "toml" if suffix == ".toml" else "json")
+        return _loads(text, "toml" if suffix == ".toml" else "json", str(path))
     except SpecError as err:
-        err.source = str(path)
-        err.args = (err._render(),)
+        if err.source is None:
+            err.source = str(path)
+            err.args = (err._render(),)
         raise
 
 

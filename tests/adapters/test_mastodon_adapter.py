@@ -23,6 +23,7 @@ from feedrank.adapters.mastodon import (
     status_to_post,
     timeline_from_statuses,
 )
+from feedrank.adapters.mastodon.timeline import MAX_TIMELINE_BYTES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -360,3 +361,35 @@ def test_load_timeline_reports_json_errors_with_line_and_file(tmp_path: Path) ->
     assert info.value.field == "account.created_at"
     assert info.value.source == "<stream>: statuses[5]"
     assert load_timeline(io.StringIO("[]")).posts == ()
+
+
+def test_load_timeline_refuses_a_key_given_twice_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "home.json"
+    text = json.dumps(json.loads(TIMELINE.read_text()), indent=1)
+    first_id = text.index('"id"')
+    path.write_text(text[:first_id] + '"id": "forged",\n' + text[first_id:], encoding="utf-8")
+    with pytest.raises(fr.InputError) as info:
+        load_timeline(path)
+    line = text[:first_id].count("\n") + 2
+    assert (info.value.source, info.value.line, info.value.field) == (str(path), line, "[0].id")
+    assert "duplicate key 'id'" in str(info.value)
+
+
+def test_load_timeline_locates_bad_utf8_and_deep_nesting(tmp_path: Path) -> None:
+    path = tmp_path / "home.json"
+    path.write_bytes(b'[\n  {"id": "1", "content": "caf\xe9"}\n]')
+    with pytest.raises(fr.InputError) as info:
+        load_timeline(path)
+    assert (info.value.source, info.value.line) == (str(path), 2)
+    assert "not valid UTF-8" in str(info.value)
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(fr.InputError, match="nested more than"):
+        load_timeline(path)
+
+
+def test_load_timeline_refuses_a_file_over_its_maximum(tmp_path: Path) -> None:
+    assert MAX_TIMELINE_BYTES == 64 << 20
+    size = len(TIMELINE.read_bytes())
+    assert load_timeline(TIMELINE, max_bytes=size).posts
+    with pytest.raises(fr.InputError, match=f"larger than the maximum of {size - 1} bytes"):
+        load_timeline(TIMELINE, max_bytes=size - 1)

@@ -438,3 +438,16 @@ def test_twitter_bad_rows(tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(fr.InputError, match=r"no \*\.csv files"):
         load_twitter(empty)
+
+
+def test_reddit_manifest_with_a_key_twice_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "Python.csv"
+    path.write_text(REDDIT_HEADER + REDDIT_PYTHON)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        '[{"uri": "http://www.reddit.com/r/Python/",\n  "subscribers": 1, "subscribers": 9}]'
+    )
+    with pytest.raises(fr.InputError) as info:
+        load_reddit(path, manifest=manifest)
+    assert (info.value.source, info.value.line) == (str(manifest), 2)
+    assert "duplicate key 'subscribers'" in str(info.value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +11,14 @@ from feedrank.adapters.json_access import JsonObject, json_array
 from feedrank.adapters.mastodon.statuses import BoostMode, _check_mode, _convert, _id_of
 from feedrank.batch.posts import PostBatch
 from feedrank.errors import InputError
+from feedrank.io.decoding import decode_json, read_text, source_name
 from feedrank.models import Author, Interaction, Post
 
-__all__ = ["MastodonTimeline", "load_timeline", "timeline_from_statuses"]
+__all__ = ["MAX_TIMELINE_BYTES", "MastodonTimeline", "load_timeline", "timeline_from_statuses"]
+
+MAX_TIMELINE_BYTES = 64 << 20
+"""The largest saved timeline :func:`load_timeline` reads: 64 MiB (a page of
+the API is 40 statuses, some 200 KB); ``max_bytes=`` changes it."""
 
 
 @dataclass(frozen=True)
@@ -87,22 +91,23 @@ def timeline_from_statuses(
     )
 
 
-def load_timeline(source: str | Path | IO[str], *, boosts: BoostMode = "boost") -> MastodonTimeline:
+def load_timeline(
+    source: str | Path | IO[str],
+    *,
+    boosts: BoostMode = "boost",
+    max_bytes: int = MAX_TIMELINE_BYTES,
+) -> MastodonTimeline:
     """Read a saved timeline (a JSON array of statuses, as the API returned it) from
-    a path or text stream and convert it with :func:`timeline_from_statuses`."""
-    where = str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<stream>")
-    try:
-        if isinstance(source, (str, Path)):
-            data = json.loads(Path(source).read_text(encoding="utf-8"))
-        else:
-            data = json.load(source)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} at column {exc.colno}",
-            source=str(where),
-            line=exc.lineno,
-            expected="a JSON array of Status objects",
-        ) from None
+    a path or text stream of at most ``max_bytes`` and convert it with
+    :func:`timeline_from_statuses`.
+
+    Invalid UTF-8 or JSON, a key given twice in an object and nesting deeper
+    than :data:`~feedrank.io.decoding.MAX_DEPTH` are :class:`InputError` at
+    their line.
+    """
+    where = source_name(source)
+    text = read_text(source, max_bytes=max_bytes, what="a saved timeline")
+    data = decode_json(text, source=where, expected="a JSON array of Status objects")
     try:
         return timeline_from_statuses(data, boosts=boosts)
     except InputError as err:
