@@ -63,6 +63,12 @@ HOT_SCALE = 45000.0
 
 # balanced (feedrank/presets/basic.py) and the default AffinityModel
 MAX_AGE_H = 72.0
+SEE_FEWER_DAYS = 14.0
+"""balanced removes an author's posts for 14 days after the viewer hid one."""
+DAY_US = 86_400_000_000
+HIDE_COLUMN = NEGATIVE_KINDS.index(InteractionKind.HIDE)
+RATE_PRIOR_RATE = 0.05
+"""like_rate of a post without a view count: the prior rate."""
 EXCLUDE_LABEL = "spam"
 W_ENGAGEMENT, W_RATE, W_AFFINITY, W_IN_NETWORK, W_INTERESTS, W_NEGATIVE = (
     1.0,
@@ -314,8 +320,9 @@ def _viewer_sums(
     interactions: Iterable[Interaction],
     post_authors: dict[str, str],
     now_us: int,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Decayed positive and negative interaction sums per author code."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """Decayed positive and negative interaction sums per author code, and
+    whether the viewer hid a post of the author less than 14 days ago."""
     codes, index, row_of = prep.author_codes, prep.author_index, prep.row_of
     size = len(index)
     mine = [i for i in interactions if i.viewer_id == viewer.id]
@@ -337,7 +344,11 @@ def _viewer_sums(
     total = size + len(extra)
     pos = np.bincount(owner, weights=w_pos * decay, minlength=total)
     neg = np.bincount(owner, weights=w_neg * decay, minlength=total)
-    return pos, neg
+    latest = np.full(total, -1, dtype=np.int64)
+    hides = np.array([i.kind == InteractionKind.HIDE for i in mine], dtype=bool) & (at <= now_us)
+    np.maximum.at(latest, np.array(owner, dtype=np.intp)[hides], at[hides])
+    recent = (latest >= 0) & ((now_us - latest).astype(np.float64) / DAY_US < SEE_FEWER_DAYS)
+    return pos, neg, recent
 
 
 def _interests(batch: PostBatch, table: NDArray[np.float64], owner_of_row: Any) -> Any:
@@ -366,7 +377,7 @@ def balanced_one(
         prep = prepare(batch)
     codes = prep.author_codes
     size = len(prep.author_index)
-    pos_a, neg_a = _viewer_sums(prep, viewer, interactions, post_authors, now_us)
+    pos_a, neg_a, hidden = _viewer_sums(prep, viewer, interactions, post_authors, now_us)
     follows = _author_mask(prep.author_index, size, viewer.follows)
     dropped = _author_mask(prep.author_index, size, viewer.blocked | viewer.muted)
 
@@ -374,7 +385,7 @@ def balanced_one(
     # then muted words on what is left.
     created = batch.created_at
     age_h = (now_us - created).astype(np.float64) / 3_600_000_000.0
-    removed = dropped[codes] | (age_h > MAX_AGE_H) | (created > now_us)
+    removed = dropped[codes] | hidden[codes] | (age_h > MAX_AGE_H) | (created > now_us)
     removed[[r for p in viewer.seen if (r := prep.row_of.get(p)) is not None]] = True
     removed[_label_rows(batch, EXCLUDE_LABEL)] = True
     if viewer.muted_words:
@@ -403,7 +414,8 @@ def balanced_one(
     contributions[:, 0] = W_ENGAGEMENT * np.log1p(
         like + 2.0 * repost + 3.0 * reply + 2.0 * bookmark
     )
-    contributions[:, 1] = W_RATE * ((like + repost + RATE_PRIOR) / (view + RATE_STRENGTH))
+    rate = (like + repost + RATE_PRIOR) / (view + RATE_STRENGTH)
+    contributions[:, 1] = W_RATE * np.where(view == 0, RATE_PRIOR_RATE, rate)
     contributions[:, 2] = W_AFFINITY * np.log1p(np.maximum(pos_a[author], 0.0))
     contributions[:, 3] = W_IN_NETWORK * follows[author]
     contributions[:, 4] = W_INTERESTS * (topic_sum[kept] / np.maximum(topic_n[kept], 1))
@@ -508,7 +520,9 @@ def balanced_many(
     created = batch.created_at
     now = requests.now[seg]
     age_h = (now - created).astype(np.float64) / 3_600_000_000.0
-    removed = requests.seen | (age_h > MAX_AGE_H) | (created > now)
+    latest_hide = requests.last_negative_at[:, HIDE_COLUMN]
+    hidden = (latest_hide >= 0) & ((now - latest_hide).astype(np.float64) / DAY_US < SEE_FEWER_DAYS)
+    removed = requests.seen | hidden | (age_h > MAX_AGE_H) | (created > now)
     removed[_label_rows(batch, EXCLUDE_LABEL)] = True
     cuts = offsets.tolist()
     for s, gone in drops:
@@ -548,7 +562,8 @@ def balanced_many(
         view = c[:, VIEW].astype(np.float64)
         cc = contributions[ka:kb]
         cc[:, 0] = W_ENGAGEMENT * np.log1p(like + 2.0 * repost + 3.0 * reply + 2.0 * bookmark)
-        cc[:, 1] = W_RATE * ((like + repost + RATE_PRIOR) / (view + RATE_STRENGTH))
+        rate = (like + repost + RATE_PRIOR) / (view + RATE_STRENGTH)
+        cc[:, 1] = W_RATE * np.where(view == 0, RATE_PRIOR_RATE, rate)
         cc[:, 2] = W_AFFINITY * np.log1p(np.maximum(requests.affinity[rows], 0.0))
         inn = requests.in_network[rows]
         cc[:, 3] = W_IN_NETWORK * inn
