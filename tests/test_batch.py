@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
 
@@ -155,7 +154,7 @@ def test_count_beyond_int64_is_a_feedrank_error() -> None:
         post = fr.Post(id="big", author_id="x", created_at=T0, counts={"like": 2**63})
         return fr.PostBatch.from_posts([post])
 
-    with pytest.raises((ValidationError, fr.BatchError)):
+    with pytest.raises(fr.FeedrankError):
         build()
 
 
@@ -181,9 +180,9 @@ def test_duplicate_ids_rejected_everywhere() -> None:
 
 def test_nul_characters_are_refused_rather_than_silently_dropped() -> None:
     """Columnar storage would strip a trailing NUL and merge 'a' with 'a\\x00'."""
-    with pytest.raises(ValidationError, match="id"):
+    with pytest.raises(fr.InputError, match="id"):
         fr.Post(id="a\x00", author_id="x", created_at=T0)
-    with pytest.raises(ValidationError, match="lang"):
+    with pytest.raises(fr.InputError, match="lang"):
         fr.Post(id="a", author_id="x", created_at=T0, lang="en\x00")
     with pytest.raises(fr.BatchError, match="NUL") as info:
         fr.PostBatch.from_columns(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 import feedrank as fr
 import feedrank.io as fio
@@ -269,3 +270,16 @@ def test_read_viewer_rejects_invalid_json(tmp_path: Path) -> None:
     path.write_text('{"id": ', encoding="utf-8")
     with pytest.raises(fr.InputError):
         fio.read_viewer(path)
+
+
+def test_any_pydantic_model_gets_the_same_located_errors(tmp_path: Path) -> None:
+    class Rating(BaseModel):
+        id: str
+        stars: int
+
+    path = write_lines(tmp_path / "r.jsonl", ['{"id": "r1", "stars": 4}', '{"id": "r2"}'])
+    with pytest.raises(fr.InputError) as info:
+        fio.read_jsonl(path, Rating)
+    err = info.value
+    assert (err.source, err.line, err.post_id, err.field) == (str(path), 2, "r2", "stars")
+    assert err.expected == "this field to be present"

@@ -28,7 +28,7 @@ from typing import IO, Any, Literal, TypeVar, overload
 from pydantic import BaseModel, ValidationError
 
 from feedrank.errors import InputError
-from feedrank.models import Author, Interaction, Post, Viewer
+from feedrank.models import Author, Interaction, Post, Viewer, input_error
 
 __all__ = [
     "LoadReport",
@@ -42,16 +42,6 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 Source = str | Path | IO[str]
-
-_EXPECTED = {
-    "timezone_aware": "a timezone-aware datetime such as 2026-01-01T00:00:00Z",
-    "extra_forbidden": "only the documented fields",
-    "missing": "this field to be present",
-    "int_type": "an integer",
-    "float_type": "a number",
-    "string_type": "a string",
-    "greater_than_equal": "a value >= 0",
-}
 
 
 @dataclass(frozen=True)
@@ -72,26 +62,6 @@ def _lines(source: Source) -> Iterator[tuple[str, int, str]]:
         name = getattr(source, "name", "<stream>")
         for number, line in enumerate(source, start=1):
             yield str(name) if isinstance(name, str) else "<stream>", number, line
-
-
-def _record_error(err: ValidationError, raw: Any, where: str, line: int) -> InputError:
-    first = err.errors()[0]
-    record_id = raw.get("id") if isinstance(raw, dict) else None
-    if record_id is None and isinstance(raw, dict):
-        record_id = raw.get("post_id")
-    field = ".".join(str(p) for p in first["loc"]) or None
-    more = len(err.errors()) - 1
-    message = first["msg"] + (
-        f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    )
-    return InputError(
-        message,
-        source=where,
-        line=line,
-        post_id=str(record_id) if isinstance(record_id, (str, int)) else None,
-        field=field,
-        expected=_EXPECTED.get(first["type"]),
-    )
 
 
 @overload
@@ -128,8 +98,10 @@ def read_jsonl(
                 try:
                     records.append(model.model_validate_json(line))
                     continue
-                except ValidationError as exc:
-                    problem = _record_error(exc, raw, where, number)
+                except InputError as exc:  # feedrank's models name field and record
+                    problem = exc.locate(source=where, line=number)
+                except ValidationError as exc:  # any other pydantic model
+                    problem = input_error(exc, line).locate(source=where, line=number)
         if errors == "raise":
             raise problem
         problems.append(problem)
@@ -160,12 +132,8 @@ def read_viewer(source: Source) -> Viewer:
     where = str(path) if path is not None else "<stream>"
     try:
         return Viewer.model_validate_json(text)
-    except ValidationError as exc:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError:
-            raw = None
-        raise _record_error(exc, raw, where, 1) from None
+    except InputError as exc:  # names the field and the viewer already
+        raise exc.locate(source=where, line=1) from None
 
 
 def write_jsonl(records: Iterable[BaseModel], target: str | Path | IO[str]) -> int:
