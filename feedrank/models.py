@@ -1,7 +1,9 @@
 """Validated records at the boundary: posts, authors, interactions, viewers.
 
 Every model is frozen, forbids unknown keys and is strict about numbers: a string is
-never turned into a number, and timestamps must carry a timezone. Bad values raise
+never turned into a number, and timestamps must carry a timezone. A timestamp is a
+datetime or ISO 8601 text; a number (or numeric text) is refused rather than read
+as seconds or milliseconds by its size. Bad values raise
 :class:`~feedrank.errors.InputError` (a FeedrankError), naming the field and the
 record, whether the model is built by its constructor, ``model_validate`` or
 ``model_validate_json``.
@@ -26,6 +28,7 @@ post 'p3', field 'counts.like': Input should be greater than or equal to 0 (expe
 from __future__ import annotations
 
 import math
+import re
 import types
 from collections.abc import Mapping
 from enum import Enum
@@ -34,6 +37,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -61,7 +65,27 @@ __all__ = [
 Id = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^\x00]*$")]
 """A non-empty identifier without NUL characters (NUL cannot survive columnar storage)."""
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00]*$")]
-Timestamp = AwareDatetime
+_NUMERIC = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    """Refuse a number where a timestamp belongs: pydantic would read it as seconds
+    or milliseconds since the epoch, guessing which from its size."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number or (isinstance(value, (str, bytes)) and _NUMERIC.fullmatch(_text(value))):
+        raise ValueError(
+            f"{value!r} is a number, not a time: seconds or milliseconds would be a guess; "
+            "expected an ISO 8601 time with a timezone such as 2026-01-01T00:00:00Z"
+        )
+    return value
+
+
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode("latin-1")
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+"""An aware datetime, from a datetime or ISO 8601 text (never from a number)."""
 IdSet = Annotated[frozenset[str], PlainSerializer(sorted, return_type=list[str])]
 """A set of ids; serialised sorted so output is deterministic."""
 Count = Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)]

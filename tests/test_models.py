@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -343,3 +344,35 @@ def test_records_still_build_their_schema_on_first_use_only() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["[False,", "False,", "False,", "False,", "False]"]
+
+
+@pytest.mark.parametrize(
+    "number", [1_767_268_800, 1_767_268_800_000, 1_767_268_800.5, 0, "1767268800"]
+)
+@pytest.mark.parametrize(
+    ("model", "data", "field"),
+    [
+        (fr.Post, POST, "created_at"),
+        (fr.Author, AUTHOR, "created_at"),
+        (fr.Interaction, INTERACTION, "at"),
+        (fr.FeedRequest, {"viewer": VIEWER, "now": T0}, "now"),
+    ],
+)
+def test_a_number_is_not_read_as_a_time(
+    number: object, model: type[BaseModel], data: dict[str, Any], field: str
+) -> None:
+    """1767268800 and 1767268800000 used to be the same instant: the unit was guessed
+    from the size of the number."""
+    assert invalid_locs(model, {**data, field: number}) == [(field,)]
+    text = json.dumps({**data, field: number}, default=str)
+    with pytest.raises(fr.InputError, match="not a time") as info:
+        model.model_validate_json(text)
+    assert info.value.field == field
+
+
+def test_iso_text_and_datetimes_are_still_times() -> None:
+    post = fr.Post.model_validate_json(
+        '{"id": "p", "author_id": "a", "created_at": "2026-01-01T13:00:00+01:00"}'
+    )
+    assert post.created_at == T0.replace(hour=12)
+    assert fr.Interaction(**{**INTERACTION, "at": "2026-01-01T12:00:00Z"}).at == T0
