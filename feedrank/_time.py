@@ -2,6 +2,10 @@
 
 Every time feedrank stores is a datetime can hold: from 0001-01-01 to
 9999-12-31T23:59:59.999999 (UTC), :data:`MIN_MICROS` to :data:`MAX_MICROS`.
+Messages print times with :func:`iso`:
+
+>>> iso(1_767_268_800_000_000), iso(1)
+('2026-01-01T12:00:00Z', '1970-01-01T00:00:00.000001Z')
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from feedrank.errors import InputError
 
-__all__ = ["EPOCH", "MAX_MICROS", "MIN_MICROS", "TIME_RANGE", "from_micros", "to_micros"]
+__all__ = ["EPOCH", "MAX_MICROS", "MIN_MICROS", "TIME_RANGE", "from_micros", "iso", "to_micros"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICRO = timedelta(microseconds=1)
@@ -53,3 +57,13 @@ def from_micros(micros: int) -> datetime:
             f"{value} µs since the epoch is out of range", field="time", expected=TIME_RANGE
         )
     return EPOCH + timedelta(microseconds=value)
+
+
+def iso(micros: int) -> str:
+    """``micros`` as ISO 8601 in UTC, the way error messages print a time
+    (microseconds shown when there are some); a time no datetime can hold is
+    printed as its number of microseconds."""
+    value = int(micros)
+    if not MIN_MICROS <= value <= MAX_MICROS:
+        return f"{value} µs since the epoch"
+    return from_micros(value).isoformat().replace("+00:00", "Z")

@@ -280,3 +280,14 @@ def test_paging_yields_exactly_all_post_ids(feed: Feed, limit: int) -> None:
         assert page.removed() == full.removed()
     assert got[-1].next_cursor is None
     assert all(len(page) == limit for page in got[:-1])
+
+
+def test_a_cursor_for_another_now_names_both_times_in_iso_8601() -> None:
+    """The message used to read "now = 1767268800000000 µs since the epoch"."""
+    cursor = fr.Cursor(FP, 1_767_268_800_000_000, 0, 1.0, 3, "p")
+    with pytest.raises(fr.CursorError) as info:
+        cursor.check(FP, 1_767_272_400_000_001)
+    text = str(info.value)
+    assert "(this feed: 2026-01-01T13:00:00.000001Z)" in text
+    assert "(expected now = 2026-01-01T12:00:00Z, as on the first page)" in text
+    assert "µs" not in text

@@ -26,7 +26,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank._time import MAX_MICROS, MIN_MICROS, TIME_RANGE, from_micros
+from feedrank._time import MAX_MICROS, MIN_MICROS, TIME_RANGE, from_micros, iso
 from feedrank.errors import CursorError
 
 __all__ = ["Cursor"]
@@ -116,9 +116,9 @@ class Cursor:
             )
         if now != self.now:
             raise CursorError(
-                "cursor was issued for a feed ranked at another 'now'",
+                f"cursor was issued for a feed ranked at another 'now' (this feed: {iso(now)})",
                 field="cursor",
-                expected=f"now = {self.now} µs since the epoch, as on the first page",
+                expected=f"now = {iso(self.now)}, as on the first page",
             )
 
     def after(
