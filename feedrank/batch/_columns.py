@@ -413,32 +413,26 @@ def _counts(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> NDArray[np.i
             post_id=_row_name(row, ids),
             expected=expected,
         )
-    return arr.astype(np.int64)
+    return arr.astype(np.int64, copy=False)
 
 
 def _tags_column(values: Any, name: str, ids: NDArray[np.str_]) -> Tags:
     if values is None:
         return Tags.empty(ids.shape[0])
-    if isinstance(values, Tags):
-        tags = values
-    elif isinstance(values, (str, bytes)):
+    if isinstance(values, (str, bytes)):
         raise BatchError(
             f"got a single {type(values).__name__}",
             field=name,
             expected="one list of strings per post",
         )
-    else:
-        rows = list(values)
-        if len(rows) == ids.shape[0]:
-            return Tags.from_lists(rows, field=name, ids=ids)
-        tags = Tags.empty(len(rows))
-    if len(tags) != ids.shape[0]:
+    rows = values if isinstance(values, Tags) else list(values)
+    if len(rows) != ids.shape[0]:
         raise BatchError(
-            f"has {len(tags)} rows but ids has {ids.shape[0]}",
+            f"has {len(rows)} rows but ids has {ids.shape[0]}",
             field=name,
             expected=f"{ids.shape[0]} rows",
         )
-    return tags
+    return rows if isinstance(rows, Tags) else Tags.from_lists(rows, field=name, ids=ids)
 
 
 def _embedding_matrix(
