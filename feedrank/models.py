@@ -1,7 +1,12 @@
 """Validated records at the boundary: posts, authors, interactions, viewers.
 
 Every model is frozen, forbids unknown keys and is strict about numbers: a string is
-never turned into a number, and timestamps must carry a timezone.
+never turned into a number, and timestamps must carry a timezone. A timestamp is a
+datetime or ISO 8601 text; a number (or numeric text) is refused rather than read
+as seconds or milliseconds by its size. Bad values raise
+:class:`~feedrank.errors.InputError` (a FeedrankError), naming the field and the
+record, whether the model is built by its constructor, ``model_validate`` or
+``model_validate_json``.
 
 >>> from datetime import datetime, timezone
 >>> post = Post(id="p1", author_id="alice",
@@ -13,27 +18,38 @@ never turned into a number, and timestamps must carry a timezone.
 ...     '{"id": "p2", "author_id": "bob", "created_at": "2026-01-01T12:00:00Z"}'
 ... ).created_at.isoformat()
 '2026-01-01T12:00:00+00:00'
+>>> try:
+...     Post(id="p3", author_id="bob", created_at=post.created_at, counts={"like": -1})
+... except InputError as err:
+...     print(err)
+post 'p3', field 'counts.like': Input should be greater than or equal to 0 (expected a value >= 0)
 """
 
 from __future__ import annotations
 
 import math
+import re
 import types
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     Strict,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import from_json
+
+from feedrank.errors import InputError
 
 __all__ = [
     "Author",
@@ -43,12 +59,33 @@ __all__ = [
     "Post",
     "SpecModel",
     "Viewer",
+    "input_error",
 ]
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^\x00]*$")]
 """A non-empty identifier without NUL characters (NUL cannot survive columnar storage)."""
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\x00]*$")]
-Timestamp = AwareDatetime
+_NUMERIC = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    """Refuse a number where a timestamp belongs: pydantic would read it as seconds
+    or milliseconds since the epoch, guessing which from its size."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number or (isinstance(value, (str, bytes)) and _NUMERIC.fullmatch(_text(value))):
+        raise ValueError(
+            f"{value!r} is a number, not a time: seconds or milliseconds would be a guess; "
+            "expected an ISO 8601 time with a timezone such as 2026-01-01T00:00:00Z"
+        )
+    return value
+
+
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode("latin-1")
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+"""An aware datetime, from a datetime or ISO 8601 text (never from a number)."""
 IdSet = Annotated[frozenset[str], PlainSerializer(sorted, return_type=list[str])]
 """A set of ids; serialised sorted so output is deterministic."""
 Count = Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)]
@@ -88,8 +125,102 @@ NEGATIVE_KINDS: tuple[InteractionKind, ...] = (
 """Kinds that express that a viewer wants less of a post or its author."""
 
 
+_EXPECTED = {
+    "timezone_aware": "a timezone-aware datetime such as 2026-01-01T00:00:00Z",
+    "extra_forbidden": "only the documented fields",
+    "missing": "this field to be present",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "string_type": "a string",
+    "greater_than_equal": "a value >= {ge}",
+    "less_than_equal": "a value <= {le}",
+}
+"""What a field was expected to hold, by pydantic error type (``{...}``: the
+error's context)."""
+
+
+def _record_id(data: object) -> str | None:
+    """The id of the record ``data`` describes, when it can be read."""
+    if isinstance(data, (str, bytes, bytearray)):
+        try:
+            data = from_json(data)
+        except ValueError:  # not JSON, or nested too deep
+            return None
+    if not isinstance(data, Mapping):
+        return None
+    found = data.get("id")
+    if found is None:
+        found = data.get("post_id")
+    return str(found) if isinstance(found, (str, int)) and not isinstance(found, bool) else None
+
+
+def input_error(err: ValidationError, data: object) -> InputError:
+    """The first problem of ``err`` as an InputError naming the field and the record
+    (the id in ``data``, the input that failed: a mapping or JSON text), with the
+    number of other problems. Every model of this module raises its errors so."""
+    problems = err.errors(include_url=False, include_input=False)
+    first = problems[0]
+    more = len(problems) - 1
+    message = first["msg"].removeprefix("Value error, ")
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    expected = _EXPECTED.get(first["type"])
+    return InputError(
+        message,
+        post_id=_record_id(data),
+        field=".".join(str(part) for part in first["loc"]) or None,
+        expected=None if expected is None else expected.format(**first.get("ctx", {})),
+    )
+
+
+class _InputErrors:
+    """Within it, a pydantic ValidationError about ``data`` becomes an InputError."""
+
+    def __init__(self, data: object) -> None:
+        self.data = data
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, err: BaseException | None, tb: object) -> None:
+        if isinstance(err, ValidationError):
+            raise input_error(err, self.data) from None
+
+
+_R = TypeVar("_R", bound="_Record")
+
+
 class _Record(BaseModel):
+    """A boundary model: its constructor, ``model_validate``, ``model_validate_json``
+    and ``model_validate_strings`` raise InputError for bad values."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        with _InputErrors(data):
+            super().__init__(**data)
+
+    # Tells pydantic this constructor validates like BaseModel's, so validating a
+    # nested record does not go through it (pydantic's RootModel does the same).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls: type[_R], obj: Any, **kwargs: Any) -> _R:
+        """Validate ``obj`` (a mapping or an instance); InputError if it is invalid."""
+        with _InputErrors(obj):
+            return super().model_validate(obj, **kwargs)
+
+    @classmethod
+    def model_validate_json(cls: type[_R], json_data: str | bytes | bytearray, **kwargs: Any) -> _R:
+        """Validate a JSON document; InputError if it is invalid (not JSON included)."""
+        with _InputErrors(json_data):
+            return super().model_validate_json(json_data, **kwargs)
+
+    @classmethod
+    def model_validate_strings(cls: type[_R], obj: Any, **kwargs: Any) -> _R:
+        """Validate a mapping of strings; InputError if it is invalid."""
+        with _InputErrors(obj):
+            return super().model_validate_strings(obj, **kwargs)
 
 
 class Post(_Record):

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
 
 UTC = timezone.utc
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 T0 = datetime(2026, 1, 1, 12, tzinfo=UTC)
 N_KINDS = len(fr.InteractionKind)
 
@@ -154,7 +154,7 @@ def test_count_beyond_int64_is_a_feedrank_error() -> None:
         post = fr.Post(id="big", author_id="x", created_at=T0, counts={"like": 2**63})
         return fr.PostBatch.from_posts([post])
 
-    with pytest.raises((ValidationError, fr.BatchError)):
+    with pytest.raises(fr.FeedrankError):
         build()
 
 
@@ -180,9 +180,9 @@ def test_duplicate_ids_rejected_everywhere() -> None:
 
 def test_nul_characters_are_refused_rather_than_silently_dropped() -> None:
     """Columnar storage would strip a trailing NUL and merge 'a' with 'a\\x00'."""
-    with pytest.raises(ValidationError, match="id"):
+    with pytest.raises(fr.InputError, match="id"):
         fr.Post(id="a\x00", author_id="x", created_at=T0)
-    with pytest.raises(ValidationError, match="lang"):
+    with pytest.raises(fr.InputError, match="lang"):
         fr.Post(id="a", author_id="x", created_at=T0, lang="en\x00")
     with pytest.raises(fr.BatchError, match="NUL") as info:
         fr.PostBatch.from_columns(
@@ -327,6 +327,157 @@ def test_from_columns_rejects_counts_beyond_int64(counts: Any) -> None:
     """uint64 counts beyond int64 must be rejected, not wrapped to negative numbers."""
     with pytest.raises(fr.BatchError):
         fr.PostBatch.from_columns(**columns(counts=counts))
+
+
+BEYOND_INT64 = np.zeros((3, N_KINDS))
+BEYOND_INT64[1, 0] = 2.0**63  # like
+
+
+@pytest.mark.parametrize(
+    ("counts", "post_id"),
+    [
+        pytest.param({"like": [0, 2**63, 1]}, "p1", id="int-2**63"),
+        pytest.param({"like": np.array([0.0, 1.0, 2.0**63])}, "p2", id="float-2**63"),
+        pytest.param({"like": [2**64, 0, 1]}, "p0", id="int-2**64"),
+        pytest.param({"like": [0, 1, 1e300]}, "p2", id="float-1e300"),
+        pytest.param({"like": np.array([0, 1, 2**63], dtype=object)}, "p2", id="object"),
+        pytest.param({"like": [0, -(2**63), 1]}, "p1", id="int64-min"),
+        pytest.param(BEYOND_INT64, "p1", id="matrix"),
+    ],
+)
+def test_counts_outside_int64_are_refused_not_wrapped(counts: Any, post_id: str) -> None:
+    """2**63 used to be stored as -9223372036854775808."""
+    with pytest.raises(fr.BatchError) as info:
+        fr.PostBatch.from_columns(**columns(counts=counts))
+    assert (info.value.field, info.value.post_id) == ("counts.like", post_id)
+    assert "9223372036854775807" in str(info.value)
+
+
+def test_counts_up_to_the_int64_limit_are_kept_exactly() -> None:
+    top = 2**63 - 1
+    largest_float = 2.0**63 - 1024  # the largest float below 2**63
+    batch = fr.PostBatch.from_columns(
+        **columns(counts={"like": [top, 0, 1], "view": np.array([largest_float, 0.0, 3.0])})
+    )
+    assert batch.count("like").tolist() == [top, 0, 1]
+    assert batch.count("view").tolist() == [2**63 - 1024, 0, 3]
+
+
+@pytest.mark.parametrize("field", ["topics", "labels"])
+@pytest.mark.parametrize(
+    ("rows", "post_id"),
+    [
+        pytest.param([["jazz"], "rock", []], "p1", id="str-row"),
+        pytest.param(np.array(["jazz", "rock", "pop"]), "p0", id="array-of-str"),
+        pytest.param([[], [], b"jazz"], "p2", id="bytes-row"),
+        pytest.param([[], [7], []], "p1", id="int-tag"),
+        pytest.param([None, [], []], "p0", id="none-row"),
+    ],
+)
+def test_a_string_in_place_of_a_list_of_tags_is_refused(
+    field: str, rows: Any, post_id: str
+) -> None:
+    """A string where a list of tags belongs used to be split into its characters."""
+    with pytest.raises(fr.BatchError) as info:
+        fr.PostBatch.from_columns(**columns(**{field: rows}))
+    assert (info.value.field, info.value.post_id) == (field, post_id)
+    with pytest.raises(fr.BatchError) as info:
+        fr.PostBatch.from_columns(**columns(**{field: "jazz"}))
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    "column", ["ids", "author_ids", "lang", "reply_to", "repost_of", "quote_of"]
+)
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(list, id="list-trailing"),
+        pytest.param(lambda cells: [c.replace("\x00", "\x00z") for c in cells], id="list-inner"),
+        pytest.param(
+            lambda cells: np.array([c.replace("\x00", "\x00z") for c in cells]), id="array-inner"
+        ),
+        pytest.param(
+            lambda cells: np.array(cells, dtype=np.dtypes.StringDType()), id="stringdtype"
+        ),
+    ],
+)
+def test_a_nul_in_an_id_is_refused_not_cut(column: str, make: Any) -> None:
+    """numpy's fixed-width unicode drops a trailing NUL (and an id would end at any
+    NUL): 'p1\x00' must not quietly become 'p1'."""
+    cells = ["p0", "p1", "p2\x00"] if column == "ids" else ["x", "y", "z\x00"]
+    with pytest.raises(fr.BatchError, match="NUL") as info:
+        fr.PostBatch.from_columns(**columns(**{column: make(cells)}))
+    assert info.value.field == column
+    assert info.value.post_id == ("<row 2>" if column == "ids" else "p2")
+
+
+def test_a_non_string_in_a_string_column_is_refused() -> None:
+    """numpy would quietly turn 7 into '7'."""
+    with pytest.raises(fr.BatchError) as info:
+        fr.PostBatch.from_columns(**columns(author_ids=["a", 7, "b"]))
+    assert (info.value.field, info.value.post_id) == ("author_ids", "p1")
+
+
+def test_trailing_nul_in_text_survives_list_input() -> None:
+    batch = fr.PostBatch.from_columns(**columns(text=["a\x00", None, "b"]))
+    assert batch.text.tolist() == ["a\x00", "", "b"]
+
+
+def test_integer_times_are_microseconds_unless_a_unit_is_given() -> None:
+    """Integer times are never read as seconds or milliseconds by their size."""
+    seconds = [1_767_268_800, 1_767_268_801, 0]
+    as_micros = fr.PostBatch.from_columns(**columns(created_at=seconds))
+    assert as_micros.created_at.tolist() == seconds
+    in_seconds = fr.PostBatch.from_columns(**columns(created_at=seconds), created_at_unit="s")
+    assert in_seconds.created_at.tolist() == [s * 1_000_000 for s in seconds]
+    assert in_seconds.to_posts()[0].created_at == datetime(2026, 1, 1, 12, tzinfo=UTC)
+    millis = fr.PostBatch.from_columns(**columns(created_at=[-1, 0, 5]), created_at_unit="ms")
+    assert millis.created_at.tolist() == [-1000, 0, 5000]
+    micros = fr.PostBatch.from_columns(**columns(created_at=[-1, 0, 5]), created_at_unit="us")
+    assert micros.created_at.tolist() == [-1, 0, 5]
+
+
+def test_the_whole_datetime_range_is_kept_exactly() -> None:
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    last = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    batch = fr.PostBatch.from_columns(
+        **columns(created_at=[epoch_micros(first), 0, epoch_micros(last)])
+    )
+    assert [p.created_at for p in batch.to_posts()] == [first, EPOCH, last]
+    stamps = np.array(["0001-01-01", "1970-01-01", "9999-12-31T23:59:59.999999"], "M8[us]")
+    assert fr.PostBatch.from_columns(**columns(created_at=stamps)).created_at.tolist() == [
+        epoch_micros(first),
+        0,
+        epoch_micros(last),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("created_at", "unit", "post_id"),
+    [
+        pytest.param([0, 2**63 - 1, 0], None, "p1", id="int64-max"),
+        pytest.param([0, 0, -(2**63)], None, "p2", id="int64-min"),
+        pytest.param([253_402_300_800, 0, 0], "s", "p0", id="year-10000-in-seconds"),
+        pytest.param([0, 2**70, 0], None, "p1", id="beyond-64-bits"),
+        pytest.param(np.array(["1", "2", "200000"], "M8[Y]"), None, "p2", id="datetime64-year"),
+        pytest.param(np.array([0, 10**18, 0], "M8[D]"), None, "p1", id="datetime64-overflow"),
+        pytest.param(np.array([0, 1, 0], "M8[ns]"), None, "p1", id="sub-microsecond"),
+        pytest.param(np.array([0.0, 1.5, 2.0]), None, None, id="float"),
+        pytest.param(np.array([0.0, 1.0, 2.0]), "s", None, id="float-seconds"),
+        pytest.param([0, 1, 2], "h", None, id="unknown-unit"),
+        pytest.param(np.array([0, 1, 2], "M8[s]"), "s", None, id="unit-with-datetime64"),
+    ],
+)
+def test_times_out_of_range_or_not_integers_are_refused(
+    created_at: Any, unit: str | None, post_id: str | None
+) -> None:
+    unit_given = {} if unit is None else {"created_at_unit": unit}
+    with pytest.raises(fr.BatchError) as info:
+        fr.PostBatch.from_columns(**columns(created_at=created_at), **unit_given)
+    assert info.value.field in {"created_at", "created_at_unit"}
+    assert info.value.post_id == post_id
+    assert info.value.expected is not None
 
 
 # ----------------------------------------------------------- strategies
@@ -500,3 +651,15 @@ def test_age_hours() -> None:
     assert ages[2] == 1.5
     future = batch.age_hours(epoch_micros(T0 - timedelta(hours=2)))
     assert future[2] == -2.0
+
+
+def test_a_post_later_than_a_utc_datetime_can_hold_is_refused() -> None:
+    """9999-12-31T23:00-05:00 is 10000-01-01T04:00Z: no UTC datetime holds it."""
+    late = datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))
+    posts = [
+        fr.Post(id="ok", author_id="a", created_at=T0),
+        fr.Post(id="late", author_id="a", created_at=late),
+    ]
+    with pytest.raises(fr.InputError) as info:
+        fr.PostBatch.from_posts(posts)
+    assert (info.value.field, info.value.post_id) == ("created_at", "late")

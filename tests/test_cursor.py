@@ -4,14 +4,20 @@ paging through a feed yields every post exactly once."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import feedrank as fr
+import feedrank.io as fio
+from feedrank._time import MAX_MICROS, MIN_MICROS
+from feedrank.cli.app import main
 from tests.strategies import NOW, Feed, feeds, rich_pipeline, simple_pipeline
 
 HOUR = timedelta(hours=1)
@@ -34,9 +40,9 @@ def pages(pipe: fr.Pipeline, feed: Feed, limit: int) -> list[fr.Ranking]:
 @settings(max_examples=60, deadline=None)
 @given(
     score=st.floats(allow_nan=False, allow_infinity=False),
-    now=st.integers(-(2**62), 2**62),
-    tier=st.integers(0, 10),
-    created=st.integers(-(2**62), 2**62),
+    now=st.integers(MIN_MICROS, MAX_MICROS),
+    tier=st.integers(-(2**63), 2**63 - 1),
+    created=st.integers(MIN_MICROS, MAX_MICROS),
     post_id=st.text(min_size=1, max_size=20),
 )
 def test_cursor_round_trips_exactly(
@@ -77,6 +83,51 @@ def test_malformed_cursors_raise_cursor_error(text: str) -> None:
         fr.Cursor.decode(text)
     assert info.value.field == "cursor"
     assert isinstance(info.value, fr.FeedrankError)
+
+
+@pytest.mark.parametrize(
+    ("now", "tier", "created", "part"),
+    [
+        pytest.param(10**30, 0, 0, "now", id="now-10**30"),
+        pytest.param(2**63, 0, 0, "now", id="now-beyond-int64"),
+        pytest.param(2**63 - 1, 0, 0, "now", id="now-int64-but-no-datetime"),
+        pytest.param(MIN_MICROS - 1, 0, 0, "now", id="now-before-year-1"),
+        pytest.param(0, 2**63, 0, "tier", id="tier-beyond-int64"),
+        pytest.param(0, -(2**63) - 1, 0, "tier", id="tier-below-int64"),
+        pytest.param(0, 0, -(10**30), "created_at", id="created-at"),
+        pytest.param(True, 0, 0, "now", id="now-boolean"),
+    ],
+)
+def test_cursor_holding_integers_out_of_range_is_a_cursor_error(
+    now: int, tier: int, created: int, part: str
+) -> None:
+    """A cursor whose now was 10**30 ended in an OverflowError traceback."""
+    text = encode_raw([1, FP, now, tier, "0x1.0p+0", created, "p"])
+    with pytest.raises(fr.CursorError) as info:
+        fr.Cursor.decode(text).now_datetime  # noqa: B018
+    assert info.value.field == "cursor"
+    if not isinstance(now, bool):
+        assert f"its {part} is" in str(info.value)
+        with pytest.raises(fr.CursorError):
+            fr.Cursor(FP, now, tier, 1.0, created, "p")
+
+
+def test_cursor_at_the_ends_of_the_time_range_still_works() -> None:
+    for now in (MIN_MICROS, MAX_MICROS):
+        cursor = fr.Cursor.decode(fr.Cursor(FP, now, 2**63 - 1, 1.0, now, "p").encode())
+        assert cursor.now_datetime.year in (1, 9999)
+
+
+def test_rank_with_a_cursor_out_of_range_fails_cleanly(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "posts.jsonl"
+    fio.write_jsonl([fr.Post(id="p1", author_id="a", created_at=NOW)], path)
+    text = encode_raw([1, FP, 10**30, 0, "0x1.0p+0", 0, "p"])
+    for extra in ([], ["--now", "2026-01-01T00:00:00Z"]):
+        args = ["rank", "--spec", "balanced", "--posts", str(path), "--cursor", text, *extra]
+        assert main(args, out=io.StringIO()) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("feedrank: error: field 'cursor': malformed cursor")
+        assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("score", ["nan", "-nan", "inf", "-inf"])
@@ -229,3 +280,14 @@ def test_paging_yields_exactly_all_post_ids(feed: Feed, limit: int) -> None:
         assert page.removed() == full.removed()
     assert got[-1].next_cursor is None
     assert all(len(page) == limit for page in got[:-1])
+
+
+def test_a_cursor_for_another_now_names_both_times_in_iso_8601() -> None:
+    """The message used to read "now = 1767268800000000 µs since the epoch"."""
+    cursor = fr.Cursor(FP, 1_767_268_800_000_000, 0, 1.0, 3, "p")
+    with pytest.raises(fr.CursorError) as info:
+        cursor.check(FP, 1_767_272_400_000_001)
+    text = str(info.value)
+    assert "(this feed: 2026-01-01T13:00:00.000001Z)" in text
+    assert "(expected now = 2026-01-01T12:00:00Z, as on the first page)" in text
+    assert "µs" not in text

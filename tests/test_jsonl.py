@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 import feedrank as fr
 import feedrank.io as fio
@@ -443,3 +444,16 @@ def test_a_maximum_below_one_byte_is_refused_rather_than_reading_nothing(limit: 
         fio.read_posts(io.StringIO(post_line("p1") + "\n"), max_line_bytes=limit)
     with pytest.raises(fr.InputError, match="max_bytes"):
         fio.read_viewer(io.StringIO('{"id": "v"}'), max_bytes=limit)
+
+
+def test_any_pydantic_model_gets_the_same_located_errors(tmp_path: Path) -> None:
+    class Rating(BaseModel):
+        id: str
+        stars: int
+
+    path = write_lines(tmp_path / "r.jsonl", ['{"id": "r1", "stars": 4}', '{"id": "r2"}'])
+    with pytest.raises(fr.InputError) as info:
+        fio.read_jsonl(path, Rating)
+    err = info.value
+    assert (err.source, err.line, err.post_id, err.field) == (str(path), 2, "r2", "stars")
+    assert err.expected == "this field to be present"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,10 +26,17 @@ VIEWER = {"id": "v"}
 
 
 def invalid_locs(model: type[BaseModel], data: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Validate ``data`` expecting failure; return the locations of every problem."""
-    with pytest.raises(ValidationError) as info:
+    """Validate ``data`` expecting failure, by ``model_validate`` and by the
+    constructor alike; return the location of the (only) problem."""
+    with pytest.raises(fr.InputError) as info:
         model.model_validate(data)
-    return [tuple(e["loc"]) for e in info.value.errors()]
+    with pytest.raises(fr.InputError) as built:
+        model(**data)
+    err = info.value
+    assert (str(built.value), built.value.field) == (str(err), err.field)
+    assert "more problem" not in err.message, err.message
+    assert err.field is not None
+    return [tuple(int(p) if p.isdigit() else p for p in err.field.split("."))]
 
 
 # ---------------------------------------------------------------- valid input
@@ -102,7 +112,7 @@ def test_naive_datetime_rejected(model: type[BaseModel], data: dict[str, Any], l
 
 
 def test_naive_iso_string_rejected() -> None:
-    with pytest.raises(ValidationError, match="timezone"):
+    with pytest.raises(fr.InputError, match="timezone"):
         fr.Post.model_validate_json(
             '{"id": "p", "author_id": "a", "created_at": "2026-01-01T00:00:00"}'
         )
@@ -121,18 +131,19 @@ def test_bad_follower_count_rejected(bad: Any) -> None:
 
 
 def test_string_count_rejected_in_json_too() -> None:
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(fr.InputError) as info:
         fr.Post.model_validate_json(
             '{"id": "p", "author_id": "a", "created_at": "2026-01-01T00:00:00Z",'
             ' "counts": {"like": "3"}}'
         )
-    assert [tuple(e["loc"]) for e in info.value.errors()] == [("counts", "like")]
+    assert (info.value.field, info.value.post_id) == ("counts.like", "p")
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_non_finite_feature_rejected(bad: float) -> None:
-    with pytest.raises(ValidationError, match="finite"):
+    with pytest.raises(fr.InputError, match="finite") as info:
         fr.Post(**POST, features={"ok": 1.0, "p_like": bad})
+    assert info.value.field == "features"
 
 
 @pytest.mark.parametrize("bad", ["0.5", True])
@@ -147,7 +158,7 @@ def test_non_finite_embedding_and_value_rejected(bad: float) -> None:
 
 
 def test_empty_embedding_rejected() -> None:
-    with pytest.raises(ValidationError, match="embedding is empty"):
+    with pytest.raises(fr.InputError, match="embedding is empty"):
         fr.Post(**POST, embedding=())
 
 
@@ -240,3 +251,128 @@ def test_viewer_accepts_any_iterable_for_sets() -> None:
     viewer = fr.Viewer(id="v", follows=["b", "a", "b"])
     assert viewer.follows == frozenset({"a", "b"})
     assert viewer.model_dump(mode="json")["follows"] == ["a", "b"]
+
+
+# -------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    ("build", "field", "record"),
+    [
+        pytest.param(lambda: fr.Post(**POST, counts={"like": -1}), "counts.like", "p1", id="init"),
+        pytest.param(
+            lambda: fr.Post.model_validate({**POST, "created_at": NAIVE}),
+            "created_at",
+            "p1",
+            id="model_validate",
+        ),
+        pytest.param(
+            lambda: fr.Post.model_validate_json(
+                '{"id": "p9", "author_id": "a", "created_at": "2026-01-01T00:00:00Z", "x": 1}'
+            ),
+            "x",
+            "p9",
+            id="model_validate_json",
+        ),
+        pytest.param(
+            lambda: fr.Author.model_validate_strings({"id": "ann", "followers": "many"}),
+            "followers",
+            "ann",
+            id="model_validate_strings",
+        ),
+        pytest.param(
+            lambda: fr.Interaction(**{**INTERACTION, "kind": "poke"}),
+            "kind",
+            "p1",
+            id="interaction",
+        ),
+        pytest.param(
+            lambda: fr.Viewer.model_validate_json('{"id": "v", "muted_words": [" "]}'),
+            "muted_words",
+            "v",
+            id="viewer",
+        ),
+        pytest.param(
+            lambda: fr.FeedRequest(viewer={"id": "v", "seen": 5}, now=T0),
+            "viewer.seen",
+            None,
+            id="nested",
+        ),
+    ],
+)
+def test_bad_records_raise_an_input_error_naming_field_and_record(
+    build: Any, field: str, record: str | None
+) -> None:
+    """A platform catching FeedrankError at its boundary catches bad records too."""
+    with pytest.raises(fr.FeedrankError) as info:
+        build()
+    err = info.value
+    assert isinstance(err, fr.InputError)
+    assert not isinstance(err, ValidationError)
+    assert (err.field, err.post_id) == (field, record)
+    assert f"field {field!r}" in str(err)
+    assert "Value error" not in str(err)
+    assert "errors.pydantic.dev" not in str(err)
+
+
+def test_the_error_says_how_many_other_problems_there_are() -> None:
+    with pytest.raises(fr.InputError) as info:
+        fr.Post(id="", author_id="")  # type: ignore[call-arg]
+    assert info.value.field == "id"
+    assert "(and 2 more problems)" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        '{"id": "p", "topics": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "[1, 2]",
+    ],
+    ids=["not-json", "deeply-nested", "array"],
+)
+def test_json_that_is_not_a_post_is_an_input_error(text: str) -> None:
+    with pytest.raises(fr.InputError) as info:
+        fr.Post.model_validate_json(text)
+    assert len(str(info.value)) < 300
+
+
+def test_records_still_build_their_schema_on_first_use_only() -> None:
+    """The models keep ``defer_build``: importing feedrank builds no schema."""
+    code = (
+        "import feedrank, feedrank.io; from feedrank import models as m; "
+        "print([getattr(m, n).__pydantic_complete__ "
+        "for n in ('Post', 'Author', 'Interaction', 'Viewer', 'FeedRequest')])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[False,", "False,", "False,", "False,", "False]"]
+
+
+@pytest.mark.parametrize(
+    "number", [1_767_268_800, 1_767_268_800_000, 1_767_268_800.5, 0, "1767268800"]
+)
+@pytest.mark.parametrize(
+    ("model", "data", "field"),
+    [
+        (fr.Post, POST, "created_at"),
+        (fr.Author, AUTHOR, "created_at"),
+        (fr.Interaction, INTERACTION, "at"),
+        (fr.FeedRequest, {"viewer": VIEWER, "now": T0}, "now"),
+    ],
+)
+def test_a_number_is_not_read_as_a_time(
+    number: object, model: type[BaseModel], data: dict[str, Any], field: str
+) -> None:
+    """1767268800 and 1767268800000 used to be the same instant: the unit was guessed
+    from the size of the number."""
+    assert invalid_locs(model, {**data, field: number}) == [(field,)]
+    text = json.dumps({**data, field: number}, default=str)
+    with pytest.raises(fr.InputError, match="not a time") as info:
+        model.model_validate_json(text)
+    assert info.value.field == field
+
+
+def test_iso_text_and_datetimes_are_still_times() -> None:
+    post = fr.Post.model_validate_json(
+        '{"id": "p", "author_id": "a", "created_at": "2026-01-01T13:00:00+01:00"}'
+    )
+    assert post.created_at == T0.replace(hour=12)
+    assert fr.Interaction(**{**INTERACTION, "at": "2026-01-01T12:00:00Z"}).at == T0

@@ -3,8 +3,8 @@
 A :class:`JsonObject` wraps one JSON object; each accessor checks the JSON type
 of one member and raises :class:`~feedrank.errors.InputError` naming the
 record (the post id), the dotted field path, the element (``source``) and what
-was expected. :func:`build_model` turns a pydantic ValidationError into the
-same kind of error.
+was expected. :func:`build_model` locates the error of a model built from it
+the same way.
 
 >>> status = JsonObject({"id": "109", "reblog": {"favourites_count": "5"}}, record="109")
 >>> try:
@@ -190,20 +190,12 @@ class JsonObject:
 def build_model(
     build: Callable[[], _M], record: str | None, source: str | None, prefix: str = ""
 ) -> _M:
-    """Construct a pydantic model, turning a ValidationError into an InputError."""
+    """Construct a model of :mod:`feedrank.models`, its InputError located: in the
+    record ``record``, element ``source``, the field below ``prefix``."""
     try:
         return build()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        more = len(exc.errors()) - 1
-        message = first["msg"] + (f" (and {more} more problems)" if more else "")
-        raise InputError(
-            message,
-            field=(f"{prefix}.{where}" if prefix and where else prefix or where) or None,
-            post_id=record,
-            source=source,
-        ) from None
+    except InputError as err:
+        raise err.locate(source=source, post_id=record, within=prefix or None) from None
 
 
 def json_array(value: object, field: str, expected: str) -> Iterable[Any]:

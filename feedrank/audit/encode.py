@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from feedrank._time import iso
 from feedrank.audit.arrays import ArrayEncoding, emit, encode_array, json_floats
 from feedrank.audit.inputs import encode_batch, encode_context
 from feedrank.audit.record import RECORD_VERSION
@@ -167,8 +168,8 @@ def encode_request(
     batch = ranking.candidates
     if len(ctx) != len(batch) or ctx.now != ranking.now:
         raise AuditError(
-            f"context has {len(ctx)} rows at now={ctx.now}; the ranking has "
-            f"{len(batch)} candidates at now={ranking.now}",
+            f"context has {len(ctx)} rows at now={iso(ctx.now)}; the ranking has "
+            f"{len(batch)} candidates at now={iso(ranking.now)}",
             field="ctx",
             expected="the Context the ranking was computed with",
         )

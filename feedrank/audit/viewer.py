@@ -19,10 +19,8 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any
 
-from pydantic import ValidationError
-
 from feedrank.batch.posts import PostBatch
-from feedrank.errors import AuditError
+from feedrank.errors import AuditError, InputError
 from feedrank.models import Viewer
 
 __all__ = ["decode_viewer", "encode_viewer", "pseudonym"]
@@ -82,5 +80,6 @@ def decode_viewer(stored: dict[str, Any] | None) -> Viewer | None:
         return None
     try:
         return Viewer.model_validate(stored)
-    except ValidationError as exc:
-        raise AuditError(str(exc.errors()[0]["msg"]), field="inputs.viewer") from None
+    except InputError as exc:
+        where = f"inputs.viewer.{exc.field}" if exc.field else "inputs.viewer"
+        raise AuditError(exc.message, field=where, expected=exc.expected) from None

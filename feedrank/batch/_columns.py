@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from feedrank._time import MAX_MICROS, MIN_MICROS, TIME_RANGE
 from feedrank.batch.segments import segment_of_rows, string_hash
-from feedrank.batch.tags import Tags
+from feedrank.batch.tags import Tags, _row_name
 from feedrank.errors import BatchError
 from feedrank.models import Author, InteractionKind
 
@@ -41,11 +42,9 @@ def _unicode(values: Sequence[str]) -> NDArray[np.str_]:
     return np.array(values, dtype=np.str_) if values else np.zeros(0, dtype="U1")
 
 
-def _first_bad(mask: Any, ids: NDArray[np.str_] | None) -> str | None:
-    row = int(np.argmax(np.asarray(mask)))
-    if ids is None or ids.shape[0] <= row:
-        return f"<row {row}>"
-    return str(ids[row])
+def _first_bad(mask: Any, ids: NDArray[np.str_] | None) -> str:
+    """The post id (or ``<row i>``) of the first True of ``mask``."""
+    return _row_name(int(np.argmax(np.asarray(mask))), ids)
 
 
 def _check_length(arr: NDArray[Any], name: str, ids: NDArray[np.str_] | None) -> None:
@@ -96,97 +95,263 @@ def _check_sorted(ordered: NDArray[np.str_]) -> None:
         )
 
 
-def _string_column(values: Any, name: str, ids: NDArray[np.str_] | None) -> NDArray[np.str_]:
-    arr = np.asarray(values)
+def _strings(values: Any, name: str, ids: NDArray[np.str_] | None) -> NDArray[Any]:
+    """``values`` as a one-dimensional array of strings: dtype 'U' or 'T', or an
+    object array holding only ``str`` (None, where allowed, already replaced).
+
+    A list never goes through numpy's fixed-width unicode on its own, which would
+    drop trailing NUL characters and turn numbers into strings without a word.
+    """
+    if isinstance(values, (str, bytes)):
+        raise BatchError(
+            f"got a single {type(values).__name__}",
+            field=name,
+            expected="an array of strings, one per post",
+        )
+    if isinstance(values, np.ndarray):
+        arr = values
+    else:
+        items = list(values)
+        arr = np.empty(len(items), dtype=object)
+        arr[:] = items
     if arr.ndim != 1:
         raise BatchError(f"has shape {arr.shape}", field=name, expected="a one-dimensional array")
     _check_length(arr, name, ids)
+    if arr.dtype == object:
+        cells = arr.tolist()
+        row = next((i for i, v in enumerate(cells) if not isinstance(v, str)), None)
+        if row is not None:
+            raise BatchError(
+                f"holds {cells[row]!r} of type {type(cells[row]).__name__}",
+                field=name,
+                post_id=_row_name(row, ids),
+                expected="strings",
+            )
+    elif arr.dtype.kind not in "UT" and arr.size:
+        raise BatchError(f"has dtype {arr.dtype}", field=name, expected="an array of strings")
+    return arr
+
+
+def _without_none(values: Any) -> Any:
+    """``values`` with None (a missing optional string) as ""."""
+    if values is None or isinstance(values, (str, bytes)):
+        return values
+    if isinstance(values, np.ndarray):
+        if values.dtype != object:
+            return values
+        return np.where(values == np.array(None), "", values)
+    return ["" if v is None else v for v in values]
+
+
+def _nul_rows(arr: NDArray[Any]) -> NDArray[np.bool_] | None:
+    """Rows holding a NUL character, or None when no row does."""
+    if arr.dtype.kind == "U":
+        # Fixed-width unicode pads with NUL: a row holds one of its own when it has
+        # more zero code points than padding. One count over the whole array first.
+        width = arr.dtype.itemsize // 4
+        codes = np.ascontiguousarray(arr).view(np.uint32).reshape(arr.shape[0], width)
+        lengths = np.char.str_len(arr)
+        if np.count_nonzero(codes) == int(lengths.sum()):
+            return None
+        return np.asarray(np.count_nonzero(codes, axis=1) != lengths, dtype=bool)
+    cells = arr.tolist()
+    if "\x00" not in "".join(cells):
+        return None
+    return np.fromiter(("\x00" in s for s in cells), dtype=bool, count=len(cells))
+
+
+def _string_column(values: Any, name: str, ids: NDArray[np.str_] | None) -> NDArray[np.str_]:
+    """An id-like column as fixed-width unicode, refusing NUL characters (which
+    fixed-width storage would drop or that would end an id early)."""
+    arr = _strings(values, name, ids)
     if arr.shape[0] == 0:
         return np.zeros(0, dtype="U1")
-    if arr.dtype.kind == "U":
-        return arr
-    if arr.dtype.kind == "T" or (
-        arr.dtype == object and all(isinstance(v, str) for v in arr.tolist())
-    ):
-        # Fixed-width unicode (the fast path, dtype 'U') drops trailing NUL
-        # characters; strings arriving as objects are checked so none is altered.
-        lost = np.fromiter(("\x00" in s for s in arr.tolist()), dtype=bool, count=arr.shape[0])
-        if np.any(lost):
-            raise BatchError(
-                "string ends with a NUL character",
-                field=name,
-                post_id=_first_bad(lost, ids),
-                expected="strings without NUL characters",
-            )
-        return arr.astype(np.str_)
-    raise BatchError(f"has dtype {arr.dtype}", field=name, expected="an array of strings")
+    nul = _nul_rows(arr)
+    if nul is not None:
+        raise BatchError(
+            "string holds a NUL character",
+            field=name,
+            post_id=_first_bad(nul, ids),
+            expected="strings without NUL characters",
+        )
+    return arr if arr.dtype.kind == "U" else arr.astype(np.str_)
 
 
 def _optional_strings(values: Any, name: str, ids: NDArray[np.str_]) -> NDArray[np.str_]:
     if values is None:
         return np.zeros(ids.shape[0], dtype="U1")
-    arr = np.asarray(values)
-    if arr.dtype == object:
-        arr = np.where(arr == np.array(None), "", arr)
-    return _string_column(arr, name, ids)
+    return _string_column(_without_none(values), name, ids)
 
 
 def _text_column(values: Any, name: str, ids: NDArray[np.str_]) -> NDArray[Any]:
     if values is None:
         return np.full(ids.shape[0], "", dtype=TEXT)
-    arr = np.asarray(values)
-    if arr.dtype == object:
-        arr = np.where(arr == np.array(None), "", arr)
-    _check_length(arr, name, ids)
-    if arr.dtype.kind not in "UT" and not (arr.dtype == object and arr.size == 0):
-        if arr.dtype == object and all(isinstance(v, str) for v in arr.tolist()):
-            return arr.astype(TEXT)
-        raise BatchError(f"has dtype {arr.dtype}", field=name, expected="an array of strings")
-    return arr.astype(TEXT)
+    return _strings(_without_none(values), name, ids).astype(TEXT)
 
 
-_INT64_MAX = np.iinfo(np.int64).max
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_TIME_UNITS = {"s": 1_000_000, "ms": 1_000, "us": 1}
+"""Microseconds per unit of an integer ``created_at``."""
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds"}
+_FINE_UNITS = frozenset({"ns", "ps", "fs", "as"})
+"""datetime64 units finer than a microsecond."""
 
 
-def _check_int64_range(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> None:
-    if arr.dtype.kind == "u" and arr.size and arr.dtype.itemsize >= 8:
-        too_big = arr > _INT64_MAX
-        if np.any(too_big):
-            rows = too_big.reshape(arr.shape[0], -1).any(axis=1)
-            raise BatchError(
-                "value exceeds the int64 range",
-                field=name,
-                post_id=_first_bad(rows, ids),
-                expected=f"integers <= {_INT64_MAX}",
+def _float_bound(bound: int, direction: float) -> float:
+    """The float nearest ``bound`` that does not pass it (towards ``direction``)."""
+    out = float(bound)
+    if (out > bound and direction < 0) or (out < bound and direction > 0):
+        out = float(np.nextafter(out, direction))
+    return out
+
+
+def _outside(arr: NDArray[Any], low: int, high: int, *, floats: bool) -> NDArray[np.bool_] | None:
+    """Where ``arr`` is not an integer in [low, high] (same shape as ``arr``), or
+    None when its dtype cannot hold integers (bool, strings, floats unless
+    ``floats``). Object arrays (Python ints beyond 64 bits) are read cell by cell."""
+    kind = arr.dtype.kind
+    if kind == "f" and floats:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(
+                ~np.isfinite(arr)
+                | (arr != np.floor(arr))
+                | (arr < _float_bound(low, np.inf))
+                | (arr > _float_bound(high, -np.inf)),
+                dtype=bool,
             )
+    if kind in "iu":
+        info = np.iinfo(arr.dtype)
+        bad = np.zeros(arr.shape, dtype=bool)
+        if low > int(info.min):
+            bad |= arr < low
+        if high < int(info.max):
+            bad |= arr > high
+        return bad
+    if kind == "O":
+        flat = arr.reshape(-1).tolist()
+        ok = (
+            isinstance(v, (int, np.integer))
+            and not isinstance(v, (bool, np.bool_))
+            and low <= int(v) <= high
+            for v in flat
+        )
+        return ~np.fromiter(ok, dtype=bool, count=len(flat)).reshape(arr.shape)
+    return None
 
 
-def _time_column(values: Any, ids: NDArray[np.str_]) -> NDArray[np.int64]:
+def _describe(value: Any, what: str, low: int, high: int) -> str:
+    """What is wrong with ``value``, a cell :func:`_outside` flagged."""
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return f"NaN or inf {what}"
+        if value != np.floor(value):
+            return f"fractional {what} {float(value)!r}"
+    elif not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+        return f"{what} {value!r} is a {type(value).__name__}"
+    if value < low:
+        return f"negative {what} {value}" if low == 0 else f"{what} {value} is below {low}"
+    return f"{what} {value} exceeds {high}"
+
+
+def _first_cell(bad: NDArray[np.bool_]) -> tuple[int, int]:
+    """(row, column) of the first True of a (n,) or (n, k) mask (column 0 if 1-D)."""
+    if bad.ndim == 1:
+        return int(np.argmax(bad)), 0
+    row = int(np.argmax(bad.any(axis=1)))
+    return row, int(np.argmax(bad[row]))
+
+
+def _time_column(values: Any, ids: NDArray[np.str_], unit: str | None) -> NDArray[np.int64]:
+    """``created_at`` as int64 microseconds since the epoch: integers in ``unit``
+    (microseconds unless told), or datetime64; every time one a datetime can hold."""
+    if unit is not None and unit not in _TIME_UNITS:
+        raise BatchError(
+            f"unknown unit {unit!r}", field="created_at_unit", expected="'s', 'ms' or 'us'"
+        )
     arr = np.asarray(values)
     _check_length(arr, "created_at", ids)
     if arr.ndim != 1:
         raise BatchError(
             f"has shape {arr.shape}", field="created_at", expected="a one-dimensional array"
         )
+    if arr.dtype.kind == "M":
+        if unit is not None:
+            raise BatchError(
+                f"created_at_unit={unit!r} given with datetime64 times",
+                field="created_at_unit",
+                expected="no unit: datetime64 carries its own",
+            )
+        return _datetime64_micros(arr, ids)
+    unit = unit or "us"
+    per = _TIME_UNITS[unit]
+    low, high = -(-MIN_MICROS // per), MAX_MICROS // per
+    expected = (
+        f"integer {_UNIT_NAMES[unit]} since the epoch (UTC) from {low} to {high} "
+        "(0001-01-01 to 9999-12-31), or datetime64"
+    )
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
-    if arr.dtype.kind == "M":
-        if np.any(np.isnat(arr)):
+    bad = _outside(arr, low, high, floats=False)
+    if bad is None:
+        raise BatchError(f"has dtype {arr.dtype}", field="created_at", expected=expected)
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise BatchError(
+            _describe(arr[row], "time", low, high),
+            field="created_at",
+            post_id=_row_name(row, ids),
+            expected=expected,
+        )
+    out = arr.astype(np.int64)
+    return out if per == 1 else out * np.int64(per)
+
+
+def _datetime64_micros(arr: NDArray[Any], ids: NDArray[np.str_]) -> NDArray[np.int64]:
+    """datetime64 of any unit as int64 µs; NaT, times a datetime cannot hold and
+    sub-microsecond parts are refused (nothing is rounded away)."""
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    nat = np.isnat(arr)
+    if np.any(nat):
+        raise BatchError(
+            "NaT timestamp",
+            field="created_at",
+            post_id=_first_bad(nat, ids),
+            expected="a timestamp",
+        )
+    unit = np.datetime_data(arr.dtype)[0]
+    ticks = arr.view(np.int64)
+    if unit not in _FINE_UNITS:
+        # Compare in the array's own unit first: converting a far-away time to
+        # microseconds would overflow without a word.
+        low = int(np.datetime64(MIN_MICROS, "us").astype(arr.dtype).view(np.int64))
+        high = int(np.datetime64(MAX_MICROS, "us").astype(arr.dtype).view(np.int64))
+        _refuse_times((ticks < low) | (ticks > high), arr, ids)
+    micros = arr.astype("datetime64[us]")
+    if unit in _FINE_UNITS:
+        lost = micros.astype(arr.dtype) != arr
+        if np.any(lost):
+            row = int(np.argmax(lost))
             raise BatchError(
-                "NaT timestamp",
+                f"time {arr[row]} has a fraction of a microsecond",
                 field="created_at",
-                post_id=_first_bad(np.isnat(arr), ids),
-                expected="a timestamp",
+                post_id=_row_name(row, ids),
+                expected="whole microseconds (round first, e.g. .astype('datetime64[us]'))",
             )
-        return arr.astype("datetime64[us]").astype(np.int64)
-    if arr.dtype.kind in "iu":
-        _check_int64_range(arr, "created_at", ids)
-        return arr.astype(np.int64)
-    raise BatchError(
-        f"has dtype {arr.dtype}",
-        field="created_at",
-        expected="int64 microseconds since the epoch (UTC) or datetime64",
-    )
+    out: NDArray[np.int64] = micros.view(np.int64)
+    _refuse_times((out < MIN_MICROS) | (out > MAX_MICROS), arr, ids)
+    return out
+
+
+def _refuse_times(bad: NDArray[np.bool_], arr: NDArray[Any], ids: NDArray[np.str_]) -> None:
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        raise BatchError(
+            f"time {arr[row]} is out of range",
+            field="created_at",
+            post_id=_row_name(row, ids),
+            expected=TIME_RANGE,
+        )
 
 
 def _float_column(
@@ -220,67 +385,54 @@ def _count_matrix(counts: Any, ids: NDArray[np.str_]) -> NDArray[np.int64]:
         for kind, values in counts.items():
             col = kind_index(kind, field=f"counts.{kind}")
             arr = np.asarray(values)
-            name = f"counts.{InteractionKind(kind).value}"
+            name = f"counts.{KINDS[col].value}"
             _check_length(arr, name, ids)
-            _check_counts(arr, name, ids)
-            out[:, col] = arr
+            out[:, col] = _counts(arr, name, ids)
         return out
     arr = np.asarray(counts)
     if arr.shape != (n, len(KINDS)):
         raise BatchError(
             f"has shape {arr.shape}", field="counts", expected=f"shape ({n}, {len(KINDS)})"
         )
-    _check_counts(arr, "counts", ids)
+    return _counts(arr, "counts", ids)
+
+
+def _counts(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> NDArray[np.int64]:
+    """Counts as int64: integers (integral floats too) from 0 to 2**63 - 1, nothing
+    wrapped around; errors name the kind's column and the first offending post."""
+    expected = f"integers from 0 to {_INT64_MAX}"
+    bad = _outside(arr, 0, _INT64_MAX, floats=True)
+    if bad is None:
+        raise BatchError(f"has dtype {arr.dtype}", field=name, expected=expected)
+    if np.any(bad):
+        row, col = _first_cell(bad)
+        value = arr[row] if arr.ndim == 1 else arr[row, col]
+        raise BatchError(
+            _describe(value, "count", 0, _INT64_MAX),
+            field=f"counts.{KINDS[col].value}" if arr.ndim == 2 else name,
+            post_id=_row_name(row, ids),
+            expected=expected,
+        )
     return arr.astype(np.int64, copy=False)
-
-
-def _check_counts(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> None:
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            bad = ~np.isfinite(arr)
-            row = int(np.argmax(bad.reshape(bad.shape[0], -1).any(axis=1)))
-            raise BatchError(
-                "NaN or inf count", field=name, post_id=str(ids[row]), expected="integers >= 0"
-            )
-        if np.any(arr != np.floor(arr)):
-            row = int(np.argmax((arr != np.floor(arr)).reshape(arr.shape[0], -1).any(axis=1)))
-            raise BatchError(
-                "fractional count", field=name, post_id=str(ids[row]), expected="integers >= 0"
-            )
-    elif arr.dtype.kind not in "iu":
-        raise BatchError(f"has dtype {arr.dtype}", field=name, expected="integers >= 0")
-    _check_int64_range(arr, name, ids)
-    if arr.dtype.kind == "f" and np.any(arr > _INT64_MAX):
-        rows = (arr > _INT64_MAX).reshape(arr.shape[0], -1).any(axis=1)
-        raise BatchError(
-            "count exceeds the int64 range",
-            field=name,
-            post_id=_first_bad(rows, ids),
-            expected=f"integers <= {_INT64_MAX}",
-        )
-    negative = arr < 0
-    if np.any(negative):
-        rows = negative.reshape(arr.shape[0], -1).any(axis=1)
-        row = int(np.argmax(rows))
-        column = name
-        if arr.ndim == 2:
-            column = f"counts.{KINDS[int(np.argmax(negative[row]))].value}"
-        raise BatchError(
-            "negative count", field=column, post_id=str(ids[row]), expected="integers >= 0"
-        )
 
 
 def _tags_column(values: Any, name: str, ids: NDArray[np.str_]) -> Tags:
     if values is None:
         return Tags.empty(ids.shape[0])
-    tags = values if isinstance(values, Tags) else Tags.from_lists(list(values))
-    if len(tags) != ids.shape[0]:
+    if isinstance(values, (str, bytes)):
         raise BatchError(
-            f"has {len(tags)} rows but ids has {ids.shape[0]}",
+            f"got a single {type(values).__name__}",
+            field=name,
+            expected="one list of strings per post",
+        )
+    rows = values if isinstance(values, Tags) else list(values)
+    if len(rows) != ids.shape[0]:
+        raise BatchError(
+            f"has {len(rows)} rows but ids has {ids.shape[0]}",
             field=name,
             expected=f"{ids.shape[0]} rows",
         )
-    return tags
+    return rows if isinstance(rows, Tags) else Tags.from_lists(rows, field=name, ids=ids)
 
 
 def _embedding_matrix(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,7 +43,7 @@ from feedrank.batch._columns import (
 from feedrank.batch.segments import check_offsets, group_codes
 from feedrank.batch.tags import Tags
 from feedrank.batch.text import LowerText
-from feedrank.errors import BatchError
+from feedrank.errors import BatchError, InputError
 from feedrank.models import Author, InteractionKind, Post
 
 __all__ = ["KINDS", "PostBatch", "kind_index"]
@@ -251,12 +251,16 @@ class PostBatch:
                             expected=f"{dim} dimensions like the first embedded post",
                         )
                     embeddings[i] = post.embedding
+        created = np.empty(n, dtype=np.int64)
+        for i, post in enumerate(posts):
+            try:
+                created[i] = to_micros(post.created_at, field="created_at")
+            except InputError as err:
+                raise err.locate(post_id=post.id) from None
         batch = cls(
             ids=_unicode([p.id for p in posts]),
             author_ids=_unicode([p.author_id for p in posts]),
-            created_at=np.fromiter(
-                (to_micros(p.created_at, field="created_at") for p in posts), np.int64, count=n
-            ),
+            created_at=created,
             counts=counts,
             features=features,
             topics=Tags.from_lists([p.topics for p in posts]),
@@ -296,12 +300,24 @@ class PostBatch:
         embeddings: Any = None,
         author_followers: Any = None,
         offsets: Any = None,
+        created_at_unit: Literal["s", "ms", "us"] | None = None,
     ) -> PostBatch:
         """Columns from arrays, validated without a Python loop over posts.
 
-        ``created_at`` is int64 microseconds since the epoch (UTC) or datetime64.
-        ``counts`` is a mapping kind -> integer array, or an (n, len(KINDS)) array.
+        ``created_at`` is integer microseconds since the epoch (UTC), or
+        datetime64 of any unit. The unit of integer times is never guessed from
+        their values: ``created_at_unit="s"`` or ``"ms"`` reads them as seconds or
+        milliseconds. Float times, NaT, times no datetime can hold (before
+        0001-01-01 or after 9999-12-31, UTC) and datetime64 finer than a
+        microsecond that is not whole microseconds are refused.
+        ``counts`` is a mapping kind -> integer array, or an (n, len(KINDS)) array;
+        every count is an integer from 0 to 2**63 - 1 (integral floats accepted).
         ``features`` map to float arrays; NaN marks a missing value, inf is rejected.
+        ``topics`` and ``labels`` hold one list of strings per post (a string in
+        its place is refused, not read as its characters).
+        String columns refuse NUL characters; pass lists (or object or StringDType
+        arrays) to have that checked for trailing NULs too: a fixed-width numpy
+        array has already dropped them.
         ``embeddings`` is (n, d) with a row of NaN for posts without one.
         Errors name the column and the first offending post id.
 
@@ -330,7 +346,7 @@ class PostBatch:
                 post_id=str(id_arr[bad]),
                 expected="non-empty strings",
             )
-        created = _time_column(created_at, id_arr)
+        created = _time_column(created_at, id_arr, created_at_unit)
         count_arr = _count_matrix(counts, id_arr)
         feats = {
             str(name): _float_column(values, f"features.{name}", id_arr, allow_nan=True)

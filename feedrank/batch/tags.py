@@ -41,18 +41,53 @@ class Tags:
         return cls((), np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
     @classmethod
-    def from_lists(cls, rows: Sequence[Iterable[str]]) -> Tags:
-        """Build from one iterable of strings per row (duplicates within a row merge)."""
-        sets = [sorted(set(row)) for row in rows]
-        for i, row in enumerate(sets):
-            for tag in row:
-                if not tag or "\x00" in tag:
-                    raise BatchError(
-                        f"tag {tag!r} is empty or holds a NUL character",
-                        field="tags",
-                        post_id=f"<row {i}>",
-                        expected="non-empty strings without NUL characters",
-                    )
+    def from_lists(
+        cls,
+        rows: Sequence[Iterable[str]],
+        *,
+        field: str = "tags",
+        ids: Sequence[str] | NDArray[np.str_] | None = None,
+    ) -> Tags:
+        """Build from one iterable of strings per row (duplicates within a row merge).
+
+        A row that is itself a string is refused, not read as its characters; so
+        are tags that are not strings, empty or hold a NUL. Errors name ``field``
+        and the post (``ids[i]`` when given, else the row number).
+
+        >>> try:
+        ...     Tags.from_lists(["jazz"], field="topics", ids=["p1"])
+        ... except BatchError as err:
+        ...     print(err.message, "|", err.field, "|", err.post_id)
+        got the string 'jazz' | topics | p1
+        """
+        if isinstance(rows, (str, bytes)):
+            raise BatchError(
+                f"got the {type(rows).__name__} {rows!r}",
+                field=field,
+                expected="a list of rows, each a list of strings",
+            )
+        sets: list[list[str]] = []
+        for i, row in enumerate(rows):
+            if isinstance(row, (str, bytes)) or not isinstance(row, Iterable):
+                what = "string" if isinstance(row, str) else type(row).__name__
+                raise BatchError(
+                    f"got the {what} {row!r}",
+                    field=field,
+                    post_id=_row_name(i, ids),
+                    expected="a list of strings per post",
+                )
+            items = list(row)
+            bad = next((t for t in items if not isinstance(t, str) or not t or "\x00" in t), None)
+            if bad is not None:
+                raise BatchError(
+                    f"tag {bad!r} is a {type(bad).__name__}"
+                    if not isinstance(bad, str)
+                    else f"tag {bad!r} is empty or holds a NUL character",
+                    field=field,
+                    post_id=_row_name(i, ids),
+                    expected="non-empty strings without NUL characters",
+                )
+            sets.append(sorted(set(items)))
         vocabulary = tuple(sorted({tag for row in sets for tag in row}))
         lookup = {tag: i for i, tag in enumerate(vocabulary)}
         lengths = np.fromiter((len(row) for row in sets), dtype=np.int64, count=len(sets))
@@ -168,3 +203,8 @@ class Tags:
         np.cumsum(all_lengths, out=indptr[1:])
         all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
         return cls(vocabulary, indptr, all_codes)
+
+
+def _row_name(row: int, ids: Sequence[str] | NDArray[np.str_] | None) -> str:
+    """The post id of ``row``, or ``<row i>`` when the ids are not known."""
+    return str(ids[row]) if ids is not None and row < len(ids) else f"<row {row}>"

@@ -21,8 +21,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Literal
 
-from pydantic import ValidationError
-
 from feedrank._time import EPOCH
 from feedrank.errors import InputError
 from feedrank.models import Post
@@ -231,12 +229,6 @@ def _epoch(value: str, error: Callable[[str, str], InputError]) -> datetime:
         raise error(f"{value!r} is out of range", expected) from None
 
 
-def _model_error(exc: ValidationError, where: str, line: int, record: str | None) -> InputError:
-    first = exc.errors()[0]
-    name = ".".join(str(p) for p in first["loc"]) or None
-    return bad(first["msg"], where, line, name, record=record, expected=None)
-
-
 def data_files(paths: PathLike | Iterable[PathLike], pattern: str) -> list[Path]:
     """A file, a folder (its ``pattern`` files, sorted) or several of them."""
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -261,5 +253,5 @@ def validated_post(where: str, line: int, post_id: str, **fields: object) -> Pos
     """The :class:`~feedrank.Post` of a row; its first validation error as InputError."""
     try:
         return Post.model_validate({"id": post_id, **fields})
-    except ValidationError as exc:
-        raise _model_error(exc, where, line, post_id) from None
+    except InputError as err:
+        raise err.locate(source=where, line=line, post_id=post_id) from None

@@ -4,7 +4,9 @@ A ranking is totally ordered by the key (tier ascending, score descending,
 created_at descending, post id ascending). A cursor records the key of the last
 post served, the ``now`` the feed was ranked at and the spec fingerprint; the
 next page holds the posts whose key comes strictly after it. Ranked again with
-the same ``now``, the next page never repeats or skips a post.
+the same ``now``, the next page never repeats or skips a post. ``now`` and
+``created_at`` are times a datetime can hold and ``tier`` fits int64: a cursor
+holding anything else was not issued by feedrank and is refused.
 
 >>> c = Cursor(fingerprint="ab" * 32, now=5, tier=0, score=1.5, created_at=3, post_id="p")
 >>> Cursor.decode(c.encode()) == c
@@ -17,16 +19,19 @@ import base64
 import binascii
 import json
 import math
+import operator
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank._time import from_micros
+from feedrank._time import MAX_MICROS, MIN_MICROS, TIME_RANGE, from_micros, iso
 from feedrank.errors import CursorError
 
 __all__ = ["Cursor"]
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,25 @@ class Cursor:
     score: float
     created_at: int
     post_id: str
+
+    def __post_init__(self) -> None:
+        """Refuse integers no ranking can hold (CursorError, not an overflow later)."""
+        for name, low, high, expected in (
+            ("now", MIN_MICROS, MAX_MICROS, TIME_RANGE),
+            ("created_at", MIN_MICROS, MAX_MICROS, TIME_RANGE),
+            ("tier", _INT64_MIN, _INT64_MAX, f"an integer from {_INT64_MIN} to {_INT64_MAX}"),
+        ):
+            value = getattr(self, name)
+            try:
+                number = operator.index(value)
+            except TypeError:
+                number = None
+            if isinstance(value, bool) or number is None or not low <= number <= high:
+                raise CursorError(
+                    f"malformed cursor: its {name} is {value!r}, out of range",
+                    field="cursor",
+                    expected=f"a cursor returned by a previous page ({name}: {expected})",
+                )
 
     @property
     def now_datetime(self) -> datetime:
@@ -68,7 +92,7 @@ class Cursor:
             ok = (
                 v == 1
                 and isinstance(fp, str)
-                and all(isinstance(x, int) for x in (now, tier, created))
+                and all(type(x) is int for x in (now, tier, created))
                 and isinstance(post_id, str)
             )
             if not ok:
@@ -76,11 +100,11 @@ class Cursor:
             value = float.fromhex(score)
             if not math.isfinite(value):
                 raise ValueError
-            return cls(fp, now, tier, value, created, post_id)
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             raise CursorError(
                 "malformed cursor", field="cursor", expected="a cursor returned by a previous page"
             ) from None
+        return cls(fp, now, tier, value, created, post_id)
 
     def check(self, fingerprint: str, now: int) -> None:
         """Raise CursorError unless the cursor belongs to this spec and ``now``."""
@@ -92,9 +116,9 @@ class Cursor:
             )
         if now != self.now:
             raise CursorError(
-                "cursor was issued for a feed ranked at another 'now'",
+                f"cursor was issued for a feed ranked at another 'now' (this feed: {iso(now)})",
                 field="cursor",
-                expected=f"now = {self.now} µs since the epoch, as on the first page",
+                expected=f"now = {iso(self.now)}, as on the first page",
             )
 
     def after(

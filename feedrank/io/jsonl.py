@@ -37,7 +37,7 @@ from pydantic import BaseModel, ValidationError
 
 from feedrank.errors import InputError
 from feedrank.io.decoding import decode_json, decode_utf8, read_lines, read_text, source_name
-from feedrank.models import Author, Interaction, Post, Viewer
+from feedrank.models import Author, Interaction, Post, Viewer, input_error
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -64,16 +64,6 @@ _ONE_OBJECT = "one JSON object per line"
 M = TypeVar("M", bound=BaseModel)
 Source = str | Path | IO[str]
 
-_EXPECTED = {
-    "timezone_aware": "a timezone-aware datetime such as 2026-01-01T00:00:00Z",
-    "extra_forbidden": "only the documented fields",
-    "missing": "this field to be present",
-    "int_type": "an integer",
-    "float_type": "a number",
-    "string_type": "a string",
-    "greater_than_equal": "a value >= 0",
-}
-
 
 @dataclass(frozen=True)
 class LoadReport:
@@ -99,26 +89,6 @@ def _lines(source: Source, max_line_bytes: int) -> Iterator[tuple[str, int, str]
             if isinstance(text, bytes):
                 text = decode_utf8(text, source=where, line=line.number)
             yield where, line.number, text.rstrip("\r\n")
-
-
-def _record_error(err: ValidationError, raw: Any, where: str, line: int) -> InputError:
-    first = err.errors()[0]
-    record_id = raw.get("id") if isinstance(raw, dict) else None
-    if record_id is None and isinstance(raw, dict):
-        record_id = raw.get("post_id")
-    field = ".".join(str(p) for p in first["loc"]) or None
-    more = len(err.errors()) - 1
-    message = first["msg"] + (
-        f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    )
-    return InputError(
-        message,
-        source=where,
-        line=line,
-        post_id=str(record_id) if isinstance(record_id, (str, int)) else None,
-        field=field,
-        expected=_EXPECTED.get(first["type"]),
-    )
 
 
 @overload
@@ -171,8 +141,10 @@ def read_jsonl(
                 try:
                     records.append(model.model_validate_json(line))
                     continue
-                except ValidationError as exc:
-                    problem = _record_error(exc, raw, where, number)
+                except InputError as exc:  # feedrank's models name field and record
+                    problem = exc.locate(source=where, line=number)
+                except ValidationError as exc:  # any other pydantic model
+                    problem = input_error(exc, line).locate(source=where, line=number)
         if errors == "raise":
             raise problem
         problems.append(problem)
@@ -200,11 +172,11 @@ def read_viewer(source: Source, *, max_bytes: int = MAX_VIEWER_BYTES) -> Viewer:
     """One viewer from a JSON file (a path or text stream) of at most ``max_bytes``."""
     where = source_name(source)
     text = read_text(source, max_bytes=max_bytes, what="a viewer JSON file")
-    raw = decode_json(text, source=where, expected="one JSON object, the viewer")
+    decode_json(text, source=where, expected="one JSON object, the viewer")  # keys, depth
     try:
         return Viewer.model_validate_json(text)
-    except ValidationError as exc:
-        raise _record_error(exc, raw, where, 1) from None
+    except InputError as exc:  # names the field and the viewer already
+        raise exc.locate(source=where, line=1) from None
 
 
 def write_jsonl(records: Iterable[BaseModel], target: str | Path | IO[str]) -> int:
