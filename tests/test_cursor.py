@@ -291,3 +291,14 @@ def test_a_cursor_for_another_now_names_both_times_in_iso_8601() -> None:
     assert "(this feed: 2026-01-01T13:00:00.000001Z)" in text
     assert "(expected now = 2026-01-01T12:00:00Z, as on the first page)" in text
     assert "µs" not in text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 2500, b"[" * 200_000, b'[1, "fp", [[[[0]]]], 0, "0x1p+0", 0, "p"]'],
+    ids=["deep", "long", "nested"],
+)
+def test_a_hostile_cursor_is_a_cursor_error_not_a_traceback(raw: bytes) -> None:
+    text = base64.urlsafe_b64encode(raw).decode()
+    with pytest.raises(fr.CursorError, match="malformed cursor"):
+        fr.Cursor.decode(text)

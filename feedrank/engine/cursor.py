@@ -28,10 +28,16 @@ from numpy.typing import NDArray
 
 from feedrank._time import MAX_MICROS, MIN_MICROS, TIME_RANGE, from_micros, iso
 from feedrank.errors import CursorError
+from feedrank.io.decoding import decode_json
 
-__all__ = ["Cursor"]
+__all__ = ["MAX_CURSOR_CHARS", "Cursor"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+MAX_CURSOR_CHARS = 4096
+"""The longest cursor accepted: a cursor holds a fingerprint, five numbers and a
+post id (at most 512 characters), base64-encoded."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +91,19 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
-        """Parse a cursor string; raises CursorError if it is malformed."""
+        """Parse a cursor string; raises CursorError if it is malformed (a cursor
+        holds one flat list and is at most ``MAX_CURSOR_CHARS`` characters)."""
+        if not isinstance(text, str) or len(text) > MAX_CURSOR_CHARS:
+            raise CursorError(
+                "malformed cursor",
+                field="cursor",
+                expected=f"a cursor returned by a previous page (at most {MAX_CURSOR_CHARS} "
+                "characters)",
+            )
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-            v, fp, now, tier, score, created, post_id = json.loads(raw)
+            decoded = decode_json(raw, source="cursor", error=CursorError, max_depth=1)
+            v, fp, now, tier, score, created, post_id = decoded
             ok = (
                 v == 1
                 and isinstance(fp, str)
@@ -100,7 +115,7 @@ class Cursor:
             value = float.fromhex(score)
             if not math.isfinite(value):
                 raise ValueError
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        except (CursorError, ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             raise CursorError(
                 "malformed cursor", field="cursor", expected="a cursor returned by a previous page"
             ) from None
