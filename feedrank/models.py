@@ -276,13 +276,20 @@ class Author(_Record):
 
 
 class Interaction(_Record):
-    """One logged action of a viewer on a post (``value``: e.g. dwell in ms)."""
+    """One logged action of a viewer on a post (``value``: e.g. dwell in ms).
+
+    ``author_id`` names the post's author, so that a history of actions on posts
+    that are no longer candidates still tells whose posts the viewer valued or
+    hid; for a candidate post the batch's author is used, and a different
+    ``author_id`` is an error.
+    """
 
     viewer_id: Id
     post_id: Id
     kind: InteractionKind
     at: Timestamp
     value: Number | None = None
+    author_id: Id | None = None
 
     @field_validator("value")
     @classmethod

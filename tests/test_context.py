@@ -157,6 +157,31 @@ def test_post_authors_resolves_posts_outside_the_batch() -> None:
     np.testing.assert_allclose(ctx.affinity, [0.0, 1.0, 0.0, 1.0])
 
 
+@pytest.mark.parametrize("sorted_path", [False, True])
+def test_interactions_may_name_the_author_of_a_post_no_longer_a_candidate(
+    sorted_path: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedrank.batch.context as context
+
+    if sorted_path:  # the path of very large batches, taken here for four posts
+        monkeypatch.setattr(context, "_DICT_ROWS_CONTEXT", 0)
+    named = [act("old1", "like", 0.0), act("old2", "reply", 0.0), act("p2", "like", 0.0)]
+    named[0] = named[0].model_copy(update={"author_id": "cat"})
+    named[1] = named[1].model_copy(update={"author_id": "zoe"})
+    by_field = fr.Context.build(BATCH, now=NOW, viewer=fr.Viewer(id="v"), interactions=named)
+    by_map = fr.Context.build(
+        BATCH,
+        now=NOW,
+        viewer=fr.Viewer(id="v"),
+        interactions=[act("old1", "like", 0.0), act("old2", "reply", 0.0), act("p2", "like", 0.0)],
+        post_authors={"old1": "cat", "old2": "zoe"},
+    )
+    assert by_field.affinity.tolist() == by_map.affinity.tolist() == [0.0, 1.0, 0.0, 1.0]
+    wrong = act("p2", "like", 0.0).model_copy(update={"author_id": "zoe"})
+    with pytest.raises(fr.InputError, match="names author 'zoe' but the candidate's author is"):
+        fr.Context.build(BATCH, now=NOW, viewer=fr.Viewer(id="v"), interactions=[wrong])
+
+
 def test_unknown_interacted_post_raises_naming_it() -> None:
     with pytest.raises(fr.InputError) as info:
         fr.Context.build(

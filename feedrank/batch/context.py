@@ -196,11 +196,12 @@ class Context(RowViews):
         """Derive the per-post arrays of ``viewer`` for ``batch`` at ``now``.
 
         ``interactions`` are the viewer's logged actions (other viewers' are
-        ignored); the author of each interacted post is looked up in ``batch``
-        and then in ``post_authors`` (post id -> author id, for posts no longer
-        candidates). An interaction whose post is in neither raises InputError,
-        rather than being silently dropped; interactions after ``now`` are
-        ignored (they had not happened yet).
+        ignored); the author of each interacted post is looked up in ``batch``,
+        then in the interaction's ``author_id``, then in ``post_authors`` (post
+        id -> author id, for posts no longer candidates). An interaction whose
+        author is in none raises InputError, rather than being silently
+        dropped, and so does an ``author_id`` that differs from the candidate's;
+        interactions after ``now`` are ignored (they had not happened yet).
 
         Social proof (``social_proof_count``) counts, per post, the distinct
         accounts in ``viewer.follows`` that either acted on the post with one of
@@ -291,17 +292,12 @@ def _author_scores(
     codes: list[int] = []
     for item, row in zip(mine, rows, strict=True):
         if row >= 0:
-            codes.append(int(author_of_row[row]))
+            code = int(author_of_row[row])
+            if item.author_id is not None:
+                _check_author(item, str(batch.author_ids[row]))
+            codes.append(code)
             continue
-        pid = item.post_id
-        if pid not in post_authors:
-            raise InputError(
-                "interaction with a post whose author is unknown",
-                field="interactions.post_id",
-                post_id=pid,
-                expected="a candidate post, or an entry in post_authors",
-            )
-        author = post_authors[pid]
+        author = _author_of(item, post_authors)
         code = lookup.get(author)
         if code is None:
             code = extra.setdefault(author, len(lookup) + len(extra))
@@ -323,6 +319,33 @@ def _author_scores(
 
 
 _DICT_ROWS_CONTEXT = 200_000
+
+
+def _author_of(item: Interaction, post_authors: Mapping[str, str]) -> str:
+    """The author of a post that is not a candidate: the interaction's own
+    ``author_id``, else ``post_authors``; InputError when neither knows."""
+    if item.author_id is not None:
+        return item.author_id
+    author = post_authors.get(item.post_id)
+    if author is None:
+        raise InputError(
+            "interaction with a post whose author is unknown",
+            field="interactions.post_id",
+            post_id=item.post_id,
+            expected="a candidate post, an author_id on the interaction, "
+            "or an entry in post_authors",
+        )
+    return author
+
+
+def _check_author(item: Interaction, author: str) -> None:
+    if item.author_id != author:
+        raise InputError(
+            f"interaction names author {item.author_id!r} but the candidate's author is {author!r}",
+            field="interactions.author_id",
+            post_id=item.post_id,
+            expected="the author of the candidate post, or no author_id",
+        )
 
 
 def _micros_of(items: list[Interaction]) -> NDArray[np.int64]:
@@ -368,17 +391,11 @@ def _author_scores_sorted(
     known = batch.author_ids[rows[rows >= 0]].tolist()
     authors_list: list[str] = [""] * len(mine)
     for j, author in zip(np.flatnonzero(rows >= 0).tolist(), known, strict=True):
+        if mine[j].author_id is not None:
+            _check_author(mine[j], author)
         authors_list[j] = author
-    for j in np.flatnonzero(rows < 0):
-        pid = str(post_ids[j])
-        if pid not in post_authors:
-            raise InputError(
-                "interaction with a post whose author is unknown",
-                field="interactions.post_id",
-                post_id=pid,
-                expected="a candidate post, or an entry in post_authors",
-            )
-        authors_list[j] = post_authors[pid]
+    for j in np.flatnonzero(rows < 0).tolist():
+        authors_list[j] = _author_of(mine[j], post_authors)
     authors = np.array(authors_list, dtype=np.str_)
     at = _micros_of(mine)
     w_pos = np.array([model.weights.get(i.kind, 0.0) for i in mine], dtype=np.float64)
