@@ -292,16 +292,15 @@ def _author_scores(
     codes: list[int] = []
     for item, row in zip(mine, rows, strict=True):
         if row >= 0:
-            code = int(author_of_row[row])
             if item.author_id is not None:
                 _check_author(item, str(batch.author_ids[row]))
-            codes.append(code)
+            codes.append(int(author_of_row[row]))
             continue
         author = _author_of(item, post_authors)
-        code = lookup.get(author)
-        if code is None:
-            code = extra.setdefault(author, len(lookup) + len(extra))
-        codes.append(code)
+        known = lookup.get(author)
+        codes.append(
+            known if known is not None else extra.setdefault(author, len(lookup) + len(extra))
+        )
     inverse = np.array(codes, dtype=np.intp)
     size = len(lookup) + len(extra)
     at = _micros_of(mine)
