@@ -41,7 +41,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -166,11 +166,22 @@ class DistributedRankings:
     def __len__(self) -> int:
         return self.offsets[-1] if self.offsets else 0
 
-    def __getitem__(self, i: int) -> Ranking:
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(f"request {i} of {n}")
-        i %= n
+    @overload
+    def __getitem__(self, i: int) -> Ranking: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Ranking]: ...
+
+    def __getitem__(self, i: int | slice) -> Ranking | list[Ranking]:
+        """Request ``i``'s Ranking; a slice gives a list of them, in request order."""
+        from feedrank.ranking.ranking import request_positions
+
+        where = request_positions(i, len(self))
+        if isinstance(where, range):
+            return [self._one(j) for j in where]
+        return self._one(where)
+
+    def _one(self, i: int) -> Ranking:
         part = int(np.searchsorted(self.offsets, i, side="right")) - 1
         return self.parts[part][i - self.offsets[part]]
 

@@ -190,3 +190,43 @@ def test_replay_distributed_reports_a_tampered_log(
     assert report.verify.first_bad is not None
     assert report.verify.first_bad.line == 4
     assert report.to_dict() == replay(bad).to_dict()
+
+
+def test_results_slice_like_a_list(client: Any, net: SimulatedNetwork) -> None:
+    pipe = fr.preset("balanced")
+    requests = requests_of(net)[:7]
+    rankings = rank_many_distributed(client, pipe, requests, partitions=3, limit=5)
+    first_two = rankings[:2]
+    assert isinstance(first_two, list)
+    assert len(first_two) == 2
+    for got, (batch, ctx) in zip(first_two, requests[:2], strict=True):
+        assert_same(got, pipe.rank(batch, ctx, limit=5))
+    assert [r.post_ids for r in rankings[::-3]] == [rankings[i].post_ids for i in (6, 3, 0)]
+    assert len(rankings[5:100]) == 2
+    with pytest.raises(TypeError, match="integers or slices"):
+        rankings["0"]  # type: ignore[call-overload]
+
+
+def test_readme_dask_example_runs_as_a_script(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Ranking and replaying on a Dask cluster", 1)[1]
+    code = re.findall(r"```python\n(.+?)\n```", section, flags=re.S)[0]
+    assert 'if __name__ == "__main__":' in code
+    script = tmp_path / "rank_on_dask.py"
+    script.write_text(code + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    net = simulate(rng=1, n_users=20)
+    batch = net.batch()
+    pipe = fr.preset("balanced")
+    expected = [
+        str(pipe.rank(batch, net.context(v.id, batch), limit=10).post_ids[:3])
+        for v in net.viewers[:2]
+    ]
+    assert done.stdout.splitlines() == expected

@@ -158,6 +158,9 @@ def check_many(pipe: fr.Pipeline, requests: list[Feed], limit: int | None) -> Ra
     for i, single in enumerate(singles):
         assert_same(many[i], single)
         assert many.post_ids(i) == single.post_ids
+    # Slices give the same Rankings as a list of them would, in request order.
+    assert [r.post_ids for r in many[1:]] == [s.post_ids for s in singles[1:]]
+    assert [r.post_ids for r in many[::-1]] == [s.post_ids for s in singles[::-1]]
     assert many.page_post_ids.tolist() == [p for s in singles for p in s.post_ids]
     pages = np.concatenate([s.page_scores for s in singles]) if singles else np.zeros(0)
     assert many.page_scores.tobytes() == pages.tobytes()

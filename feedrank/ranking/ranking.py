@@ -10,8 +10,9 @@ of removals and moves by reason (the full lists on request).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,6 +163,28 @@ class Ranking(RequestView):
         }
 
 
+def request_positions(key: int | slice, n: int) -> int | range:
+    """The request (``0 <= i < n``) an index names, or the requests a slice names.
+
+    Negative indices count from the end, as for a list; an index out of range
+    raises IndexError, anything but an integer or a slice TypeError.
+
+    >>> request_positions(-1, 5), request_positions(slice(None, 2), 5)
+    (4, range(0, 2))
+    """
+    if isinstance(key, slice):
+        return range(n)[key]
+    try:
+        i = operator.index(key)
+    except TypeError:
+        raise TypeError(
+            f"requests are indexed by integers or slices, not {type(key).__name__}"
+        ) from None
+    if not -n <= i < n:
+        raise IndexError(f"request {i} of {n}")
+    return i % n
+
+
 class RankingBatch:
     """What :meth:`Pipeline.rank_many` computed, for S requests.
 
@@ -187,10 +210,18 @@ class RankingBatch:
         for i in range(len(self)):
             yield self[i]
 
-    def __getitem__(self, i: int) -> Ranking:
-        if not -len(self) <= i < len(self):
-            raise IndexError(f"request {i} of {len(self)}")
-        return Ranking(self.result, i % len(self))
+    @overload
+    def __getitem__(self, i: int) -> Ranking: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Ranking]: ...
+
+    def __getitem__(self, i: int | slice) -> Ranking | list[Ranking]:
+        """Request ``i``'s Ranking; a slice gives a list of them, in request order."""
+        where = request_positions(i, len(self))
+        if isinstance(where, range):
+            return [Ranking(self.result, j) for j in where]
+        return Ranking(self.result, where)
 
     @property
     def page_offsets(self) -> NDArray[np.intp]:
