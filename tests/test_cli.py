@@ -359,3 +359,44 @@ def test_a_reader_that_stops_after_three_lines_ends_the_command_quietly(tmp_path
         error = proc.stderr.read()
     assert head[0] == "{\n"
     assert (status, error) == (BROKEN_PIPE_STATUS, "")
+
+
+def test_explain_markdown_is_markdown_throughout(files: dict[str, Path]) -> None:
+    """Every part renders as a CommonMark heading and table, with the JSON's numbers."""
+    from markdown_it import MarkdownIt
+
+    _, full = run(_rank_args(files, "--format", "json", "--limit", "100"))
+    order = [i["post_id"] for i in json.loads(full)["items"]]
+    first, fourth = order[0], order[3]
+    extra = ("--post", fourth, "--compare", first, "--ablation", "--top-k", "2")
+    code, text = run(_explain_args(files, *extra, "--format", "markdown"))
+    assert code == 0
+    _, doc = run(_explain_args(files, *extra, "--format", "json"))
+    report = json.loads(doc)
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == [
+        f"`{fourth}` — rank 4, score {report['explanation']['score']:.6g}",
+        f"Compared with `{first}`",
+        f"Smallest weight change that reorders `{fourth}` and `{first}`",
+        "Rank without each term (now 4)",
+        "Smallest change of one input that reaches the top 2",
+    ]
+    tables: list[list[list[str]]] = []
+    for i, t in enumerate(tokens):
+        if t.type == "table_open":
+            tables.append([])
+        elif t.type == "tr_open":
+            tables[-1].append([])
+        elif t.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
+            tables[-1][-1].append(t.content)
+    assert len(tables) == 5
+    # No line of plain text outside the headings, tables and their one-line lead-ins.
+    paragraphs = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "paragraph_open"]
+    assert all(not p.startswith(" ") and "\n" not in p for p in paragraphs), paragraphs
+    without = {row[0]: int(row[1]) for row in tables[3][1:]}
+    assert without == report["without_term"]
+    swaps = [row[0] for row in tables[2][1:]]
+    assert swaps == [c["term"] for c in report["weight_to_swap"]]
+    terms = [row[0] for row in tables[0][1:] if not row[0].startswith("×")]
+    assert terms == [t["name"] for t in report["explanation"]["terms"]]

@@ -12,11 +12,11 @@ from typing import Any, TextIO
 
 from feedrank.batch.posts import PostBatch
 from feedrank.cli.audit import add_rank_audit_options, open_rank_audit_log
+from feedrank.cli.explain_report import ExplainReport
 from feedrank.cli.output import emit
 from feedrank.cli.request import add_request_options, build_request
 from feedrank.models import Viewer
 from feedrank.presets import spec_or_preset
-from feedrank.ranking.counterfactual import Change
 from feedrank.ranking.ranking import Ranking
 
 __all__ = ["add_rank_commands", "ranking_table"]
@@ -127,28 +127,21 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         emit(out, "json", report)
         return 0
-    parts = [explanation.to_markdown() if args.format == "markdown" else explanation.to_text()]
-    if comparison is not None:
-        parts.append("\n" + comparison.to_text())
-        parts.append(f"smallest weight change that reorders {args.post} and {args.compare}:")
-        parts.extend("  " + _change_line(change) for change in swaps)
-    if without is not None:
-        parts.append("\nrank without each term:")
-        parts.extend(
-            f"  {term:<20} {rank:>5}  (now {explanation.rank})" for term, rank in without.items()
-        )
-    if top_k is not None:
-        parts.append(f"\nsmallest change of one input that reaches the top {args.top_k}:")
-        parts.extend(["  already there"] if not top_k else [])
-        parts.extend("  " + _change_line(change) for change in top_k)
-    emit(out, "text", report, "\n".join(parts))
+    answer = ExplainReport(
+        args.post,
+        explanation.rank,
+        comparison,
+        args.compare,
+        swaps,
+        without,
+        args.top_k,
+        top_k,
+    )
+    if args.format == "markdown":
+        emit(out, "text", report, answer.to_markdown(explanation.to_markdown()))
+    else:
+        emit(out, "text", report, answer.to_text(explanation.to_text()))
     return 0
-
-
-def _change_line(change: Change) -> str:
-    if not change.feasible or change.after is None:
-        return f"{change.term:<20} none ({change.note})"
-    return f"{change.term:<20} {change.what} {change.before:.6g} -> {change.after:.6g}"
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:

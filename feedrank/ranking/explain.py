@@ -123,14 +123,27 @@ class Explanation:
         ]
         for t in self.terms:
             out.append(
-                f"| {t.name} | {t.input:.6g} | {t.weight:g} | {t.contribution:+.6g} "
-                f"| {t.share:.1%} | {t.description}{_noted(t.note)} |"
+                f"| {markdown_cell(t.name)} | {t.input:.6g} | {t.weight:g} | {t.contribution:+.6g} "
+                f"| {t.share:.1%} | {markdown_cell(t.description + _noted(t.note))} |"
             )
         for f in self.factors:
-            out.append(f"| × {f.name} | {f.value:.6g} | | | | {f.description}{_noted(f.note)} |")
+            what = markdown_cell(f.description + _noted(f.note))
+            out.append(f"| × {markdown_cell(f.name)} | {f.value:.6g} | | | | {what} |")
         for m in self.moves:
-            out.append(f"\nMoved by `{m.stage}` from {m.before + 1} to {m.after + 1}: {m.reason}.")
+            out.append(
+                f"\nMoved by `{m.stage}` from {m.before + 1} to {m.after + 1}: `{m.reason}`."
+            )
         return "\n".join(out) + "\n"
+
+
+def markdown_cell(text: object) -> str:
+    """``text`` as the text of one Markdown table cell: ``|`` escaped, newlines as spaces.
+
+    >>> markdown_cell("a|b\\nc")
+    'a\\\\|b c'
+    """
+    text = str(text)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _noted(note: str) -> str:
