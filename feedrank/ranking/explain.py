@@ -19,7 +19,15 @@ from feedrank.engine.result import Move, RequestView
 from feedrank.errors import RankingError
 from feedrank.stages.signals.base import Signal
 
-__all__ = ["Comparison", "Explanation", "FactorPart", "TermPart", "compare_posts", "explain_post"]
+__all__ = [
+    "Comparison",
+    "Explanation",
+    "FactorPart",
+    "TermPart",
+    "compare_posts",
+    "explain_post",
+    "markdown_cell",
+]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from feedrank.ranking.ablation import Ablation
     from feedrank.ranking.counterfactual import Change
 
-__all__ = ["Move", "Moves", "Ranking", "RankingBatch", "final_order"]
+__all__ = ["Move", "Moves", "Ranking", "RankingBatch", "final_order", "request_positions"]
 
 Detail = Literal["counts", "all"]
 

@@ -4,7 +4,6 @@ parser built the way ``feedrank.cli.app`` builds its own; and ``Pipeline.rank(au
 from __future__ import annotations
 
 import argparse
-import inspect
 import io
 import json
 from pathlib import Path
@@ -110,10 +109,6 @@ def test_rank_audit_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     log2.close()
 
 
-@pytest.mark.skipif(
-    "audit" not in inspect.signature(fr.Pipeline.rank).parameters,
-    reason="Pipeline.rank(audit=...) is not wired yet",
-)
 def test_pipeline_rank_appends_one_record_per_request(tmp_path: Path) -> None:
     net = network()
     batch = net.batch()
@@ -122,7 +117,7 @@ def test_pipeline_rank_appends_one_record_per_request(tmp_path: Path) -> None:
     with DecisionLog(path, key=KEY) as log:
         for i, viewer in enumerate(net.viewers[:3]):
             ctx = net.context(viewer.id, batch)
-            pipe.rank(batch, ctx, limit=5, audit=log, request_id=f"r{i}")  # type: ignore[call-arg]
+            pipe.rank(batch, ctx, limit=5, audit=log, request_id=f"r{i}")
     records = read_log(path).records
     assert [r.request_id for r in records] == ["r0", "r1", "r2"]
     assert verify(path).ok
