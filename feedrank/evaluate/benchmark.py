@@ -24,7 +24,19 @@ A query is kept only when it has a relevant candidate (grade >= the
 threshold), so every measure is defined. Runs are the top ``depth`` posts of
 each ranking, scored by position, and every query of the qrels is evaluated
 (a request a ranker empties scores 0), so per-query arrays align across
-rankers. Latency (``time.perf_counter`` around ``Pipeline.rank`` only) is a
+rankers.
+
+Empty pages are reported, not hidden in the means: for each ranker the
+number of requests it served a page to and the empty ones, and the
+candidates its filters and re-rankers removed by reason
+(``Ranking.removal_counts``), over every request and over the empty ones. A
+ranker that served nothing on every request (say ``balanced`` on MovieLens,
+where an item's ``created_at`` is its first rating, weeks before the cut, so
+its 72-hour age filter removes every candidate) is not tested against the
+baseline, nor counted in the Holm family: its significance is
+``"not_applicable"``, as is every ranker's when the baseline served nothing.
+
+Latency (``time.perf_counter`` around ``Pipeline.rank`` only) is a
 measurement for the report and varies run to run; everything else is fixed
 by ``seed``.
 
@@ -43,6 +55,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -58,7 +71,7 @@ from feedrank.errors import InputError
 from feedrank.evaluate._progress import Progress
 from feedrank.evaluate.metrics import evaluate
 from feedrank.evaluate.movielens import movielens_split
-from feedrank.evaluate.report import BenchmarkReport, MetricResult, RankerResult
+from feedrank.evaluate.report import BenchmarkReport, MetricResult, RankerResult, Significance
 from feedrank.evaluate.run import Run
 from feedrank.evaluate.simulated import simulated_split
 from feedrank.evaluate.split import BenchmarkData
@@ -185,6 +198,7 @@ class Benchmark:
         progress = Progress(stream, len(data.requests) * len(self.pipelines))
         runs: dict[str, list[tuple[str, list[str]]]] = {name: [] for name in self.pipelines}
         latency: dict[str, list[float]] = {name: [] for name in self.pipelines}
+        serving = {name: _Serving() for name in self.pipelines}
         for request in data.requests:
             batch = data.batch.take(request.rows)
             ctx = Context.build(
@@ -199,6 +213,7 @@ class Benchmark:
                 ranking = pipe.rank(batch, ctx, limit=self.depth)
                 latency[name].append(time.perf_counter() - start)
                 runs[name].append((request.query_id, list(ranking.post_ids)))
+                serving[name].add(len(ranking) > 0, ranking.removal_counts())
                 progress.step(name)
         per_query: dict[str, dict[str, NDArray[np.float64]]] = {}
         query_ids: tuple[str, ...] = ()
@@ -212,11 +227,13 @@ class Benchmark:
             )
             query_ids = tuple(result.query_ids.tolist())
             per_query[name] = {m: np.asarray(result.per_query[m]) for m in self.metrics}
-        results = self._summarise(per_query, latency)
+        results = self._summarise(per_query, latency, serving)
         notes: list[str] = []
         chart: str | None = None
         base = per_query[self.baseline]
         for name in list(self.pipelines)[1:]:
+            if not serving[name].served or not serving[self.baseline].served:
+                continue  # the report says it served nothing: not a coincidence to explain
             if all(np.array_equal(per_query[name][m], base[m]) for m in self.metrics):
                 notes.append(
                     f"`{name}` scores exactly as `{self.baseline}` on every query: on this "
@@ -252,9 +269,22 @@ class Benchmark:
         self,
         per_query: dict[str, dict[str, NDArray[np.float64]]],
         latency: dict[str, list[float]],
+        serving: dict[str, _Serving],
     ) -> tuple[RankerResult, ...]:
         names = list(self.pipelines)
         cells: dict[str, dict[str, MetricResult]] = {name: {} for name in names}
+        # A ranker that served nothing scores 0 on every query: its difference to
+        # the baseline measures empty pages, so it is not tested (nor counted in
+        # the Holm family); against a baseline that served nothing, none is.
+        significance: dict[str, Significance] = {}
+        for name in names:
+            if name == self.baseline:
+                significance[name] = "baseline"
+            elif serving[name].served and serving[self.baseline].served:
+                significance[name] = "tested"
+            else:
+                significance[name] = "not_applicable"
+        tested = [name for name in names if significance[name] != "not_applicable"]
         for j, metric in enumerate(self.metrics):
             for i, name in enumerate(names):
                 values = per_query[name][metric]
@@ -270,10 +300,28 @@ class Benchmark:
                     ci_high=max(ci.high, float(values.mean())),
                     per_query=tuple(values.tolist()),
                 )
-            if len(names) < 2:
+            base = per_query[self.baseline][metric]
+            for i, name in enumerate(names):
+                if significance[name] != "not_applicable":
+                    continue
+                diff = bootstrap_ci(
+                    per_query[name][metric] - base,
+                    rng=np.random.default_rng((self.seed, j, i, 1)),
+                    n_resamples=self.n_resamples,
+                    confidence=self.confidence,
+                )
+                cells[name][metric] = MetricResult(
+                    **{
+                        **cells[name][metric].__dict__,
+                        "delta": diff.mean,
+                        "delta_ci_low": diff.low,
+                        "delta_ci_high": diff.high,
+                    }
+                )
+            if len(tested) < 2:
                 continue
             comparison = compare_to_baseline(
-                {name: per_query[name][metric] for name in names},
+                {name: per_query[name][metric] for name in tested},
                 self.baseline,
                 rng=np.random.default_rng((self.seed, j, 1 << 20)),
                 n_resamples=self.n_resamples,
@@ -301,6 +349,11 @@ class Benchmark:
                     latency_ms_median=float(np.median(ms)),
                     latency_ms_p95=float(np.quantile(ms, 0.95)),
                     requests=int(ms.shape[0]),
+                    served_requests=serving[name].served,
+                    empty_requests=serving[name].empty,
+                    removed_counts=dict(serving[name].removed),
+                    empty_removed_counts=dict(serving[name].removed_on_empty),
+                    significance=significance[name],
                 )
             )
         return tuple(out)
@@ -332,6 +385,25 @@ def _pipelines(
     else:
         out = {baseline: out[baseline], **{k: v for k, v in out.items() if k != baseline}}
     return out
+
+
+class _Serving:
+    """What one ranker served over the requests: how many pages were empty and
+    the candidates removed, by reason, over all requests and the empty ones."""
+
+    def __init__(self) -> None:
+        self.served = 0
+        self.empty = 0
+        self.removed: Counter[str] = Counter()
+        self.removed_on_empty: Counter[str] = Counter()
+
+    def add(self, served: bool, removed: Mapping[str, int]) -> None:
+        self.removed.update(removed)
+        if served:
+            self.served += 1
+        else:
+            self.empty += 1
+            self.removed_on_empty.update(removed)
 
 
 def _to_run(rows: list[tuple[str, list[str]]]) -> Run:

@@ -210,7 +210,7 @@ def test_cli_simulated_json_and_markdown(tmp_path: Path) -> None:
     assert status == 0
     assert text == f"wrote {out}\n"
     table = out.read_text(encoding="utf-8")
-    assert "| ranker | map | Δ map (p) | mrr | Δ mrr (p) | latency ms |" in table
+    assert "| ranker | served | map | Δ map (p) | mrr | Δ mrr (p) | latency ms |" in table
     assert "`balanced`" in table
     assert "`chronological`" in table
 
@@ -235,3 +235,114 @@ def test_cli_errors_are_feedrank_errors(tmp_path: Path) -> None:
     """feedrank.cli.app.main turns FeedrankErrors into exit status 2."""
     with pytest.raises(FeedrankError):
         _bench("--dataset", "movielens", "--path", str(tmp_path / "missing.data"))
+
+
+def test_a_ranker_that_serves_nothing_is_reported_and_not_tested(tmp_path: Path) -> None:
+    """On MovieLens an item's ``created_at`` is its first rating, weeks before the
+    cut the requests are ranked at, so ``balanced``'s 72-hour age filter removes
+    every candidate: its pages are all empty. That is said, with the removal
+    reason, and its zero scores are not tested against the baseline."""
+    from feedrank.datasets import load_movielens
+
+    path = _write_movielens(tmp_path / "u.data")
+    data = movielens_split(load_movielens(path))
+    cut_us = int(data.cut.timestamp() * 1_000_000)
+    assert int((cut_us - data.batch.created_at).min()) > 72 * 3_600_000_000
+    report = Benchmark(
+        ["chronological", "hacker-news", "balanced"], path, n_resamples=300, progress=False
+    ).run()
+    text = report.to_markdown()
+    row = next(line for line in text.splitlines() if line.startswith("| `balanced`"))
+    assert "*" not in row  # no difference is flagged significant
+    n = len(report.query_ids)
+    balanced = report["balanced"]
+    assert (balanced.served_requests, balanced.empty_requests) == (0, n)
+    candidates = sum(len(r.rows) for r in data.requests)
+    assert balanced.removed_counts == {"older_than:72h": candidates}
+    assert balanced.significance == "not_applicable"
+    for metric in balanced.metrics.values():
+        assert metric.mean == 0.0
+        assert metric.p_randomization_holm is None
+        assert metric.p_t_holm is None
+    chrono = report["chronological"]
+    assert (chrono.served_requests, chrono.empty_requests) == (n, 0)
+    assert chrono.significance == "baseline"
+    assert report["hacker-news"].significance == "tested"
+    assert "n/a" in row
+    assert f"| 0/{n} |" in row
+    assert (
+        f"`balanced` served nothing: every candidate of all {n} requests was removed "
+        f"(older_than:72h: {candidates})"
+    ) in text
+    ranker = json.loads(report.to_json())["rankers"][2]
+    assert ranker["name"] == "balanced"
+    assert ranker["served_requests"] == 0
+    assert ranker["empty_requests"] == n
+    assert ranker["removed_counts"] == {"older_than:72h": candidates}
+    assert ranker["significance"] == "not_applicable"
+    assert ranker["metrics"]["map"]["p_randomization_holm"] is None
+
+
+def _write_movielens_one_new_item(path: Path) -> Path:
+    """A u.data of 10 users and 100 ratings whose cut (the 0.8 quantile) falls on
+    the first of the 20 held-out ratings: items 1..12 were first rated weeks
+    before the cut, item 99 a day before it, by users 1..4 only. Every user
+    rates two unseen items with 5 stars after the cut (users 5..10: item 99 and
+    an old one)."""
+    day, start = 86_400, 880_000_000
+    t0 = start + 50 * day
+    lines: list[str] = []
+    for user in range(1, 11):
+        old = [(user + k) % 12 + 1 for k in range(8 if user > 4 else 7)]
+        lines += [f"{user}\t{item}\t3\t{start + (k + 1) * day}" for k, item in enumerate(old)]
+        if user <= 4:
+            lines.append(f"{user}\t99\t4\t{t0 - day + user}")
+        new, other = (user + 8) % 12 + 1, (user + 9) % 12 + 1
+        held = [99, new] if user > 4 else [new, other]
+        lines += [
+            f"{user}\t{item}\t5\t{t0 + 3_600 * (2 * user + k)}" for k, item in enumerate(held)
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_ranker_that_serves_some_requests_nothing_is_flagged(tmp_path: Path) -> None:
+    path = _write_movielens_one_new_item(tmp_path / "u.data")
+    report = Benchmark(["balanced"], path, n_resamples=200, progress=False).run()
+    assert len(report.query_ids) == 10
+    balanced = report["balanced"]
+    # users 1..4 rated item 99 before the cut: only items older than 72 h are left
+    assert (balanced.served_requests, balanced.empty_requests) == (6, 4)
+    assert balanced.empty_removed_counts == {"older_than:72h": 4 * 5}
+    assert balanced.removed_counts == {"older_than:72h": 4 * 5 + 6 * 4}
+    assert balanced.significance == "tested"
+    assert all(m.p_randomization_holm is not None for m in balanced.metrics.values())
+    assert report["chronological"].empty_requests == 0
+    text = report.to_markdown()
+    row = next(line for line in text.splitlines() if line.startswith("| `balanced`"))
+    assert "| 6/10 |" in row
+    assert row.count("†") == len(report.metrics)
+    assert (
+        "`balanced` served an empty page to 4 of 10 requests (scored 0 there): every "
+        "candidate of those was removed (older_than:72h: 20)"
+    ) in text
+    chrono = next(line for line in text.splitlines() if line.startswith("| `chronological`"))
+    assert "†" not in chrono
+    ranker = report.to_dict()["rankers"][1]
+    assert (ranker["served_requests"], ranker["empty_requests"]) == (6, 4)
+    assert ranker["empty_removed_counts"] == {"older_than:72h": 20}
+
+
+def test_nothing_is_tested_against_a_baseline_that_serves_nothing(tmp_path: Path) -> None:
+    path = _write_movielens(tmp_path / "u.data")
+    report = Benchmark(
+        ["chronological"], path, baseline="balanced", metrics="map", n_resamples=200,
+        progress=False,
+    ).run()  # fmt: skip
+    assert [r.name for r in report.rankers] == ["balanced", "chronological"]
+    assert report["balanced"].served_requests == 0
+    chrono = report["chronological"]
+    assert chrono.significance == "not_applicable"
+    assert chrono.metrics["map"].p_randomization_holm is None
+    assert chrono.metrics["map"].delta == pytest.approx(chrono.metrics["map"].mean)
+    assert "No ranker is tested against it (Δ n/a)." in report.to_markdown()
