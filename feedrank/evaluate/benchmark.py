@@ -1,7 +1,7 @@
 """The benchmark harness: rankers × dataset × temporal split → a report.
 
 :class:`Benchmark` ranks the test requests of a dataset with every ranker (a
-preset name or a :class:`~feedrank.Pipeline`), scores the rankings with
+preset name, a spec file or a :class:`~feedrank.Pipeline`), scores the rankings with
 :func:`~feedrank.evaluate.metrics.evaluate`, and reports for each ranker every
 metric per query and as a mean with a percentile bootstrap confidence interval,
 the difference to a baseline ranker with Holm-adjusted p-values
@@ -67,7 +67,7 @@ from feedrank.batch.context import Context
 from feedrank.datasets.movielens import MovieLensData, load_movielens
 from feedrank.datasets.network import SimulatedNetwork
 from feedrank.datasets.simulator import simulate
-from feedrank.errors import InputError
+from feedrank.errors import InputError, SpecError
 from feedrank.evaluate._progress import Progress
 from feedrank.evaluate.metrics import evaluate
 from feedrank.evaluate.movielens import movielens_split
@@ -76,10 +76,10 @@ from feedrank.evaluate.run import Run
 from feedrank.evaluate.simulated import simulated_split
 from feedrank.evaluate.split import BenchmarkData
 from feedrank.evaluate.stats import bootstrap_ci, compare_to_baseline
-from feedrank.presets import preset
+from feedrank.presets import PRESETS, spec_or_preset
 from feedrank.spec.pipeline import Pipeline
 
-__all__ = ["DEFAULT_METRICS", "Benchmark"]
+__all__ = ["DEFAULT_METRICS", "Benchmark", "Ranker", "named_rankers"]
 
 DEFAULT_METRICS: tuple[str, ...] = ("ndcg@10", "map", "mrr", "P@10", "recall@10")
 """The metrics reported unless others are asked for."""
@@ -91,14 +91,16 @@ class Benchmark:
 
     Parameters
     ----------
-    rankers : sequence of preset names or Pipelines, or mapping name -> Pipeline
-        A Pipeline given in a sequence is named by its ``name``.
+    rankers : preset names, spec files (paths) or Pipelines; a mapping name -> ranker
+        or a comma-separated string. A preset is named as given, a Pipeline or
+        a spec file by the spec's ``name`` (a file by its stem when another
+        ranker has that name); see :func:`named_rankers`.
     dataset : "simulated", a path, SimulatedNetwork, MovieLensData or BenchmarkData
         ``"simulated"``: ``simulate(rng=seed)``; any other string or path: a
         MovieLens ratings file (u.data, ratings.csv, ratings.dat).
-    baseline : str, default "chronological"
-        The ranker every other is compared to; a preset name not among the
-        rankers is added (first).
+    baseline : a ranker's name, or a preset, spec file or Pipeline; default "chronological"
+        The ranker every other is compared to; one not among the rankers is
+        added (first). ``self.baseline`` is its name.
     metrics : measure names (see :data:`~feedrank.evaluate.measures.MEASURE_NAMES`)
     split : fraction of the timeline before the cut (default 0.75 simulated,
         0.8 MovieLens quantile of ratings)
@@ -113,10 +115,10 @@ class Benchmark:
 
     def __init__(
         self,
-        rankers: Sequence[str | Pipeline] | Mapping[str, Pipeline],
+        rankers: Sequence[Ranker] | Mapping[str, Ranker] | str,
         dataset: str | os.PathLike[str] | SimulatedNetwork | MovieLensData | BenchmarkData,
         *,
-        baseline: str = "chronological",
+        baseline: Ranker = "chronological",
         metrics: Sequence[str] | str = DEFAULT_METRICS,
         split: float | None = None,
         depth: int = 100,
@@ -129,8 +131,7 @@ class Benchmark:
         progress_stream: TextIO | None = None,
         chart: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.pipelines = _pipelines(rankers, baseline)
-        self.baseline = baseline
+        self.pipelines, self.baseline = named_rankers(rankers, baseline)
         names = [metrics] if isinstance(metrics, str) else list(metrics)
         self.metrics = tuple(n.strip() for item in names for n in item.split(",") if n.strip())
         if not self.metrics:
@@ -359,32 +360,100 @@ class Benchmark:
         return tuple(out)
 
 
-def _pipelines(
-    rankers: Sequence[str | Pipeline] | Mapping[str, Pipeline], baseline: str
-) -> dict[str, Pipeline]:
-    out: dict[str, Pipeline] = {}
-    items: list[tuple[str, Pipeline]]
+Ranker = str | os.PathLike[str] | Pipeline
+"""A ranker as :class:`Benchmark` takes it: a preset name, a spec file
+(``.toml`` / ``.json``, a path or a string naming one) or a Pipeline."""
+
+
+def named_rankers(
+    rankers: Sequence[Ranker] | Mapping[str, Ranker] | str,
+    baseline: Ranker = "chronological",
+    *,
+    field: str = "rankers",
+    baseline_field: str = "baseline",
+) -> tuple[dict[str, Pipeline], str]:
+    """The rankers of a benchmark by name, the baseline first, and the baseline's name.
+
+    Every ranker is resolved as ``--spec`` is (:func:`~feedrank.presets.spec_or_preset`):
+    a preset by its name, else a spec file by its path. A preset is named as
+    given, a Pipeline and a spec file by the spec's ``name`` (a file by its
+    stem when another ranker has that name); a mapping names them itself, and
+    a string is a comma-separated list. ``baseline`` is a ranker's name, or a
+    ranker resolved the same way: one with the fingerprint of a listed ranker
+    is that ranker, any other is added first.
+
+    InputError naming ``field`` (``baseline_field``) and the value for an
+    unknown name or a missing file, or a name given twice; a spec file that
+    does not load raises the SpecError naming the file and the field in it.
+
+    >>> pipes, base = named_rankers("reddit-hot,balanced")
+    >>> list(pipes), base
+    (['chronological', 'reddit-hot', 'balanced'], 'chronological')
+    """
+    entries: list[tuple[str, Pipeline, str | None]]
     if isinstance(rankers, Mapping):
-        items = list(rankers.items())
-    elif isinstance(rankers, str):
-        items = [(n.strip(), preset(n.strip())) for n in rankers.split(",") if n.strip()]
+        entries = [(name, _resolve(r, field)[1], None) for name, r in rankers.items()]
     else:
-        items = [(r, preset(r)) if isinstance(r, str) else (r.name, r) for r in rankers]
-    for name, pipe in items:
-        if not isinstance(pipe, Pipeline):
-            raise InputError(
-                f"ranker {name!r} is a {type(pipe).__name__}",
-                field="rankers",
-                expected="preset names or Pipelines",
-            )
+        values = rankers.split(",") if isinstance(rankers, str) else list(rankers)
+        given = [v.strip() if isinstance(v, str) else v for v in values]
+        entries = [_resolve(v, field) for v in given if v != ""]
+    natural = Counter(name for name, _, _ in entries)
+    out: dict[str, Pipeline] = {}
+    for name, pipe, stem in entries:
+        if stem is not None and natural[name] > 1:
+            name = stem
         if name in out:
-            raise InputError(f"ranker {name!r} is given twice", field="rankers")
+            raise InputError(
+                f"ranker {name!r} is given twice",
+                field=field,
+                expected="distinct rankers (a spec file is named by its spec's name, "
+                "or by its file stem when another ranker has that name)",
+            )
         out[name] = pipe
-    if baseline not in out:
-        out = {baseline: preset(baseline), **out}
+    if isinstance(baseline, str) and baseline in out:
+        name = baseline
     else:
-        out = {baseline: out[baseline], **{k: v for k, v in out.items() if k != baseline}}
-    return out
+        name, pipe, stem = _resolve(baseline, baseline_field)
+        same = [n for n, p in out.items() if p.fingerprint == pipe.fingerprint]
+        if same:
+            name = same[0]
+        else:
+            if name in out and stem is not None:
+                name = stem
+            if name in out:
+                raise InputError(
+                    f"baseline {_shown(baseline)!r} is named {name!r}, as another ranker is",
+                    field=baseline_field,
+                    expected="a ranker's name, or a preset or spec file named apart from them",
+                )
+            out = {name: pipe, **out}
+    return {name: out[name], **{k: v for k, v in out.items() if k != name}}, name
+
+
+def _resolve(value: Ranker, field: str) -> tuple[str, Pipeline, str | None]:
+    """(name, pipeline, file stem or None) of one ranker; see :func:`named_rankers`."""
+    if isinstance(value, Pipeline):
+        return value.name, value, None
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(
+            f"ranker {value!r} is a {type(value).__name__}",
+            field=field,
+            expected="preset names, spec files or Pipelines",
+        )
+    try:
+        pipe = spec_or_preset(value if isinstance(value, str) else Path(value))
+    except SpecError as err:
+        if err.source is not None:  # the file was read: the error names it and the field in it
+            raise
+        # no such preset or file (the message names the value): an error in the option
+        raise InputError(err.message, field=field, expected=err.expected) from None
+    if isinstance(value, str) and value in PRESETS:
+        return value, pipe, None
+    return pipe.name, pipe, Path(value).stem
+
+
+def _shown(value: Ranker) -> str:
+    return value.name if isinstance(value, Pipeline) else os.fspath(value)
 
 
 class _Serving:

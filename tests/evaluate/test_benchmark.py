@@ -346,3 +346,121 @@ def test_nothing_is_tested_against_a_baseline_that_serves_nothing(tmp_path: Path
     assert chrono.metrics["map"].p_randomization_holm is None
     assert chrono.metrics["map"].delta == pytest.approx(chrono.metrics["map"].mean)
     assert "No ranker is tested against it (Δ n/a)." in report.to_markdown()
+
+
+# ---------------------------------------------------------------- spec files as rankers
+OLDEST_FIRST = """\
+name = "oldest-first"
+version = "1"
+description = "Oldest posts first."
+
+[[scorer.terms]]
+name = "age"
+signal = { type = "timestamp", scale = 3600.0 }
+weight = -1.0
+why = "The reverse of chronological."
+"""
+
+
+def _spec_files(tmp_path: Path) -> tuple[Path, Path]:
+    """``oldest.toml`` (a spec written by hand) and ``balanced-any-age.toml``:
+    ``balanced`` without its age filter, still named ``balanced``."""
+    from feedrank import dump_spec, load_spec
+
+    oldest = tmp_path / "oldest.toml"
+    oldest.write_text(OLDEST_FIRST, encoding="utf-8")
+    spec = preset("balanced").to_spec()
+    spec["filters"] = [f for f in spec["filters"] if f["type"] != "max_age"]
+    any_age = load_spec(spec)
+    assert any_age.name == "balanced"
+    assert len(any_age.filters) == len(preset("balanced").filters) - 1
+    balanced = tmp_path / "balanced-any-age.toml"
+    balanced.write_text(dump_spec(any_age), encoding="utf-8")
+    return oldest, balanced
+
+
+def test_cli_rankers_from_spec_files(tmp_path: Path) -> None:
+    from feedrank import load_spec
+
+    oldest, any_age = _spec_files(tmp_path)
+    path = _write_movielens(tmp_path / "u.data")
+    rankers = f"chronological,balanced,{any_age},{oldest}"
+    status, text = _bench(
+        "--dataset", "movielens", "--path", str(path), "--rankers", rankers,
+        "--format", "json", "--metrics", "map", *FAST,
+    )  # fmt: skip
+    assert status == 0
+    data = json.loads(text)
+    by_name = {r["name"]: r for r in data["rankers"]}
+    # the file whose spec is named like the preset is named by its stem
+    assert list(by_name) == ["chronological", "balanced", "balanced-any-age", "oldest-first"]
+    assert by_name["balanced-any-age"]["fingerprint"] == load_spec(any_age).fingerprint
+    assert by_name["oldest-first"]["fingerprint"] == load_spec(oldest).fingerprint
+    assert by_name["balanced"]["fingerprint"] == preset("balanced").fingerprint
+    n = data["num_queries"]
+    # without its age filter balanced serves every MovieLens request
+    assert by_name["balanced"]["served_requests"] == 0
+    assert by_name["balanced-any-age"]["served_requests"] == n
+    assert by_name["balanced-any-age"]["significance"] == "tested"
+    assert (
+        by_name["oldest-first"]["metrics"]["map"]["mean"]
+        != by_name["chronological"]["metrics"]["map"]["mean"]
+    )
+    status, text = _bench(
+        "--dataset", "movielens", "--path", str(path), "--rankers", f"chronological,{oldest}",
+        "--baseline", str(oldest), "--metrics", "map", *FAST,
+    )  # fmt: skip
+    assert status == 0
+    assert "Δ: mean difference to `oldest-first`" in text
+    assert f"`oldest-first` {load_spec(oldest).fingerprint[:12]}" in text
+    first = next(line for line in text.splitlines() if line.startswith("| `"))
+    assert first.startswith("| `oldest-first` |")
+
+
+def test_cli_rankers_errors_name_the_option_and_value(tmp_path: Path) -> None:
+    oldest, _ = _spec_files(tmp_path)
+    for value in ("no-such-preset", str(tmp_path / "missing.toml")):
+        with pytest.raises(InputError) as err:
+            _bench("--rankers", f"chronological,{value}", *FAST)
+        assert err.value.field == "--rankers"
+        assert value in err.value.message
+    with pytest.raises(InputError) as err:
+        _bench("--rankers", str(oldest), "--baseline", "nope", *FAST)
+    assert err.value.field == "--baseline"
+    assert "'nope'" in err.value.message
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "oldest.toml").write_text(OLDEST_FIRST.replace("-1.0", "-2.0"), encoding="utf-8")
+    with pytest.raises(InputError, match="given twice") as err:
+        _bench("--rankers", f"{oldest},{other / 'oldest.toml'}", *FAST)
+    assert err.value.field == "--rankers"
+    broken = tmp_path / "broken.toml"
+    broken.write_text('name = "broken"\n[scorer]\nterms = 3\n', encoding="utf-8")
+    with pytest.raises(FeedrankError) as spec_err:
+        _bench("--rankers", str(broken), *FAST)
+    assert spec_err.value.source == str(broken)
+    assert spec_err.value.field == "scorer.terms"
+
+
+def test_benchmark_takes_paths_pipelines_and_a_spec_baseline(
+    net: SimulatedNetwork, tmp_path: Path
+) -> None:
+    from feedrank import load_spec
+
+    oldest, any_age = _spec_files(tmp_path)
+    bench = Benchmark(
+        [oldest, preset("hacker-news"), str(any_age)], net, baseline=str(oldest),
+        metrics="map", max_queries=8, n_resamples=100, progress=False,
+    )  # fmt: skip
+    assert list(bench.pipelines) == ["oldest-first", "hacker-news", "balanced"]
+    assert bench.baseline == "oldest-first"
+    report = bench.run()
+    assert report.baseline == "oldest-first"
+    assert report["oldest-first"].fingerprint == load_spec(oldest).fingerprint
+    assert report["balanced"].fingerprint == load_spec(any_age).fingerprint
+    # a baseline given as a file not among the rankers is added first
+    bench = Benchmark(["chronological"], net, baseline=oldest, metrics="map", progress=False)
+    assert list(bench.pipelines) == ["oldest-first", "chronological"]
+    with pytest.raises(InputError) as err:
+        Benchmark([42], net)  # type: ignore[list-item]
+    assert err.value.field == "rankers"
