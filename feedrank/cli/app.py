@@ -4,7 +4,7 @@
     feedrank rank --spec S --posts P --now T [...]
     feedrank explain --spec S --posts P --now T --post ID [--compare ID2] [...]
     feedrank eval --qrels Q --run R [-m map,P@10,ndcg@10] [-q] [-c]
-    feedrank bench --dataset simulated|movielens [--path P] --rankers A,B [...]
+    feedrank bench --dataset simulated|movielens [--path P] --rankers A,spec.toml [...]
     feedrank spec show|validate|schema
     feedrank presets
 

@@ -4,6 +4,15 @@
                    [--baseline chronological] [--metrics ndcg@10,map,...] [--seed N]
                    [--format markdown|json] [--output FILE] [--chart FILE]
     feedrank bench --dataset movielens --path u.data [...]
+    feedrank bench --rankers chronological,my-feed.toml [...]
+
+A ranker (and the baseline) is a preset name or a spec file, as ``--spec`` is
+for ``feedrank rank`` (:func:`~feedrank.presets.spec_or_preset`); a spec file
+is named in the report by its spec's name (by its file stem when another
+ranker has that name) and every ranker by its fingerprint. The report says
+how many requests each ranker served a page to, and why the others got an
+empty one (the top filter reasons); a ranker that served nothing is not
+tested against the baseline.
 
 See :mod:`feedrank.evaluate.benchmark` for the split and the statistics. The
 report goes to standard output (or ``--output``); a progress bar goes to
@@ -20,7 +29,7 @@ from typing import Any, TextIO
 from feedrank.cli._argtypes import fraction, non_negative_int, positive_int
 from feedrank.cli.output import emit_text
 from feedrank.errors import InputError
-from feedrank.evaluate.benchmark import DEFAULT_METRICS, Benchmark
+from feedrank.evaluate.benchmark import DEFAULT_METRICS, Benchmark, named_rankers
 
 __all__ = ["add_bench_command", "run"]
 
@@ -42,10 +51,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 "--path is only read with --dataset movielens", field="--path", expected="no --path"
             )
         dataset = "simulated"
+    pipelines, baseline = named_rankers(
+        args.rankers, args.baseline, field="--rankers", baseline_field="--baseline"
+    )
     bench = Benchmark(
-        [name.strip() for name in args.rankers.split(",") if name.strip()],
+        pipelines,
         dataset,
-        baseline=args.baseline,
+        baseline=baseline,
         metrics=args.metrics,
         split=args.split,
         depth=args.depth,
@@ -75,7 +87,10 @@ def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Rank the test requests of a dataset at a cut time with every ranker and "
             "report each metric's mean with a bootstrap CI, the difference to a "
-            "baseline with Holm-adjusted p-values, and the median latency."
+            "baseline with Holm-adjusted p-values, and the median latency. Each "
+            "ranker's row says how many requests it served a page to; a ranker "
+            "whose filters removed every candidate is reported as serving nothing, "
+            "with the removal reasons, and is not tested against the baseline."
         ),
     )
     parser.add_argument("--dataset", choices=("simulated", "movielens"), default="simulated")
@@ -83,9 +98,16 @@ def add_bench_command(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--rankers",
         default="chronological,reddit-hot,hacker-news,balanced",
-        help="comma-separated preset names (default chronological,reddit-hot,hacker-news,balanced)",
+        help=(
+            "comma-separated preset names or spec files (.toml/.json), as --spec takes "
+            "(default chronological,reddit-hot,hacker-news,balanced)"
+        ),
     )
-    parser.add_argument("--baseline", default="chronological", help="default chronological")
+    parser.add_argument(
+        "--baseline",
+        default="chronological",
+        help="a ranker's name, or a preset or spec file (default chronological)",
+    )
     parser.add_argument(
         "--metrics",
         default=",".join(DEFAULT_METRICS),

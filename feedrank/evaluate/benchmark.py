@@ -1,7 +1,7 @@
 """The benchmark harness: rankers × dataset × temporal split → a report.
 
 :class:`Benchmark` ranks the test requests of a dataset with every ranker (a
-preset name or a :class:`~feedrank.Pipeline`), scores the rankings with
+preset name, a spec file or a :class:`~feedrank.Pipeline`), scores the rankings with
 :func:`~feedrank.evaluate.metrics.evaluate`, and reports for each ranker every
 metric per query and as a mean with a percentile bootstrap confidence interval,
 the difference to a baseline ranker with Holm-adjusted p-values
@@ -24,7 +24,19 @@ A query is kept only when it has a relevant candidate (grade >= the
 threshold), so every measure is defined. Runs are the top ``depth`` posts of
 each ranking, scored by position, and every query of the qrels is evaluated
 (a request a ranker empties scores 0), so per-query arrays align across
-rankers. Latency (``time.perf_counter`` around ``Pipeline.rank`` only) is a
+rankers.
+
+Empty pages are reported, not hidden in the means: for each ranker the
+number of requests it served a page to and the empty ones, and the
+candidates its filters and re-rankers removed by reason
+(``Ranking.removal_counts``), over every request and over the empty ones. A
+ranker that served nothing on every request (say ``balanced`` on MovieLens,
+where an item's ``created_at`` is its first rating, weeks before the cut, so
+its 72-hour age filter removes every candidate) is not tested against the
+baseline, nor counted in the Holm family: its significance is
+``"not_applicable"``, as is every ranker's when the baseline served nothing.
+
+Latency (``time.perf_counter`` around ``Pipeline.rank`` only) is a
 measurement for the report and varies run to run; everything else is fixed
 by ``seed``.
 
@@ -43,6 +55,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -54,19 +67,19 @@ from feedrank.batch.context import Context
 from feedrank.datasets.movielens import MovieLensData, load_movielens
 from feedrank.datasets.network import SimulatedNetwork
 from feedrank.datasets.simulator import simulate
-from feedrank.errors import InputError
+from feedrank.errors import InputError, SpecError
 from feedrank.evaluate._progress import Progress
 from feedrank.evaluate.metrics import evaluate
 from feedrank.evaluate.movielens import movielens_split
-from feedrank.evaluate.report import BenchmarkReport, MetricResult, RankerResult
+from feedrank.evaluate.report import BenchmarkReport, MetricResult, RankerResult, Significance
 from feedrank.evaluate.run import Run
 from feedrank.evaluate.simulated import simulated_split
 from feedrank.evaluate.split import BenchmarkData
 from feedrank.evaluate.stats import bootstrap_ci, compare_to_baseline
-from feedrank.presets import preset
+from feedrank.presets import PRESETS, spec_or_preset
 from feedrank.spec.pipeline import Pipeline
 
-__all__ = ["DEFAULT_METRICS", "Benchmark"]
+__all__ = ["DEFAULT_METRICS", "Benchmark", "Ranker", "named_rankers"]
 
 DEFAULT_METRICS: tuple[str, ...] = ("ndcg@10", "map", "mrr", "P@10", "recall@10")
 """The metrics reported unless others are asked for."""
@@ -78,14 +91,16 @@ class Benchmark:
 
     Parameters
     ----------
-    rankers : sequence of preset names or Pipelines, or mapping name -> Pipeline
-        A Pipeline given in a sequence is named by its ``name``.
+    rankers : preset names, spec files (paths) or Pipelines; a mapping name -> ranker
+        or a comma-separated string. A preset is named as given, a Pipeline or
+        a spec file by the spec's ``name`` (a file by its stem when another
+        ranker has that name); see :func:`named_rankers`.
     dataset : "simulated", a path, SimulatedNetwork, MovieLensData or BenchmarkData
         ``"simulated"``: ``simulate(rng=seed)``; any other string or path: a
         MovieLens ratings file (u.data, ratings.csv, ratings.dat).
-    baseline : str, default "chronological"
-        The ranker every other is compared to; a preset name not among the
-        rankers is added (first).
+    baseline : a ranker's name, or a preset, spec file or Pipeline; default "chronological"
+        The ranker every other is compared to; one not among the rankers is
+        added (first). ``self.baseline`` is its name.
     metrics : measure names (see :data:`~feedrank.evaluate.measures.MEASURE_NAMES`)
     split : fraction of the timeline before the cut (default 0.75 simulated,
         0.8 MovieLens quantile of ratings)
@@ -100,10 +115,10 @@ class Benchmark:
 
     def __init__(
         self,
-        rankers: Sequence[str | Pipeline] | Mapping[str, Pipeline],
+        rankers: Sequence[Ranker] | Mapping[str, Ranker] | str,
         dataset: str | os.PathLike[str] | SimulatedNetwork | MovieLensData | BenchmarkData,
         *,
-        baseline: str = "chronological",
+        baseline: Ranker = "chronological",
         metrics: Sequence[str] | str = DEFAULT_METRICS,
         split: float | None = None,
         depth: int = 100,
@@ -116,8 +131,7 @@ class Benchmark:
         progress_stream: TextIO | None = None,
         chart: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.pipelines = _pipelines(rankers, baseline)
-        self.baseline = baseline
+        self.pipelines, self.baseline = named_rankers(rankers, baseline)
         names = [metrics] if isinstance(metrics, str) else list(metrics)
         self.metrics = tuple(n.strip() for item in names for n in item.split(",") if n.strip())
         if not self.metrics:
@@ -185,6 +199,7 @@ class Benchmark:
         progress = Progress(stream, len(data.requests) * len(self.pipelines))
         runs: dict[str, list[tuple[str, list[str]]]] = {name: [] for name in self.pipelines}
         latency: dict[str, list[float]] = {name: [] for name in self.pipelines}
+        serving = {name: _Serving() for name in self.pipelines}
         for request in data.requests:
             batch = data.batch.take(request.rows)
             ctx = Context.build(
@@ -199,6 +214,7 @@ class Benchmark:
                 ranking = pipe.rank(batch, ctx, limit=self.depth)
                 latency[name].append(time.perf_counter() - start)
                 runs[name].append((request.query_id, list(ranking.post_ids)))
+                serving[name].add(len(ranking) > 0, ranking.removal_counts())
                 progress.step(name)
         per_query: dict[str, dict[str, NDArray[np.float64]]] = {}
         query_ids: tuple[str, ...] = ()
@@ -212,11 +228,13 @@ class Benchmark:
             )
             query_ids = tuple(result.query_ids.tolist())
             per_query[name] = {m: np.asarray(result.per_query[m]) for m in self.metrics}
-        results = self._summarise(per_query, latency)
+        results = self._summarise(per_query, latency, serving)
         notes: list[str] = []
         chart: str | None = None
         base = per_query[self.baseline]
         for name in list(self.pipelines)[1:]:
+            if not serving[name].served or not serving[self.baseline].served:
+                continue  # the report says it served nothing: not a coincidence to explain
             if all(np.array_equal(per_query[name][m], base[m]) for m in self.metrics):
                 notes.append(
                     f"`{name}` scores exactly as `{self.baseline}` on every query: on this "
@@ -252,9 +270,22 @@ class Benchmark:
         self,
         per_query: dict[str, dict[str, NDArray[np.float64]]],
         latency: dict[str, list[float]],
+        serving: dict[str, _Serving],
     ) -> tuple[RankerResult, ...]:
         names = list(self.pipelines)
         cells: dict[str, dict[str, MetricResult]] = {name: {} for name in names}
+        # A ranker that served nothing scores 0 on every query: its difference to
+        # the baseline measures empty pages, so it is not tested (nor counted in
+        # the Holm family); against a baseline that served nothing, none is.
+        significance: dict[str, Significance] = {}
+        for name in names:
+            if name == self.baseline:
+                significance[name] = "baseline"
+            elif serving[name].served and serving[self.baseline].served:
+                significance[name] = "tested"
+            else:
+                significance[name] = "not_applicable"
+        tested = [name for name in names if significance[name] != "not_applicable"]
         for j, metric in enumerate(self.metrics):
             for i, name in enumerate(names):
                 values = per_query[name][metric]
@@ -270,10 +301,28 @@ class Benchmark:
                     ci_high=max(ci.high, float(values.mean())),
                     per_query=tuple(values.tolist()),
                 )
-            if len(names) < 2:
+            base = per_query[self.baseline][metric]
+            for i, name in enumerate(names):
+                if significance[name] != "not_applicable":
+                    continue
+                diff = bootstrap_ci(
+                    per_query[name][metric] - base,
+                    rng=np.random.default_rng((self.seed, j, i, 1)),
+                    n_resamples=self.n_resamples,
+                    confidence=self.confidence,
+                )
+                cells[name][metric] = MetricResult(
+                    **{
+                        **cells[name][metric].__dict__,
+                        "delta": diff.mean,
+                        "delta_ci_low": diff.low,
+                        "delta_ci_high": diff.high,
+                    }
+                )
+            if len(tested) < 2:
                 continue
             comparison = compare_to_baseline(
-                {name: per_query[name][metric] for name in names},
+                {name: per_query[name][metric] for name in tested},
                 self.baseline,
                 rng=np.random.default_rng((self.seed, j, 1 << 20)),
                 n_resamples=self.n_resamples,
@@ -301,37 +350,129 @@ class Benchmark:
                     latency_ms_median=float(np.median(ms)),
                     latency_ms_p95=float(np.quantile(ms, 0.95)),
                     requests=int(ms.shape[0]),
+                    served_requests=serving[name].served,
+                    empty_requests=serving[name].empty,
+                    removed_counts=dict(serving[name].removed),
+                    empty_removed_counts=dict(serving[name].removed_on_empty),
+                    significance=significance[name],
                 )
             )
         return tuple(out)
 
 
-def _pipelines(
-    rankers: Sequence[str | Pipeline] | Mapping[str, Pipeline], baseline: str
-) -> dict[str, Pipeline]:
-    out: dict[str, Pipeline] = {}
-    items: list[tuple[str, Pipeline]]
+Ranker = str | os.PathLike[str] | Pipeline
+"""A ranker as :class:`Benchmark` takes it: a preset name, a spec file
+(``.toml`` / ``.json``, a path or a string naming one) or a Pipeline."""
+
+
+def named_rankers(
+    rankers: Sequence[Ranker] | Mapping[str, Ranker] | str,
+    baseline: Ranker = "chronological",
+    *,
+    field: str = "rankers",
+    baseline_field: str = "baseline",
+) -> tuple[dict[str, Pipeline], str]:
+    """The rankers of a benchmark by name, the baseline first, and the baseline's name.
+
+    Every ranker is resolved as ``--spec`` is (:func:`~feedrank.presets.spec_or_preset`):
+    a preset by its name, else a spec file by its path. A preset is named as
+    given, a Pipeline and a spec file by the spec's ``name`` (a file by its
+    stem when another ranker has that name); a mapping names them itself, and
+    a string is a comma-separated list. ``baseline`` is a ranker's name, or a
+    ranker resolved the same way: one with the fingerprint of a listed ranker
+    is that ranker, any other is added first.
+
+    InputError naming ``field`` (``baseline_field``) and the value for an
+    unknown name or a missing file, or a name given twice; a spec file that
+    does not load raises the SpecError naming the file and the field in it.
+
+    >>> pipes, base = named_rankers("reddit-hot,balanced")
+    >>> list(pipes), base
+    (['chronological', 'reddit-hot', 'balanced'], 'chronological')
+    """
+    entries: list[tuple[str, Pipeline, str | None]]
     if isinstance(rankers, Mapping):
-        items = list(rankers.items())
-    elif isinstance(rankers, str):
-        items = [(n.strip(), preset(n.strip())) for n in rankers.split(",") if n.strip()]
+        entries = [(name, _resolve(r, field)[1], None) for name, r in rankers.items()]
     else:
-        items = [(r, preset(r)) if isinstance(r, str) else (r.name, r) for r in rankers]
-    for name, pipe in items:
-        if not isinstance(pipe, Pipeline):
-            raise InputError(
-                f"ranker {name!r} is a {type(pipe).__name__}",
-                field="rankers",
-                expected="preset names or Pipelines",
-            )
+        values = rankers.split(",") if isinstance(rankers, str) else list(rankers)
+        given = [v.strip() if isinstance(v, str) else v for v in values]
+        entries = [_resolve(v, field) for v in given if v != ""]
+    natural = Counter(name for name, _, _ in entries)
+    out: dict[str, Pipeline] = {}
+    for name, pipe, stem in entries:
+        if stem is not None and natural[name] > 1:
+            name = stem
         if name in out:
-            raise InputError(f"ranker {name!r} is given twice", field="rankers")
+            raise InputError(
+                f"ranker {name!r} is given twice",
+                field=field,
+                expected="distinct rankers (a spec file is named by its spec's name, "
+                "or by its file stem when another ranker has that name)",
+            )
         out[name] = pipe
-    if baseline not in out:
-        out = {baseline: preset(baseline), **out}
+    if isinstance(baseline, str) and baseline in out:
+        name = baseline
     else:
-        out = {baseline: out[baseline], **{k: v for k, v in out.items() if k != baseline}}
-    return out
+        name, pipe, stem = _resolve(baseline, baseline_field)
+        same = [n for n, p in out.items() if p.fingerprint == pipe.fingerprint]
+        if same:
+            name = same[0]
+        else:
+            if name in out and stem is not None:
+                name = stem
+            if name in out:
+                raise InputError(
+                    f"baseline {_shown(baseline)!r} is named {name!r}, as another ranker is",
+                    field=baseline_field,
+                    expected="a ranker's name, or a preset or spec file named apart from them",
+                )
+            out = {name: pipe, **out}
+    return {name: out[name], **{k: v for k, v in out.items() if k != name}}, name
+
+
+def _resolve(value: Ranker, field: str) -> tuple[str, Pipeline, str | None]:
+    """(name, pipeline, file stem or None) of one ranker; see :func:`named_rankers`."""
+    if isinstance(value, Pipeline):
+        return value.name, value, None
+    if not isinstance(value, str | os.PathLike):
+        raise InputError(
+            f"ranker {value!r} is a {type(value).__name__}",
+            field=field,
+            expected="preset names, spec files or Pipelines",
+        )
+    try:
+        pipe = spec_or_preset(value if isinstance(value, str) else Path(value))
+    except SpecError as err:
+        if err.source is not None:  # the file was read: the error names it and the field in it
+            raise
+        # no such preset or file (the message names the value): an error in the option
+        raise InputError(err.message, field=field, expected=err.expected) from None
+    if isinstance(value, str) and value in PRESETS:
+        return value, pipe, None
+    return pipe.name, pipe, Path(value).stem
+
+
+def _shown(value: Ranker) -> str:
+    return value.name if isinstance(value, Pipeline) else os.fspath(value)
+
+
+class _Serving:
+    """What one ranker served over the requests: how many pages were empty and
+    the candidates removed, by reason, over all requests and the empty ones."""
+
+    def __init__(self) -> None:
+        self.served = 0
+        self.empty = 0
+        self.removed: Counter[str] = Counter()
+        self.removed_on_empty: Counter[str] = Counter()
+
+    def add(self, served: bool, removed: Mapping[str, int]) -> None:
+        self.removed.update(removed)
+        if served:
+            self.served += 1
+        else:
+            self.empty += 1
+            self.removed_on_empty.update(removed)
 
 
 def _to_run(rows: list[tuple[str, list[str]]]) -> Run:
