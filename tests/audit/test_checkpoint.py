@@ -332,7 +332,7 @@ def test_only_an_ed25519_key_signs_a_checkpoint() -> None:
 
 def test_importing_the_audit_package_loads_no_cryptography() -> None:
     code = (
-        "import sys, feedrank.audit, feedrank.audit.checkpoint; "
+        "import sys, feedrank.audit, feedrank.audit.checkpoint, feedrank.audit.keys; "
         "print(any(m.split('.')[0] == 'cryptography' for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
