@@ -110,7 +110,23 @@ after it, and :func:`repair_tail` moves it to a side file.
 
 from __future__ import annotations
 
+from feedrank.audit.checkpoint import (
+    Checkpoint,
+    SignedCheckpoint,
+    parse_checkpoint,
+    sign_checkpoint,
+    verify_checkpoint,
+)
+from feedrank.audit.keys import (
+    KeyFiles,
+    check_secret,
+    keygen,
+    load_public_key,
+    load_secret,
+    load_signing_key,
+)
 from feedrank.audit.log import Appended, DecisionLog, FsyncPolicy, TornTail, repair_tail
+from feedrank.audit.note import VerifierKey
 from feedrank.audit.record import GENESIS, RECORD_VERSION, AuditRecord
 from feedrank.audit.replay import PostDiff, RecordReplay, ReplayReport, replay, replay_record
 from feedrank.audit.verify import LogContents, Problem, VerifyReport, read_log, verify
@@ -123,19 +139,31 @@ __all__ = [
     "Appended",
     "AuditError",
     "AuditRecord",
+    "Checkpoint",
     "DecisionLog",
     "FsyncPolicy",
+    "KeyFiles",
     "LogContents",
     "PostDiff",
     "Problem",
     "RecordReplay",
     "ReplayReport",
+    "SignedCheckpoint",
     "TornTail",
+    "VerifierKey",
     "VerifyReport",
+    "check_secret",
+    "keygen",
+    "load_public_key",
+    "load_secret",
+    "load_signing_key",
+    "parse_checkpoint",
     "pseudonym",
     "read_log",
     "repair_tail",
     "replay",
     "replay_record",
+    "sign_checkpoint",
     "verify",
+    "verify_checkpoint",
 ]
