@@ -20,6 +20,7 @@ from feedrank.audit.log import DecisionLog
 from feedrank.audit.replay import replay
 from feedrank.audit.verify import verify
 from feedrank.cli.output import emit
+from feedrank.cli.transparency import add_transparency_commands
 from feedrank.errors import InputError
 
 __all__ = ["KEY_ENV", "add_audit_commands", "add_rank_audit_options", "open_rank_audit_log"]
@@ -99,6 +100,7 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
     report.add_argument("--control", default="chronological", help="the control preset")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.set_defaults(run=_cmd_report)
+    add_transparency_commands(sub)
     return audit
 
 
