@@ -40,6 +40,7 @@ FULL: dict[str, list[str]] = {
     "engine": ["bench_engine.py", "--repeats", "400", "--many-repeats", "5", "--profile"],
     "scale": ["bench_scale.py", "--rows", "1000000", "--base-rows", "100000", "--profile"],
     "import": ["bench_import.py", "--repeats", "30"],
+    "audit": ["bench_audit.py", "--repeats", "200", "--records", "2000"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
@@ -59,6 +60,7 @@ QUICK: dict[str, list[str]] = {
     ],
     "scale": ["bench_scale.py", "--rows", "100000", "--base-rows", "10000", "--rounds", "2"],
     "import": ["bench_import.py", "--repeats", "5"],
+    "audit": ["bench_audit.py", "--repeats", "20", "--records", "100"],
 }
 
 
@@ -203,6 +205,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
             table.append(("  vs ranx", "-", "not installed", "-", "-", "-"))
     table.extend(_engine_rows(results.get("engine", {})))
     table.extend(_scale_rows(results.get("scale", {})))
+    table.extend(_audit_rows(results.get("audit", {})))
     i = results.get("import", {})
     if "ratio" in i:
         med = i["median_ms"]
@@ -285,6 +288,39 @@ def _scale_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             f"{c['ratio']:.2f}x",
             f"<= {c['target_at_most']:g}x",
             _yes(c["met"]),
+        ),
+    ]
+
+
+def _audit_rows(a: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "append" not in a:
+        return []
+    ap, cp, pr = a["append"], a["checkpoint"], a["prove"]
+    w = a["workload"]
+    return [
+        (
+            f"decision-log append, {w['candidates']:,} candidates ({w['record_bytes']:,} B)",
+            f"{ap['append_ms']:.3f} ms",
+            f"rank {ap['rank_ms']:.3f} ms",
+            f"{ap['ratio_append_to_rank']:.2f}x",
+            "-",
+            "-",
+        ),
+        (
+            f"  Merkle tree of {w['records']:,} records / signed checkpoint, per record",
+            f"{cp['tree_us_per_record']:.0f} us / {cp['checkpoint_us_per_record']:.0f} us",
+            "-",
+            "-",
+            "-",
+            "-",
+        ),
+        (
+            "  receipt: prove / verify offline",
+            f"{pr['prove_ms']:.1f} ms / {pr['verify_receipt_ms']:.2f} ms",
+            "-",
+            "-",
+            "-",
+            "-",
         ),
     ]
 
