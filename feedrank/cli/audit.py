@@ -31,8 +31,29 @@ KEY_ENV = "FEEDRANK_AUDIT_KEY"
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     report = verify(args.log, anchor=args.anchor)
-    emit(out, args.format, report.to_dict(), report.summary())
-    return 0 if report.ok else 1
+    data, text = report.to_dict(), report.summary()
+    if (args.checkpoint is None) != (args.public_key is None):
+        raise InputError(
+            "--checkpoint and --public-key go together",
+            field="--checkpoint" if args.checkpoint is None else "--public-key",
+            expected="both, or neither",
+        )
+    found: list[tuple[str, int, str]] = []
+    if args.checkpoint is not None:
+        from feedrank.audit.keys import load_public_key
+        from feedrank.audit.logtree import checkpoint_problems, leaf_hashes
+        from feedrank.cli.transparency import read_small
+
+        note = read_small(args.checkpoint, "a checkpoint")
+        found = checkpoint_problems(leaf_hashes(args.log), note, load_public_key(args.public_key))
+        data["checkpoint_problems"] = [
+            {"kind": kind, "record": record, "detail": detail} for kind, record, detail in found
+        ]
+        lines = [f"PROBLEM record {record}: {kind}: {detail}" for kind, record, detail in found]
+        text += "\n" + ("\n".join(lines) if lines else "OK: the log holds the checkpoint's records")
+        data["ok"] = report.ok and not found
+    emit(out, args.format, data, text)
+    return 0 if report.ok and not found else 1
 
 
 def _cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
@@ -72,6 +93,10 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
     )
     check.add_argument("log", type=Path, help="the decision log (JSON Lines)")
     check.add_argument("--anchor", help="a record hash published earlier that must be present")
+    check.add_argument(
+        "--checkpoint", type=Path, help="a signed checkpoint the log must still hold"
+    )
+    check.add_argument("--public-key", type=Path, help="the log's signing.pub (with --checkpoint)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(run=_cmd_verify)
 

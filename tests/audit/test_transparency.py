@@ -232,3 +232,29 @@ def test_the_commands_walk_from_keygen_to_a_verified_receipt(tmp_path: Path) -> 
     assert out.startswith("FAILED")
     code, out = run("audit", "consistency", str(cp), str(cp), str(log), "--public-key", pub)
     assert code == 0, out
+
+
+def test_audit_verify_with_a_checkpoint_fails_on_a_rechained_or_truncated_log(
+    tmp_path: Path, keys: Path
+) -> None:
+    log = tmp_path / "log.jsonl"
+    write_log(log, 5)
+    cp = tmp_path / "cp.txt"
+    cp.write_text(signed(log, keys), encoding="utf-8")
+    pub = str(keys / "signing.pub")
+    args = ("audit", "verify", str(log), "--checkpoint", str(cp), "--public-key", pub)
+    code, out = run(*args)
+    assert code == 0, out
+    assert "OK: the log holds the checkpoint's records" in out
+    records = parsed(log)
+    records[3]["outputs"]["page"]["ids"].reverse()
+    log.write_bytes(b"".join(rechain(records)))
+    assert run("audit", "verify", str(log))[0] == 0  # the chain alone is fooled
+    code, out = run(*args, "--format", "json")
+    assert code == 1
+    assert [p["kind"] for p in json.loads(out)["checkpoint_problems"]] == ["checkpoint"]
+    log.write_bytes(b"".join(lines(log)[:3]))
+    code, out = run(*args)
+    assert code == 1
+    assert "PROBLEM record 4: truncated" in out
+    assert run("audit", "verify", str(log), "--checkpoint", str(cp))[0] == 2
