@@ -141,7 +141,8 @@ def _cuts(weights: Sequence[int], parts: int) -> list[int]:
 
 
 def _size(record: AuditRecord) -> int:
-    ids = record.inputs.batch.get("ids")
+    batch = record.inputs.batch
+    ids = None if batch is None else batch.get("ids")
     return len(ids) if isinstance(ids, list) else 1
 
 
@@ -240,6 +241,7 @@ def replay_distributed(
     *,
     partitions: int | None = None,
     rtol: float = 0.0,
+    data_key: bytes | None = None,
 ) -> ReplayReport:
     """:func:`feedrank.audit.replay` with the records replayed on a Dask cluster.
 
@@ -249,14 +251,25 @@ def replay_distributed(
     into the same :class:`~feedrank.audit.replay.ReplayReport` as ``replay``.
     ``spec``: a Pipeline, a spec file or a preset name (sent as canonical JSON,
     fingerprint checked on the worker); None replays each record with the spec
-    embedded in it.
+    embedded in it. ``data_key`` opens sealed records here, before they are
+    sent: the key never leaves this process (the opened records do).
     """
-    from feedrank.audit.replay import ReplayReport, _resolve
+    from feedrank.audit.replay import (
+        RecordReplay,
+        ReplayReport,
+        _resolve,
+        merge_replays,
+        open_records,
+    )
+    from feedrank.audit.secret_check import check_secret
     from feedrank.audit.verify import _scan
 
     _require_dask()
     pipeline = _resolve(spec)
-    report, records = _scan(log_path)
+    key = None if data_key is None else check_secret(data_key, field="data_key")
+    report, scanned = _scan(log_path)
+    opened = open_records(scanned, key)
+    records = [item for item in opened if not isinstance(item, RecordReplay)]
     results: list[RecordReplay] = []
     if records:
         shipped = None if pipeline is None else _spec_of(pipeline)
@@ -271,4 +284,4 @@ def replay_distributed(
                 results.extend(part)
         finally:
             client.cancel([*futures, *data])
-    return ReplayReport(str(log_path), report, tuple(results))
+    return ReplayReport(str(log_path), report, tuple(merge_replays(opened, results)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,10 @@ from feedrank.datasets import SimulatedNetwork, simulate
 from feedrank.distributed import _cuts, _worker_pipeline, rank_many_distributed, replay_distributed
 from feedrank.errors import RankingError
 from feedrank.spec.files import dump_spec
+from tests.audit.keys import DATA_KEY, KEY
 
 distributed = pytest.importorskip("dask.distributed")
 
-KEY = b"k" * 32
 SHUTDOWN_SECONDS = 20.0
 
 
@@ -143,7 +144,7 @@ def test_cuts_are_contiguous_non_empty_and_balanced() -> None:
 def log_path(tmp_path_factory: pytest.TempPathFactory, net: SimulatedNetwork) -> Path:
     path = tmp_path_factory.mktemp("dist") / "decisions.jsonl"
     pipe = fr.preset("balanced")
-    with fa.DecisionLog(path, key=KEY) as log:
+    with fa.DecisionLog(path, key=KEY, data_key=DATA_KEY) as log:
         for batch, ctx in requests_of(net)[:24]:
             first = pipe.rank(batch, ctx, limit=10, audit=log)
             if first.next_cursor is not None:  # a second page: replay starts after a key
@@ -152,13 +153,13 @@ def log_path(tmp_path_factory: pytest.TempPathFactory, net: SimulatedNetwork) ->
 
 
 def test_replay_distributed_is_clean_and_equals_replay(client: Any, log_path: Path) -> None:
-    report = replay_distributed(client, log_path, partitions=4)
+    report = replay_distributed(client, log_path, partitions=4, data_key=DATA_KEY)
     assert report.ok, report.summary()
     assert report.verify.ok
     assert len(report.records) == report.verify.lines > 24
     assert [r.record for r in report.records] == list(range(1, len(report.records) + 1))
-    assert report.to_dict() == replay(log_path).to_dict()
-    named = replay_distributed(client, log_path, "balanced")
+    assert report.to_dict() == replay(log_path, data_key=DATA_KEY).to_dict()
+    named = replay_distributed(client, log_path, "balanced", data_key=DATA_KEY)
     assert named.ok
     assert named.to_dict() == report.to_dict()
 
@@ -168,13 +169,13 @@ def test_replay_distributed_detects_a_changed_spec(client: Any, log_path: Path) 
     data = base.to_spec()
     data["scorer"]["terms"][0]["weight"] *= 2.0
     changed = fr.Pipeline.model_validate(data)
-    report = replay_distributed(client, log_path, changed, partitions=3)
+    report = replay_distributed(client, log_path, changed, partitions=3, data_key=DATA_KEY)
     assert not report.ok
     assert report.verify.ok  # the log itself is intact
     assert all(not r.spec_matches for r in report.records)
     assert all(r.replay_fingerprint == changed.fingerprint for r in report.records)
     assert any(r.diffs for r in report.records)
-    assert report.to_dict() == replay(log_path, changed).to_dict()
+    assert report.to_dict() == replay(log_path, changed, data_key=DATA_KEY).to_dict()
     assert "spec fingerprint" in report.summary()
 
 
@@ -182,14 +183,24 @@ def test_replay_distributed_reports_a_tampered_log(
     client: Any, log_path: Path, tmp_path: Path
 ) -> None:
     lines = log_path.read_bytes().splitlines(keepends=True)
-    lines[3] = lines[3].replace(b'"limit":10', b'"limit":9', 1)
+    now = re.search(rb'"now":(\d+)', lines[3])
+    assert now is not None
+    lines[3] = lines[3].replace(now.group(0), b'"now":%d' % (int(now.group(1)) + 1), 1)
     bad = tmp_path / "tampered.jsonl"
     bad.write_bytes(b"".join(lines))
-    report = replay_distributed(client, bad, partitions=2)
+    report = replay_distributed(client, bad, partitions=2, data_key=DATA_KEY)
     assert not report.ok
     assert report.verify.first_bad is not None
     assert report.verify.first_bad.line == 4
-    assert report.to_dict() == replay(bad).to_dict()
+    problem = report.records[3].problem  # its seal is bound to the time it was logged at
+    assert problem is not None
+    assert (problem.record, problem.kind) == (4, "seal")
+    assert [r.record for r in report.mismatched] == [4]
+    assert report.to_dict() == replay(bad, data_key=DATA_KEY).to_dict()
+    blind = replay_distributed(client, log_path, partitions=2)
+    assert blind.verify.ok
+    assert {r.error_kind for r in blind.records} == {"sealed"}
+    assert blind.to_dict() == replay(log_path).to_dict()
 
 
 def test_results_slice_like_a_list(client: Any, net: SimulatedNetwork) -> None:

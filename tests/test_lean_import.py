@@ -1,5 +1,5 @@
-"""import feedrank stays lean: scipy, pandas and dask load only when a function
-that needs them runs."""
+"""import feedrank stays lean: scipy, pandas, dask and cryptography load only when a
+function that needs them runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ("scipy", "pandas", "dask")
+HEAVY = ("scipy", "pandas", "dask", "cryptography")
 
 
 def loaded_after(statement: str) -> list[str]:
@@ -22,7 +22,8 @@ def loaded_after(statement: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["feedrank", "feedrank.learn", "feedrank.bridging", "feedrank.datasets"]
+    "module",
+    ["feedrank", "feedrank.learn", "feedrank.bridging", "feedrank.datasets", "feedrank.audit"],
 )
 def test_importing_loads_no_heavy_dependency(module: str) -> None:
     assert loaded_after(f"import {module}") == []
@@ -34,3 +35,8 @@ def test_a_fit_loads_scipy_when_it_runs() -> None:
         "fit_bridging(['a', 'b'], ['x', 'x'], [1.0, 0.0], rng=0)"
     )
     assert loaded_after(statement) == ["scipy"]
+
+
+def test_sealing_a_record_loads_cryptography_when_it_runs() -> None:
+    statement = "from feedrank.audit.seal import seal; seal(b'x', bytes(range(32)), b'aad')"
+    assert loaded_after(statement) == ["cryptography"]

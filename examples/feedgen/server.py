@@ -17,7 +17,8 @@ Standard library only (http.server, sqlite3) besides feedrank. It serves
 - ``GET /.well-known/did.json`` for a ``did:web`` service DID.
 
 Every getFeedSkeleton request appends one record to a hash-chained feedrank
-decision log (``feedrank audit verify`` checks it, ``feedrank audit replay``
+decision log, requests made for a viewer sealed under the log's data key
+(``feedrank audit verify`` checks it, ``feedrank audit replay --data-key-file``
 re-ranks every request). Bad parameters get the XRPC error body
 ``{"error": "InvalidRequest", "message": ...}`` with HTTP 400.
 
@@ -34,6 +35,7 @@ import base64
 import binascii
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import sys
@@ -54,6 +56,7 @@ import feedrank.audit as fa
 from feedrank.adapters import atproto
 from feedrank.adapters.atproto import XrpcError
 from feedrank.audit.card import build_card, card_html, card_markdown
+from feedrank.audit.secret_check import secret_from_hex
 from feedrank.presets import spec_or_preset
 
 Clock = Callable[[], datetime]
@@ -413,17 +416,18 @@ def load_seed(path: Path, *, rebase_to: datetime | None) -> list[fr.Post]:
     return posts
 
 
-def audit_key(path: Path) -> bytes:
-    """The pseudonymisation key of the decision log, created (32 random bytes,
-    mode 0600) on first use. Keep it: it keeps viewer pseudonyms stable."""
+def audit_secret(path: Path, what: str) -> bytes:
+    """A decision-log secret kept in ``path`` as 64 hex digits, created (32 random
+    bytes, mode 0600) on first use. Keep it: the pseudonymisation key keeps viewer
+    pseudonyms stable, the data key is needed to replay the sealed records."""
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(32))
-    key = path.read_bytes()
-    if len(key) < 16:
-        raise SystemExit(f"{path}: the audit key must hold at least 16 bytes")
-    return key
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+    try:
+        return secret_from_hex(path.read_text(encoding="ascii"), field=what, source=str(path))
+    except (fr.FeedrankError, UnicodeDecodeError) as err:
+        raise SystemExit(f"{path}: {err}") from None
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -447,6 +451,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--audit-log", type=Path, help="decision log (default: <db>.decisions.jsonl)"
     )
     parser.add_argument("--audit-key-file", type=Path, help="default: <audit log>.key")
+    parser.add_argument("--audit-data-key-file", type=Path, help="default: <audit log>.data-key")
+    parser.add_argument(
+        "--pseudonym-period",
+        choices=("none", "day", "month", "year"),
+        default="none",
+        help="how long a viewer keeps one pseudonym in the decision log",
+    )
     parser.add_argument("--fsync", choices=("always", "close", "never"), default="always")
     parser.add_argument(
         "--now",
@@ -474,7 +485,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         store.add_posts(seeds)
     log_path = args.audit_log or args.db.with_name(args.db.name + ".decisions.jsonl")
     key_path = args.audit_key_file or log_path.with_name(log_path.name + ".key")
-    log = fa.DecisionLog(log_path, key=audit_key(key_path), fsync=args.fsync)
+    data_key_path = args.audit_data_key_file or log_path.with_name(log_path.name + ".data-key")
+    log = fa.DecisionLog(
+        log_path,
+        key=audit_secret(key_path, "--audit-key-file"),
+        data_key=audit_secret(data_key_path, "--audit-data-key-file"),
+        pseudonym_period=args.pseudonym_period,
+        fsync=args.fsync,
+    )
     app = FeedGenerator(
         store,
         pipeline,

@@ -32,9 +32,12 @@ from feedrank.errors import AuditError
 
 __all__ = [
     "BLOB_DTYPES",
+    "MAX_DIMS",
+    "MAX_VALUES",
     "ArrayEncoding",
     "Raw",
     "blob",
+    "check_shape",
     "decode_array",
     "decode_blob",
     "decode_strings",
@@ -53,6 +56,11 @@ BLOB_DTYPES = frozenset(
 """The numpy dtype strings a blob may name."""
 
 _SMALL_INTS = (np.int8, np.int16, np.int32)
+MAX_DIMS = 8
+"""The most dimensions a stored array may have (feedrank stores at most 2)."""
+MAX_VALUES = 1 << 32
+"""The most values a stored shape may declare: checked before anything is allocated
+(a record is at most :data:`~feedrank.audit.log.MAX_RECORD_BYTES` anyway)."""
 
 
 # ------------------------------------------------------------ JSON emission
@@ -136,7 +144,12 @@ def _unfloat(value: Any, where: str) -> float:
     if type(value) is float:
         return value
     if type(value) is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise AuditError(
+                f"integer of {len(str(value))} digits", field=where, expected="a float64"
+            ) from None
     if value is None:
         return math.nan
     if isinstance(value, str) and value in _SPECIAL:
@@ -163,25 +176,49 @@ def _shape_of(data: list[Any]) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def check_shape(shape: Any, where: str) -> tuple[int, ...]:
+    """A stored shape as a tuple, if it is a list of at most :data:`MAX_DIMS` sizes
+    whose product is at most :data:`MAX_VALUES` (AuditError otherwise)."""
+    if (
+        not isinstance(shape, list)
+        or len(shape) > MAX_DIMS
+        or not all(type(s) is int and 0 <= s <= MAX_VALUES for s in shape)
+        or math.prod(shape) > MAX_VALUES
+    ):
+        text = repr(shape) if len(repr(shape)) <= 80 else "of " + str(type(shape).__name__)
+        raise AuditError(
+            f"bad shape {text}",
+            field=where,
+            expected=f"a list of at most {MAX_DIMS} sizes, at most {MAX_VALUES} values in all",
+        )
+    return tuple(shape)
+
+
 def decode_blob(stored: Mapping[str, Any], where: str) -> NDArray[Any]:
     """The array of a blob ``{"b64", "dtype", "shape"}`` (AuditError if malformed)."""
     dtype, shape, text = stored.get("dtype"), stored.get("shape"), stored.get("b64")
-    if set(stored) != {"b64", "dtype", "shape"} or dtype not in BLOB_DTYPES:
+    if (
+        set(stored) != {"b64", "dtype", "shape"}
+        or not isinstance(dtype, str)
+        or dtype not in BLOB_DTYPES
+    ):
+        shown = dtype if isinstance(dtype, str) else type(dtype).__name__
         raise AuditError(
-            f"malformed array ({dtype!r})", field=where, expected="{b64, dtype, shape}"
+            f"malformed array ({shown!r})", field=where, expected="{b64, dtype, shape}"
         )
-    if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
-        raise AuditError(f"bad shape {shape!r}", field=where, expected="a list of sizes")
+    dims = check_shape(shape, where)
+    if not isinstance(text, str):
+        raise AuditError(f"b64 is a {type(text).__name__}", field=where, expected="base64 text")
     try:
-        raw = base64.b64decode(str(text), validate=True)
+        raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise AuditError("bad base64", field=where) from None
     dt = np.dtype(str(dtype))
-    if len(raw) != math.prod(shape) * dt.itemsize:
-        raise AuditError(f"has {len(raw)} bytes", field=where, expected=f"shape {shape} of {dt}")
+    if len(raw) != math.prod(dims) * dt.itemsize:
+        raise AuditError(f"has {len(raw)} bytes", field=where, expected=f"shape {dims} of {dt}")
     if dt.kind == "b" and raw and max(raw) > 1:
         raise AuditError("boolean bytes other than 0 and 1", field=where)
-    arr = np.frombuffer(raw, dtype=dt).reshape(shape)
+    arr = np.frombuffer(raw, dtype=dt).reshape(dims)
     # Integers were stored in the narrowest type that holds them; every integer
     # array feedrank logs is int64, so they widen back to it.
     return arr.astype(np.int64 if dt.kind in "iu" else dt.newbyteorder("="))

@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from feedrank._time import iso
 from feedrank.audit.arrays import ArrayEncoding, emit, encode_array, json_floats
-from feedrank.audit.inputs import encode_batch, encode_context
+from feedrank.audit.inputs import encode_batch, encode_context, is_blank
 from feedrank.audit.record import RECORD_VERSION
-from feedrank.audit.viewer import encode_viewer
+from feedrank.audit.seal import seal, seal_aad
+from feedrank.audit.viewer import PERIODS, PseudonymPeriod, encode_viewer
 from feedrank.batch.context import Context
 from feedrank.canonical import canonical_json
 from feedrank.engine.algorithm import Algorithm
 from feedrank.errors import AuditError
 from feedrank.ranking.ranking import Ranking
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["EncodedRequest", "encode_request", "spec_json"]
 
@@ -153,6 +151,8 @@ def encode_request(
     ctx: Context,
     *,
     key: bytes,
+    data_key: bytes | None = None,
+    pseudonym_period: PseudonymPeriod = "none",
     request_id: str | None = None,
     spec: str | None = None,
     arrays: ArrayEncoding = "binary",
@@ -164,6 +164,12 @@ def encode_request(
     if not given). Without a ``request_id`` one is derived from the request:
     the first 32 hex digits of SHA-256 over the canonical JSON of ``[spec
     fingerprint, now, viewer pseudonym or null, page start, candidate ids]``.
+
+    A request with a viewer, or whose context holds anything derived from a
+    person, is sealed under ``data_key`` (:mod:`feedrank.audit.seal`); without
+    a data key it is refused (AuditError naming ``data_key``). An anonymous
+    request is written in clear. ``pseudonym_period`` picks the viewer's
+    pseudonym (:func:`~feedrank.audit.viewer.pseudonym`).
     """
     batch = ranking.candidates
     if len(ctx) != len(batch) or ctx.now != ranking.now:
@@ -181,14 +187,31 @@ def encode_request(
             field="request_id",
             expected="a non-empty string of at most 256 characters without NUL",
         )
-    inputs = {
+    if pseudonym_period not in PERIODS:
+        raise AuditError(
+            f"pseudonym_period={pseudonym_period!r}",
+            field="pseudonym_period",
+            expected=" | ".join(PERIODS),
+        )
+    personal = not is_blank(ctx)
+    if personal and data_key is None:
+        what = "a viewer" if ctx.viewer is not None else "a context derived from a person"
+        raise AuditError(
+            f"the request has {what}, which the log must not hold in clear; nothing was written",
+            field="data_key",
+            expected="DecisionLog(..., data_key=32 random bytes) to seal personal data",
+        )
+    now = int(ranking.now)
+    viewer = encode_viewer(ctx.viewer, batch, key, period=pseudonym_period, now=now)
+    pseud = None if viewer is None else str(viewer.pop("id"))
+    inputs: dict[str, Any] = {
         "batch": encode_batch(batch, arrays),
         "context": encode_context(ctx, arrays),
         "page": {
             "after": _cursor_key(ranking),
             "limit": max(ranking.page_stop - ranking.page_start, 1),
         },
-        "viewer": encode_viewer(ctx.viewer, batch, key),
+        "viewer": viewer,
     }
     try:
         inputs_json = emit(inputs)
@@ -197,18 +220,24 @@ def encode_request(
         raise AuditError(str(exc), field="request", expected="finite numbers") from None
     pipeline = ranking.pipeline
     if request_id is None:
-        viewer = inputs["viewer"]
-        seed = [
-            pipeline.fingerprint,
-            ranking.now,
-            None if viewer is None else viewer["id"],
-            ranking.page_start,
-            batch.ids.tolist(),
-        ]
+        seed = [pipeline.fingerprint, now, pseud, ranking.page_start, batch.ids.tolist()]
         digest = hashlib.sha256(_utf8(emit(seed), "request_id"))
         request_id = digest.hexdigest()[:32]
+    if personal:
+        assert data_key is not None
+        period = None if pseud is None else pseudonym_period
+        aad = seal_aad(RECORD_VERSION, pipeline.fingerprint, now, request_id, pseud, period)
+        inputs_bytes, outputs_bytes = _utf8(inputs_json, "inputs"), _utf8(outputs_json, "outputs")
+        plain = b'{"inputs":%s,"outputs":%s}' % (inputs_bytes, outputs_bytes)
+        clear: dict[str, Any] = {
+            "sealed": seal(plain, data_key, aad),
+            "viewer": None if pseud is None else {"id": pseud},
+        }
+        if period is not None:
+            clear["pseudonym_period"] = period
+        inputs_json, outputs_json = canonical_json(clear), "null"
     return EncodedRequest(
-        now=int(ranking.now),
+        now=now,
         request_id=request_id,
         inputs=_utf8(inputs_json, "inputs"),
         outputs=_utf8(outputs_json, "outputs"),

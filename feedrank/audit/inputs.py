@@ -28,6 +28,7 @@ from feedrank.audit.arrays import (
     BLOB_DTYPES,
     ArrayEncoding,
     blob,
+    check_shape,
     decode_array,
     decode_blob,
     decode_strings,
@@ -41,7 +42,14 @@ from feedrank.batch.tags import Tags
 from feedrank.errors import AuditError, FeedrankError
 from feedrank.models import Viewer
 
-__all__ = ["BATCH_COLUMNS", "decode_batch", "decode_context", "encode_batch", "encode_context"]
+__all__ = [
+    "BATCH_COLUMNS",
+    "decode_batch",
+    "decode_context",
+    "encode_batch",
+    "encode_context",
+    "is_blank",
+]
 
 _STRING_COLUMNS = ("lang", "quote_of", "reply_to", "repost_of")
 _TEXT_COLUMNS = ("text", "url")
@@ -230,18 +238,18 @@ def _decode_context_array(stored: Any, where: str) -> NDArray[Any]:
         return decode_blob(stored, where)
     if not isinstance(stored, Mapping) or set(stored) != {"data", "dtype", "shape"}:
         raise AuditError("malformed array", field=where, expected="{b64 | data, dtype, shape}")
-    dtype, shape = stored["dtype"], stored["shape"]
-    if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
-        raise AuditError(f"bad shape {shape!r}", field=where)
-    if dtype == "str":
+    dtype = stored["dtype"]
+    shape = check_shape(stored["shape"], where)
+    if isinstance(dtype, str) and dtype == "str":
         flat = decode_strings(flatten(_strings_or_lists(stored["data"], where)), where)
         arr = np.array(flat, dtype=np.str_) if flat else np.zeros(0, dtype="U1")
         return arr.reshape(shape)
-    if dtype not in BLOB_DTYPES:
-        raise AuditError(f"dtype {dtype!r}", field=where, expected=", ".join(sorted(BLOB_DTYPES)))
+    if not isinstance(dtype, str) or dtype not in BLOB_DTYPES:
+        shown = dtype if isinstance(dtype, str) else type(dtype).__name__
+        raise AuditError(f"dtype {shown!r}", field=where, expected=", ".join(sorted(BLOB_DTYPES)))
     dt = np.dtype(str(dtype))
     kinds = "f" if dt.kind == "f" else "b" if dt.kind == "b" else "iu"
-    return decode_array(stored["data"], where, kinds, tuple(shape)).astype(dt.newbyteorder("="))
+    return decode_array(stored["data"], where, kinds, shape).astype(dt.newbyteorder("="))
 
 
 def _strings_or_lists(data: Any, where: str) -> list[Any]:
@@ -250,8 +258,32 @@ def _strings_or_lists(data: Any, where: str) -> list[Any]:
     return data
 
 
+def _blank(now: int, n: int) -> Context:
+    """The context of an anonymous feed of ``n`` candidates: every array's shape and
+    dtype, and the values a context derived from no one holds."""
+    return Context(now, None, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n), np.zeros(n))
+
+
+def is_blank(ctx: Context) -> bool:
+    """Whether ``ctx`` holds nothing derived from a person: no viewer, and every
+    per-post array what an anonymous feed's context holds (no follows, seen
+    posts, affinities, ...)."""
+    if ctx.viewer is not None:
+        return False
+    blank = _blank(ctx.now, len(ctx))
+    for f in fields(Context):
+        if f.name in _FIXED_CONTEXT:
+            continue
+        mine, theirs = getattr(ctx, f.name), getattr(blank, f.name)
+        if mine.shape != theirs.shape or not np.array_equal(mine, theirs):
+            return False
+    return True
+
+
 def decode_context(stored: Mapping[str, Any], now: int, viewer: Viewer | None, n: int) -> Context:
-    """The :class:`Context` of a record's ``inputs.context`` for ``n`` candidates."""
+    """The :class:`Context` of a record's ``inputs.context`` for ``n`` candidates
+    (AuditError naming the array if one has another shape or kind than Context's)."""
+    blank = _blank(now, n)
     arrays: dict[str, Any] = {}
     known: set[str] = set()
     for f in fields(Context):
@@ -268,9 +300,13 @@ def decode_context(stored: Mapping[str, Any], now: int, viewer: Viewer | None, n
                 )
             continue
         arr = _decode_context_array(stored[f.name], where)
-        if arr.ndim >= 1 and arr.shape[0] != n:
-            raise AuditError(f"has {arr.shape[0]} rows", field=where, expected=f"{n} rows")
-        arrays[f.name] = arr
+        like = getattr(blank, f.name)
+        if arr.shape != like.shape:
+            raise AuditError(f"has shape {arr.shape}", field=where, expected=f"shape {like.shape}")
+        kinds = "iu" if like.dtype.kind in "iu" else like.dtype.kind
+        if arr.dtype.kind not in kinds:
+            raise AuditError(f"has dtype {arr.dtype}", field=where, expected=f"{like.dtype} values")
+        arrays[f.name] = arr.astype(like.dtype, copy=False)
     extra = set(stored) - known
     if extra:
         raise AuditError(

@@ -33,7 +33,6 @@ one already.
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import secrets
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedrank.audit.note import VerifierKey, check_key_name, parse_verifier_key, verifier_key
+from feedrank.audit.secret_check import MIN_SECRET_BYTES, check_secret
 from feedrank.errors import AuditError
 
 if TYPE_CHECKING:
@@ -70,12 +70,8 @@ PSEUDONYM_KEY = "pseudonym.key"
 DATA_KEY = "data.key"
 """The file name of the data key."""
 
-MIN_SECRET_BYTES = 32
-"""The shortest secret key :func:`check_secret` accepts (256 bits)."""
 
 _SECRET_FILE = re.compile(rb"[0-9a-f]{64}\n?")
-_TEXT = frozenset(range(0x20, 0x7F)) | frozenset(b"\t\n\v\f\r")
-_MIN_DISTINCT = 16
 _LARGEST_KEY_FILE = 1 << 16
 
 
@@ -206,73 +202,6 @@ def load_secret(path: str | os.PathLike[str]) -> bytes:
         raise err.locate(source=str(path)) from None
 
 
-def check_secret(key: bytes | bytearray | memoryview, *, field: str) -> bytes:
-    """``key`` as bytes if it can be a secret key; else an AuditError naming
-    ``field`` (the key never appears in the message).
-
-    A secret key (the pseudonym key, the data key) must be raw random bytes. A
-    key is refused when it is
-
-    1. shorter than :data:`MIN_SECRET_BYTES` (32) bytes;
-    2. text: every byte printable ASCII or ASCII white space. A password or phrase
-       is guessable, and an encoded key (hex, base64) must be decoded first;
-    3. made of fewer than 16 distinct byte values;
-    4. periodic: the key, or the sequence of differences (mod 256) of its
-       successive bytes, repeats a pattern of at most half its length
-       (``b"ab" * 16``; a counter such as ``bytes(range(32))``).
-
-    32 bytes from :func:`secrets.token_bytes` (what :func:`keygen` writes) fail
-    one of these with probability below 1e-13: rule 2 with (100/256)^32 (about
-    9e-14), rule 3 about 3e-17, rule 4 under 2^-120.
-
-    >>> import secrets
-    >>> len(check_secret(secrets.token_bytes(32), field="pseudonym_key"))
-    32
-    >>> for weak in (b"0123456789abcdef" * 2, bytes(range(32)), b"a" * 16):
-    ...     try:
-    ...         check_secret(weak, field="pseudonym_key")
-    ...     except AuditError as err:
-    ...         print(err.message)
-    the key is text
-    the differences of its bytes repeat a pattern of 1 bytes
-    the key is 16 bytes
-    """
-    if not isinstance(key, (bytes, bytearray, memoryview)):
-        raise AuditError(f"got a {type(key).__name__}", field=field, expected="the key as bytes")
-    key = bytes(key)
-    if len(key) < MIN_SECRET_BYTES:
-        raise AuditError(
-            f"the key is {len(key)} bytes",
-            field=field,
-            expected=f"at least {MIN_SECRET_BYTES} random bytes",
-        )
-    if _TEXT.issuperset(key):
-        raise AuditError(
-            "the key is text",
-            field=field,
-            expected=(
-                f"{MIN_SECRET_BYTES} or more random bytes, not a password or an encoded key: "
-                "decode hex or base64 first"
-            ),
-        )
-    if len(set(key)) < _MIN_DISTINCT:
-        raise AuditError(
-            f"the key has {len(set(key))} distinct byte values",
-            field=field,
-            expected=f"random bytes (at least {_MIN_DISTINCT} distinct values)",
-        )
-    steps = bytes((b - a) & 0xFF for a, b in itertools.pairwise(key))
-    for sequence, what in ((key, "the key"), (steps, "the differences of its bytes")):
-        period = _period(sequence)
-        if period is not None:
-            raise AuditError(
-                f"{what} repeat a pattern of {period} bytes",
-                field=field,
-                expected="random bytes (no repeated pattern)",
-            )
-    return key
-
-
 def _new_secret() -> bytes:
     """32 bytes from :func:`secrets.token_bytes` that pass :func:`check_secret`
     (drawn again in the rare case, under 1e-13, that they do not)."""
@@ -282,15 +211,6 @@ def _new_secret() -> bytes:
             return check_secret(key, field="key")
         except AuditError:
             continue
-
-
-def _period(data: bytes) -> int | None:
-    """The smallest ``p <= len(data) // 2`` with ``data[i] == data[i + p]`` for
-    every ``i``, or None."""
-    for p in range(1, len(data) // 2 + 1):
-        if data[p:] == data[:-p]:
-            return p
-    return None
 
 
 def _looks_like_verifier_key(text: str) -> bool:

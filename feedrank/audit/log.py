@@ -35,6 +35,7 @@ through :class:`DecisionLog`, and network file systems may not honour it.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
 import sys
 import threading
@@ -48,6 +49,8 @@ from typing import TYPE_CHECKING, Literal
 from feedrank.audit.arrays import ArrayEncoding
 from feedrank.audit.encode import encode_request, spec_json
 from feedrank.audit.record import GENESIS, is_hex64
+from feedrank.audit.secret_check import check_secret
+from feedrank.audit.viewer import PERIODS, PseudonymPeriod
 from feedrank.errors import AuditError
 from feedrank.io.decoding import decode_json
 
@@ -70,7 +73,6 @@ __all__ = [
 FsyncPolicy = Literal["always", "close", "never"]
 _POLICIES = ("always", "close", "never")
 _CHUNK = 1 << 16
-MIN_KEY_BYTES = 16
 MAX_RECORD_BYTES = 64 << 20
 """The longest record (one line, newline excluded) a log holds: 64 MiB, about
 200,000 candidates. :class:`DecisionLog` refuses to write a longer one and the
@@ -189,28 +191,47 @@ def _tail_state(fd: int, size: int, max_bytes: int) -> tuple[int, str] | TornTai
 class DecisionLog:
     """An append-only, hash-chained JSON Lines log of ranking decisions.
 
-    ``key`` (bytes, at least 16; 32 random bytes recommended) pseudonymises
-    viewer ids with HMAC-SHA256 and is never written. ``fsync`` is the
-    durability policy (module docstring). ``embed_spec`` writes the spec's
-    canonical JSON into every record (else only its fingerprint, name and
-    version). ``arrays`` writes bulk numeric arrays as typed base64 blobs
-    ("binary", the default: exact and several times faster to write) or as JSON
-    lists ("json": readable with any JSON tool); readers accept both.
-    ``max_record_bytes`` (default :data:`MAX_RECORD_BYTES`) bounds one record:
-    a longer one is refused, so every record the log holds can be read back
-    with the same bound. Use as a context manager, or call :meth:`close`.
+    ``key`` pseudonymises viewer ids with HMAC-SHA256 and is never written.
+    ``data_key`` seals (AES-256-GCM) every request that holds personal data: a
+    viewer, or a context derived from one (see :mod:`feedrank.audit`). Without
+    a data key such a request is refused with :class:`AuditError` and nothing
+    is written: the log holds nothing personal in clear, so a log without a
+    data key can only hold anonymous feeds. Both keys must be 32 random bytes
+    or more (``secrets.token_bytes(32)``; :func:`~feedrank.audit.secret_check.check_secret`
+    refuses short and patterned ones) and must differ. Keep both: the key
+    finds a person's records again (an access request), the data key is needed
+    to replay sealed records.
+
+    ``pseudonym_period`` (``"none"``, ``"day"``, ``"month"``, ``"year"``):
+    how long a viewer keeps one pseudonym (:func:`~feedrank.audit.viewer.pseudonym`).
+    ``"none"`` lets anyone reading the log follow one pseudonym over all its
+    records; a rotating period makes records of different periods unlinkable
+    without the key, while the key holder still finds a person's records by
+    computing one pseudonym per period.
+
+    ``fsync`` is the durability policy (module docstring). ``embed_spec``
+    writes the spec's canonical JSON into every record (else only its
+    fingerprint, name and version). ``arrays`` writes bulk numeric arrays as
+    typed base64 blobs ("binary", the default: exact and several times faster
+    to write) or as JSON lists ("json": readable with any JSON tool); readers
+    accept both. ``max_record_bytes`` (default :data:`MAX_RECORD_BYTES`)
+    bounds one record: a longer one is refused, so every record the log holds
+    can be read back with the same bound. Use as a context manager, or call
+    :meth:`close`.
 
     >>> import tempfile, pathlib
     >>> from datetime import datetime, timezone
     >>> from feedrank import Context, Post, PostBatch, Viewer, preset
     >>> from feedrank.audit import verify
+    >>> key = bytes.fromhex("9d3a61c0f2e84b57a1c6e0d97f3b28a4c5e1f60b3d8a7294e6c0b5f1a3d7e982")
+    >>> data_key = bytes.fromhex("47be0c1f9a3d6e28b5c4f7a01e9d3b6c82f5a4e7d0c3b6a9f2e5d8c1b4a7e0f3")
     >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
     >>> batch = PostBatch.from_posts([Post(id="p", author_id="a", created_at=t)])
     >>> ctx = Context.build(batch, now=t, viewer=Viewer(id="v"))
     >>> ranking = preset("chronological").rank(batch, ctx)
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = pathlib.Path(tmp, "decisions.jsonl")
-    ...     with DecisionLog(path, key=b"k" * 32) as log:
+    ...     with DecisionLog(path, key=key, data_key=data_key) as log:
     ...         first = log.append(ranking, ctx, request_id="req-1")
     ...         second = log.append(ranking, ctx)
     ...     report = verify(path)
@@ -223,23 +244,33 @@ class DecisionLog:
         path: str | os.PathLike[str],
         *,
         key: bytes,
+        data_key: bytes | None = None,
+        pseudonym_period: PseudonymPeriod = "none",
         fsync: FsyncPolicy = "always",
         embed_spec: bool = True,
         arrays: ArrayEncoding = "binary",
         max_record_bytes: int = MAX_RECORD_BYTES,
     ) -> None:
-        if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_KEY_BYTES:
+        self._key = check_secret(key, field="key")
+        self._data_key = None if data_key is None else check_secret(data_key, field="data_key")
+        if self._data_key is not None and hmac.compare_digest(self._key, self._data_key):
             raise AuditError(
-                "the pseudonymisation key is missing or too short",
-                field="key",
-                expected=f"at least {MIN_KEY_BYTES} bytes (32 random bytes recommended)",
+                "the data key is the pseudonymisation key",
+                field="data_key",
+                expected="two separate random keys",
+            )
+        if pseudonym_period not in PERIODS:
+            raise AuditError(
+                f"pseudonym_period={pseudonym_period!r}",
+                field="pseudonym_period",
+                expected=" | ".join(PERIODS),
             )
         if fsync not in _POLICIES:
             raise AuditError(f"fsync={fsync!r}", field="fsync", expected=" | ".join(_POLICIES))
         if arrays not in ("binary", "json"):
             raise AuditError(f"arrays={arrays!r}", field="arrays", expected="binary | json")
         self._path = Path(path)
-        self._key = bytes(key)
+        self._period: PseudonymPeriod = pseudonym_period
         self._max_record = max_record_bytes
         self._fsync: FsyncPolicy = fsync
         self._embed = embed_spec
@@ -267,6 +298,16 @@ class DecisionLog:
         return self._path
 
     @property
+    def pseudonym_period(self) -> PseudonymPeriod:
+        """How long a viewer keeps one pseudonym: "none", "day", "month" or "year"."""
+        return self._period
+
+    @property
+    def seals(self) -> bool:
+        """Whether the log has a data key, so it can hold requests with personal data."""
+        return self._data_key is not None
+
+    @property
     def fsync(self) -> FsyncPolicy:
         """The durability policy: "always", "close" or "never"."""
         return self._fsync
@@ -291,10 +332,14 @@ class DecisionLog:
         :class:`AuditError` if the log ends with a torn record or the write fails
         (the log is then left as it was).
         """
+        if self._fd is None:  # checked again under the lock; fail before the work
+            raise AuditError("the decision log is closed", source=str(self._path))
         encoded = encode_request(
             ranking,
             ctx,
             key=self._key,
+            data_key=self._data_key,
+            pseudonym_period=self._period,
             request_id=request_id,
             spec=self._spec_json(ranking),
             arrays=self._arrays,

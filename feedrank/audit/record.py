@@ -7,6 +7,12 @@
 request was ranked with and give its outputs as numpy arrays.
 :func:`record_hash` and :data:`GENESIS` are the links of the hash chain.
 
+A sealed record (version 2, a request with personal data) holds its inputs and
+outputs in ``inputs.sealed``: :meth:`AuditRecord.unseal` opens it with the
+data key and returns the record with them readable; until then the methods
+that read them raise AuditError "sealed: needs the data key". Version 1
+records (never sealed) are read as they are.
+
 >>> record_hash({"hash": "ignored", "seq": 1}) == record_hash({"seq": 1})
 True
 >>> is_hex64(GENESIS)
@@ -17,19 +23,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from feedrank._time import MAX_MICROS, MIN_MICROS
 from feedrank.audit.arrays import decode_array
 from feedrank.audit.inputs import decode_batch, decode_context
-from feedrank.audit.viewer import decode_viewer
+from feedrank.audit.seal import check_sealed, open_seal, seal_aad
+from feedrank.audit.viewer import PseudonymPeriod, decode_viewer
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.canonical import canonical_json, fingerprint
 from feedrank.errors import AuditError
+from feedrank.io.decoding import decode_json
 from feedrank.models import Viewer
 
 if TYPE_CHECKING:
@@ -38,6 +47,8 @@ if TYPE_CHECKING:
 __all__ = [
     "GENESIS",
     "RECORD_VERSION",
+    "SEALED_NEEDS_KEY",
+    "VERSIONS",
     "AuditRecord",
     "CursorKey",
     "FeedData",
@@ -47,6 +58,7 @@ __all__ = [
     "RemovedData",
     "RequestInputs",
     "RequestOutputs",
+    "SealedData",
     "SpecRef",
     "is_hex64",
     "parse_record",
@@ -54,12 +66,17 @@ __all__ = [
     "spec_matches",
 ]
 
-RECORD_VERSION = 1
-"""Value of the ``v`` field of every record this version writes."""
+RECORD_VERSION = 2
+"""Value of the ``v`` field of every record this version writes (it reads 1 and 2)."""
+VERSIONS = (1, 2)
+"""The record format versions this version reads."""
 GENESIS = "0" * 64
 """The ``prev`` of the first record of a log."""
+SEALED_NEEDS_KEY = "sealed: needs the data key"
+"""The message of reading a sealed part of a record without opening it."""
 
 _HEX = frozenset("0123456789abcdef")
+_INT64 = 2**63
 
 
 def is_hex64(value: Any) -> bool:
@@ -68,10 +85,14 @@ def is_hex64(value: Any) -> bool:
 
 
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Int64 = Annotated[int, Field(ge=-_INT64, lt=_INT64)]
+Count = Annotated[int, Field(ge=0, lt=_INT64)]
+Micros = Annotated[int, Field(ge=MIN_MICROS, le=MAX_MICROS)]
+"""A time feedrank can hold: µs since the epoch within the range of a datetime."""
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class SpecRef(_Model):
@@ -86,26 +107,42 @@ class SpecRef(_Model):
 class CursorKey(_Model):
     """Key of the post served just before the page."""
 
-    tier: int
+    tier: Int64
     score: float
-    created_at: int
+    created_at: Micros
     post_id: str
 
 
 class PageInput(_Model):
     """Page size (posts served, at least 1) and the key the page started after."""
 
-    limit: Annotated[int, Field(ge=1)]
+    limit: Annotated[int, Field(ge=1, lt=_INT64)]
     after: CursorKey | None = None
 
 
-class RequestInputs(_Model):
-    """Everything needed to rank the request again."""
+class SealedData(_Model):
+    """A seal: ``alg`` "A256GCM", base64 ``nonce`` (12 bytes) and ``ct`` (ciphertext
+    and tag); :func:`~feedrank.audit.seal.check_sealed` checks its form."""
 
-    batch: dict[str, Any]
-    context: dict[str, Any]
-    page: PageInput
+    alg: str
+    nonce: str
+    ct: str
+
+
+class RequestInputs(_Model):
+    """Everything needed to rank the request again.
+
+    In a sealed record only ``viewer`` (``{"id": pseudonym}`` or None),
+    ``pseudonym_period`` and ``sealed`` are stored; the others are None until
+    :meth:`AuditRecord.unseal` opens the seal.
+    """
+
     viewer: dict[str, Any] | None
+    batch: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    page: PageInput | None = None
+    pseudonym_period: PseudonymPeriod | None = None
+    sealed: SealedData | None = None
 
 
 class FeedData(_Model):
@@ -119,8 +156,8 @@ class FeedData(_Model):
 class PageData(_Model):
     """The served page: positions ``[start, stop)`` of the feed, ids, scores and parts."""
 
-    start: Annotated[int, Field(ge=0)]
-    stop: Annotated[int, Field(ge=0)]
+    start: Count
+    stop: Count
     ids: list[str]
     scores: list[Any]
     contributions: list[list[Any]]
@@ -149,7 +186,7 @@ class RequestOutputs(_Model):
 
     term_names: list[str]
     factor_names: list[str]
-    factor_stages: list[int]
+    factor_stages: list[Int64]
     feed: FeedData
     page: PageData
     removed: RemovedData
@@ -161,31 +198,141 @@ class AuditRecord(_Model):
     """One validated record of a decision log (see :mod:`feedrank.audit`).
 
     :meth:`batch`, :meth:`context` and :meth:`viewer` rebuild the request's
-    inputs exactly; the other methods give the outputs as numpy arrays.
+    inputs exactly; the other methods give the outputs as numpy arrays. A
+    sealed record (:attr:`is_sealed`) gives them only once :meth:`unseal` has
+    opened it with the data key; before, they raise AuditError "sealed: needs
+    the data key".
     """
 
     hash: Hex64
-    v: Literal[1]
+    v: Annotated[int, Field(ge=VERSIONS[0], le=VERSIONS[-1])]
     seq: Annotated[int, Field(ge=1)]
     request_id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
     prev: Hex64
-    now: int
+    now: Micros
     spec: SpecRef
     inputs: RequestInputs
-    outputs: RequestOutputs
+    outputs: RequestOutputs | None
+
+    @property
+    def is_sealed(self) -> bool:
+        """Whether the record keeps its request sealed (``inputs.sealed``)."""
+        return self.inputs.sealed is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the request can be read: a clear record, or one :meth:`unseal` opened."""
+        return self.inputs.batch is not None
+
+    @property
+    def pseudonym(self) -> str | None:
+        """The viewer's pseudonym (None for an anonymous feed), readable without the data key."""
+        viewer = self.inputs.viewer
+        return None if viewer is None else viewer.get("id")
+
+    def associated_data(self) -> bytes:
+        """The associated data of the record's seal (:func:`~feedrank.audit.seal.seal_aad`)."""
+        return seal_aad(
+            self.v,
+            self.spec.fingerprint,
+            self.now,
+            self.request_id,
+            self.pseudonym,
+            self.inputs.pseudonym_period,
+        )
+
+    def open_seal(self, data_key: bytes) -> bytes:
+        """The plaintext of the record's seal (AuditError: not sealed, or "seal does
+        not open (wrong data key or altered)")."""
+        if self.inputs.sealed is None:
+            raise AuditError("the record is not sealed", field="inputs.sealed")
+        return open_seal(self.inputs.sealed.model_dump(), data_key, self.associated_data())
+
+    def unseal(self, data_key: bytes) -> AuditRecord:
+        """The record with its seal opened by ``data_key``: inputs and outputs readable.
+
+        A clear record is returned as it is. AuditError if the key does not open
+        the seal or what it holds does not follow the schema.
+        """
+        if self.is_open:
+            return self
+        return self.with_plaintext(self.open_seal(data_key))
+
+    def with_plaintext(self, plaintext: bytes) -> AuditRecord:
+        """The record with its sealed fields read from ``plaintext`` (the seal's
+        canonical JSON ``{"inputs": {batch, context, page, viewer}, "outputs"}``)."""
+        data = decode_json(plaintext, source="inputs.sealed", error=AuditError)
+        if not isinstance(data, dict) or set(data) != {"inputs", "outputs"}:
+            raise AuditError(
+                "malformed seal contents", field="inputs.sealed", expected="{inputs, outputs}"
+            )
+        inner = data["inputs"]
+        if not isinstance(inner, dict) or set(inner) != {"batch", "context", "page", "viewer"}:
+            raise AuditError(
+                "malformed sealed inputs", field="inputs", expected="{batch, context, page, viewer}"
+            )
+        viewer = inner["viewer"]
+        if self.inputs.viewer is None:
+            if viewer is not None:
+                raise AuditError(
+                    "a viewer in the seal of an anonymous record", field="inputs.viewer"
+                )
+        elif not isinstance(viewer, dict) or "id" in viewer:
+            raise AuditError(
+                "malformed sealed viewer",
+                field="inputs.viewer",
+                expected="the viewer without its id",
+            )
+        else:
+            viewer = {**viewer, "id": self.inputs.viewer["id"]}
+        clear = self.inputs.model_dump(exclude={"viewer"}, exclude_none=True)
+        try:
+            inputs = RequestInputs.model_validate({**clear, **inner, "viewer": viewer})
+        except ValidationError as exc:
+            raise _audit_error(exc, "inputs") from None
+        try:
+            outputs = RequestOutputs.model_validate(data["outputs"])
+        except ValidationError as exc:
+            raise _audit_error(exc, "outputs") from None
+        return self.model_copy(update={"inputs": inputs, "outputs": outputs})
+
+    def _open_inputs(self) -> RequestInputs:
+        if not self.is_open:
+            raise AuditError(
+                SEALED_NEEDS_KEY, field="inputs.sealed", expected="record.unseal(data_key)"
+            )
+        return self.inputs
+
+    def require_outputs(self) -> RequestOutputs:
+        """The outputs (AuditError "sealed: needs the data key" until :meth:`unseal`)."""
+        if self.outputs is None:
+            raise AuditError(
+                SEALED_NEEDS_KEY, field="inputs.sealed", expected="record.unseal(data_key)"
+            )
+        return self.outputs
+
+    def page_input(self) -> PageInput:
+        """The page requested: its size and the key it started after."""
+        page = self._open_inputs().page
+        assert page is not None
+        return page
 
     def viewer(self) -> Viewer | None:
         """The pseudonymised, minimised viewer, or None for an anonymous feed."""
-        return decode_viewer(self.inputs.viewer)
+        return decode_viewer(self._open_inputs().viewer)
 
     def batch(self) -> PostBatch:
         """The candidates: the :class:`PostBatch` that was ranked."""
-        return decode_batch(self.inputs.batch)
+        stored = self._open_inputs().batch
+        assert stored is not None
+        return decode_batch(stored)
 
     def context(self, batch: PostBatch | None = None) -> Context:
         """The :class:`Context` the request was ranked with (``batch``: from :meth:`batch`)."""
+        stored = self._open_inputs().context
+        assert stored is not None
         n = len(batch if batch is not None else self.batch())
-        return decode_context(self.inputs.context, self.now, self.viewer(), n)
+        return decode_context(stored, self.now, self.viewer(), n)
 
     def pipeline(self) -> Pipeline:
         """The embedded spec as a :class:`~feedrank.Pipeline` (AuditError if absent)."""
@@ -201,36 +348,44 @@ class AuditRecord(_Model):
 
     def order(self) -> NDArray[np.intp]:
         """ndarray (m,), intp: candidate rows of the kept posts, best first."""
-        return decode_array(self.outputs.feed.order, "outputs.feed.order", "iu").astype(np.intp)
+        stored = self.require_outputs().feed.order
+        return decode_array(stored, "outputs.feed.order", "iu").astype(np.intp)
 
     def scores(self) -> NDArray[np.float64]:
         """ndarray (m,), float64: scores of the kept posts, aligned with :meth:`order`."""
-        return decode_array(self.outputs.feed.scores, "outputs.feed.scores", "f").astype(np.float64)
+        stored = self.require_outputs().feed.scores
+        return decode_array(stored, "outputs.feed.scores", "f").astype(np.float64)
+
+    def tiers(self) -> NDArray[np.int64]:
+        """ndarray (m,), int64: tiers of the kept posts, aligned with :meth:`order`."""
+        stored = self.require_outputs().feed.tier
+        return decode_array(stored, "outputs.feed.tier", "iu").astype(np.int64)
 
     def page_scores(self) -> NDArray[np.float64]:
         """ndarray (k,), float64: scores of the served page, best first."""
-        shape = (len(self.outputs.page.ids),)
-        return decode_array(self.outputs.page.scores, "outputs.page.scores", "f", shape)
+        page = self.require_outputs().page
+        return decode_array(page.scores, "outputs.page.scores", "f", (len(page.ids),))
 
     def contributions(self) -> NDArray[np.float64]:
         """ndarray (k, T), float64: term contributions of the served page."""
-        shape = (len(self.outputs.page.ids), len(self.outputs.term_names))
-        return decode_array(
-            self.outputs.page.contributions, "outputs.page.contributions", "f", shape
-        )
+        out = self.require_outputs()
+        shape = (len(out.page.ids), len(out.term_names))
+        return decode_array(out.page.contributions, "outputs.page.contributions", "f", shape)
 
     def factors(self) -> NDArray[np.float64]:
         """ndarray (k, F), float64: factors of the served page."""
-        shape = (len(self.outputs.page.ids), len(self.outputs.factor_names))
-        return decode_array(self.outputs.page.factors, "outputs.page.factors", "f", shape)
+        out = self.require_outputs()
+        shape = (len(out.page.ids), len(out.factor_names))
+        return decode_array(out.page.factors, "outputs.page.factors", "f", shape)
 
     def removed_rows(self) -> NDArray[np.intp]:
         """ndarray (r,), intp: candidate rows removed by filters (reasons aligned)."""
-        return decode_array(self.outputs.removed.rows, "outputs.removed.rows", "iu").astype(np.intp)
+        stored = self.require_outputs().removed.rows
+        return decode_array(stored, "outputs.removed.rows", "iu").astype(np.intp)
 
     def moves(self) -> list[tuple[int, int, int, int, str]]:
         """Every move as (candidate row, stage, before, after, reason)."""
-        m = self.outputs.moves
+        m = self.require_outputs().moves
         cols = [
             decode_array(getattr(m, name), f"outputs.moves.{name}", "iu").tolist()
             for name in ("rows", "stages", "before", "after")
@@ -240,14 +395,66 @@ class AuditRecord(_Model):
         return list(zip(*cols, m.reasons, strict=True))
 
 
+def _audit_error(exc: ValidationError, prefix: str | None = None) -> AuditError:
+    """The first error of a validation, naming its field (under ``prefix``)."""
+    first = exc.errors()[0]
+    where = ".".join([*([prefix] if prefix else []), *(str(p) for p in first["loc"])])
+    return AuditError(first["msg"], field=where or None)
+
+
+def _check_form(record: AuditRecord) -> None:
+    """What the schema alone does not say: which fields a record of each version and
+    kind (clear or sealed) holds."""
+    inputs = record.inputs
+    if inputs.sealed is None:
+        for name in ("batch", "context", "page"):
+            if getattr(inputs, name) is None:
+                raise AuditError("missing", field=f"inputs.{name}")
+        if record.outputs is None:
+            raise AuditError("missing", field="outputs")
+        if record.v >= 2 and inputs.viewer is not None:
+            raise AuditError(
+                "a viewer in clear",
+                field="inputs.viewer",
+                expected="a version 2 record keeps its viewer sealed",
+            )
+        if inputs.pseudonym_period is not None:
+            raise AuditError(
+                "a pseudonym period without a pseudonym", field="inputs.pseudonym_period"
+            )
+        return
+    if record.v < 2:
+        raise AuditError("a seal in a version 1 record", field="inputs.sealed")
+    for name in ("batch", "context", "page"):
+        if getattr(inputs, name) is not None:
+            raise AuditError(
+                "in clear in a sealed record", field=f"inputs.{name}", expected="it in the seal"
+            )
+    if record.outputs is not None:
+        raise AuditError("in clear in a sealed record", field="outputs", expected="null")
+    viewer = inputs.viewer
+    if viewer is not None and (set(viewer) != {"id"} or not is_hex64(viewer["id"])):
+        raise AuditError(
+            "more than the pseudonym in clear",
+            field="inputs.viewer",
+            expected='{"id": the 64-digit hex pseudonym}',
+        )
+    if (viewer is None) != (inputs.pseudonym_period is None):
+        raise AuditError(
+            "a pseudonym period goes with a pseudonym, and only with one",
+            field="inputs.pseudonym_period",
+        )
+    check_sealed(inputs.sealed.model_dump())
+
+
 def parse_record(data: Mapping[str, Any]) -> AuditRecord:
     """Validate a parsed JSON line into an :class:`AuditRecord` (AuditError if not)."""
     try:
-        return AuditRecord.model_validate(dict(data))
+        record = AuditRecord.model_validate(dict(data))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or None
-        raise AuditError(first["msg"], field=where) from None
+        raise _audit_error(exc) from None
+    _check_form(record)
+    return record
 
 
 def record_hash(data: Mapping[str, Any]) -> str:

@@ -6,8 +6,8 @@ spec at the stored ``now`` and page (size and starting key), and compares the
 result with what the log says was computed and served:
 
 - the spec: the replaying spec's fingerprint against the logged one;
-- every candidate: its position in the whole feed, its score, its filter
-  reason, whether it was served, and — for the posts of the logged page —
+- every candidate: its position in the whole feed, its score and tier, its
+  filter reason, whether it was served, and — for the posts of the logged page —
   every term's contribution and every factor, by name;
 - the re-rankers' moves (how many differ).
 
@@ -18,7 +18,7 @@ inputs and ``now`` give the same bytes); ``rtol`` allows a relative tolerance.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.audit.log import MAX_RECORD_BYTES
-from feedrank.audit.record import AuditRecord
-from feedrank.audit.verify import VerifyReport, _scan
+from feedrank.audit.record import SEALED_NEEDS_KEY, AuditRecord, spec_matches
+from feedrank.audit.secret_check import check_secret
+from feedrank.audit.verify import Problem, ProblemKind, VerifyReport, _scan
 from feedrank.engine.cursor import Cursor
 from feedrank.errors import AuditError, FeedrankError
 
@@ -37,7 +38,16 @@ if TYPE_CHECKING:
     from feedrank.ranking.ranking import Ranking
     from feedrank.spec.pipeline import Pipeline
 
-__all__ = ["PostDiff", "RecordReplay", "ReplayReport", "replay", "replay_record"]
+__all__ = [
+    "Opened",
+    "PostDiff",
+    "RecordReplay",
+    "ReplayReport",
+    "merge_replays",
+    "open_records",
+    "replay",
+    "replay_record",
+]
 
 Pair = tuple[float | None, float | None]
 
@@ -49,7 +59,8 @@ class PostDiff:
     ``position``: 0-based position in the whole feed (None: not kept);
     ``served``: on the page; ``score``; ``removed``: filter reason ("" = kept);
     ``contributions`` and ``factors``: only the names whose values differ
-    (compared for posts of the logged page; None where a side has no value).
+    (compared for posts of the logged page; None where a side has no value);
+    ``tier``: the feed's tier of the post (None: not kept).
     """
 
     post_id: str
@@ -59,6 +70,7 @@ class PostDiff:
     removed: tuple[str, str]
     contributions: Mapping[str, Pair] = field(default_factory=dict)
     factors: Mapping[str, Pair] = field(default_factory=dict)
+    tier: tuple[int | None, int | None] = (None, None)
 
     @property
     def score_diff(self) -> float | None:
@@ -74,6 +86,8 @@ class PostDiff:
             parts.append("now served" if self.served[1] else "no longer served")
         if self.removed[0] != self.removed[1]:
             parts.append(f"removed {self.removed[0] or '-'!r} -> {self.removed[1] or '-'!r}")
+        if self.tier[0] != self.tier[1]:
+            parts.append(f"tier {_pos(self.tier[0])} -> {_pos(self.tier[1])}")
         if self.score[0] != self.score[1]:
             diff = self.score_diff
             extra = f" ({diff:+.6g})" if diff is not None else ""
@@ -92,6 +106,7 @@ class PostDiff:
             "score": list(self.score),
             "score_diff": self.score_diff,
             "removed": list(self.removed),
+            "tier": list(self.tier),
             "contributions": {k: list(v) for k, v in self.contributions.items()},
             "factors": {k: list(v) for k, v in self.factors.items()},
         }
@@ -117,6 +132,17 @@ class RecordReplay:
     diffs: tuple[PostDiff, ...] = ()
     moves_changed: int = 0
     error: str | None = None
+    error_kind: ProblemKind | None = None
+
+    @property
+    def problem(self) -> Problem | None:
+        """The record's error as a named :class:`~feedrank.audit.verify.Problem`
+        (kind ``sealed``, ``seal``, ``malformed``, ``spec`` or ``internal``), or None."""
+        if self.error is None:
+            return None
+        kind: ProblemKind = self.error_kind or "malformed"
+        detail = self.error.removeprefix(f"{kind}: ")
+        return Problem(self.record, self.line, kind, detail, self.record)
 
     @property
     def spec_matches(self) -> bool:
@@ -141,6 +167,7 @@ class RecordReplay:
             "logged_fingerprint": self.logged_fingerprint,
             "replay_fingerprint": self.replay_fingerprint,
             "error": self.error,
+            "error_kind": self.error_kind if self.error is None else self.error_kind or "malformed",
             "moves_changed": self.moves_changed,
             "diffs": [d.to_dict() for d in self.diffs],
         }
@@ -180,8 +207,8 @@ class ReplayReport:
                     f"{head}: spec fingerprint {rec.logged_fingerprint[:16]}... in the log, "
                     f"{(rec.replay_fingerprint or '?')[:16]}... replayed"
                 )
-            if rec.error is not None:
-                out.append(f"{head}: cannot replay: {rec.error}")
+            if rec.problem is not None:
+                out.append(f"{head}: cannot replay ({rec.problem.kind}): {rec.error}")
             if rec.diffs:
                 out.append(f"{head}: {len(rec.diffs)} post(s) differ")
                 out.extend(f"  {d}" for d in rec.diffs[:max_diffs])
@@ -222,19 +249,65 @@ def replay(
     path: str | os.PathLike[str],
     spec: Pipeline | str | os.PathLike[str] | None = None,
     *,
+    data_key: bytes | None = None,
     rtol: float = 0.0,
     max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> ReplayReport:
     """Rank every record of the log at ``path`` again with ``spec`` and compare.
 
     ``spec``: a Pipeline, a spec file or a preset name; None replays each record
-    with the spec embedded in it. Every record that follows the schema is
-    replayed, also after an integrity fault (``report.verify`` says where).
-    ``max_record_bytes`` as for :func:`~feedrank.audit.verify`.
+    with the spec embedded in it. ``data_key`` opens sealed records; without
+    it each sealed record is reported with the problem ``sealed`` ("sealed:
+    needs the data key") and not replayed, and with another key with ``seal``
+    ("seal does not open (wrong data key or altered)"). Every record that
+    follows the schema is replayed, also after an integrity fault
+    (``report.verify`` says where). ``max_record_bytes`` as for
+    :func:`~feedrank.audit.verify`. No content of the log makes replay raise:
+    a record that cannot be replayed is reported with its problem.
     """
     pipeline = _resolve(spec)
+    key = None if data_key is None else check_secret(data_key, field="data_key")
     report, records = _scan(path, max_record_bytes=max_record_bytes)
-    return ReplayReport(str(path), report, tuple(_replay_each(records, pipeline, rtol)))
+    opened = open_records(records, key)
+    done = _replay_each(
+        [item for item in opened if not isinstance(item, RecordReplay)], pipeline, rtol
+    )
+    return ReplayReport(str(path), report, tuple(merge_replays(opened, done)))
+
+
+Opened = tuple[int, AuditRecord] | RecordReplay
+"""A record ready to replay (with its line), or the failure that stopped it."""
+
+
+def open_records(
+    records: Iterable[tuple[int, AuditRecord]], data_key: bytes | None
+) -> list[Opened]:
+    """Each (line, record) with its seal opened by ``data_key``; a sealed record that
+    cannot be opened becomes its failed :class:`RecordReplay` (``sealed``, ``seal``
+    or ``malformed``)."""
+    out: list[Opened] = []
+    for line, record in records:
+        if record.is_open:
+            out.append((line, record))
+        elif data_key is None:
+            out.append(_failed(record, line, None, SEALED_NEEDS_KEY, "sealed"))
+        else:
+            try:
+                plaintext = record.open_seal(data_key)
+            except AuditError as err:
+                out.append(_failed(record, line, None, err.message, "seal"))
+                continue
+            try:
+                out.append((line, record.with_plaintext(plaintext)))
+            except AuditError as err:
+                out.append(_failed(record, line, None, f"in the seal: {err}", "malformed"))
+    return out
+
+
+def merge_replays(opened: Sequence[Opened], done: Sequence[RecordReplay]) -> list[RecordReplay]:
+    """The replays of ``opened`` in order: its failures, and ``done`` for the rest."""
+    rest = iter(done)
+    return [item if isinstance(item, RecordReplay) else next(rest) for item in opened]
 
 
 def _replay_each(
@@ -247,33 +320,58 @@ def _replay_each(
         use = pipeline
         if use is None:
             try:
-                use = cache.get(record.spec.fingerprint) or record.pipeline()
-                cache[record.spec.fingerprint] = use
+                # Only a spec that hashes to its fingerprint stands for every record
+                # naming that fingerprint; an altered one replays as itself.
+                genuine = spec_matches(record.spec)
+                use = (cache.get(record.spec.fingerprint) if genuine else None) or record.pipeline()
+                if genuine:
+                    cache[record.spec.fingerprint] = use
             except FeedrankError as err:
-                results.append(_failed(record, line, None, f"no spec to replay with: {err}"))
+                error = f"no spec to replay with: {err}"
+                results.append(_failed(record, line, None, error, "spec"))
+                continue
+            except Exception as err:
+                results.append(_failed(record, line, None, _internal(err), "internal"))
                 continue
         results.append(replay_record(record, use, line=line, rtol=rtol))
     return results
 
 
-def _failed(record: AuditRecord, line: int, fp: str | None, error: str) -> RecordReplay:
+def _internal(err: BaseException) -> str:
+    return f"feedrank failed on this record ({type(err).__name__}: {err})"
+
+
+def _failed(
+    record: AuditRecord, line: int, fp: str | None, error: str, kind: ProblemKind
+) -> RecordReplay:
     return RecordReplay(
-        record.seq, line, record.request_id, record.spec.fingerprint, fp, (), 0, error
+        record.seq, line, record.request_id, record.spec.fingerprint, fp, (), 0, error, kind
     )
 
 
 def replay_record(
     record: AuditRecord, pipeline: Pipeline, *, line: int | None = None, rtol: float = 0.0
 ) -> RecordReplay:
-    """Rank one record again with ``pipeline`` and compare it with the log."""
+    """Rank one record again with ``pipeline`` and compare it with the log.
+
+    A sealed record must be opened first (:meth:`AuditRecord.unseal`), else the
+    result has the problem ``sealed``. A record that cannot be rebuilt or ranked
+    is a result with the problem ``malformed``; any other exception (a fault of
+    feedrank, not of the record) is reported as ``internal`` rather than raised,
+    so one record never stops the replay of a log.
+    """
     where = record.seq if line is None else line
+    if not record.is_open:
+        return _failed(record, where, pipeline.fingerprint, SEALED_NEEDS_KEY, "sealed")
     try:
         batch = record.batch()
         ctx = record.context(batch)
         ranking = _rank_again(record, pipeline, batch, ctx)
         diffs, moves_changed = _compare(record, ranking, rtol)
-    except (FeedrankError, ValueError, IndexError) as err:  # a bad record, not a crash
-        return _failed(record, where, pipeline.fingerprint, str(err))
+    except (FeedrankError, ValueError, IndexError, OverflowError) as err:  # a bad record
+        return _failed(record, where, pipeline.fingerprint, str(err), "malformed")
+    except Exception as err:
+        return _failed(record, where, pipeline.fingerprint, _internal(err), "internal")
     return RecordReplay(
         record.seq,
         where,
@@ -288,7 +386,7 @@ def replay_record(
 def _rank_again(record: AuditRecord, pipeline: Pipeline, batch: PostBatch, ctx: Context) -> Ranking:
     """Rank the record's request again with ``pipeline``: its candidates ``batch`` and
     context ``ctx``, its ``now``, page size and the key its page started after."""
-    page = record.inputs.page
+    page = record.page_input()
     cursor = None
     if page.after is not None:
         a = page.after
@@ -305,32 +403,68 @@ def _differs(a: NDArray[np.float64], b: NDArray[np.float64], rtol: float) -> NDA
     return out
 
 
+_NO_TIER = np.iinfo(np.int64).min
+"""The tier of a post that was not kept."""
+
+
+def _tier(t: np.int64) -> int | None:
+    return None if t == _NO_TIER else int(t)
+
+
 def _value(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
+def _rows(rows: NDArray[np.intp], n: int, where: str) -> NDArray[np.intp]:
+    """``rows`` if they are distinct candidate rows, else AuditError naming ``where``."""
+    if rows.size and (int(rows.min()) < 0 or int(rows.max()) >= n):
+        raise AuditError("rows outside the candidates", field=where, expected=f"rows 0..{n - 1}")
+    if np.unique(rows).shape[0] != rows.shape[0]:
+        raise AuditError("a row given twice", field=where, expected="distinct candidate rows")
+    return rows
+
+
+def _same_length(values: Any, rows: NDArray[Any], where: str, what: str) -> None:
+    if len(values) != rows.shape[0]:
+        raise AuditError(
+            f"{len(values)} values for {rows.shape[0]} {what}", field=where, expected="one per row"
+        )
+
+
 def _compare(record: AuditRecord, r: Ranking, rtol: float) -> tuple[list[PostDiff], int]:
-    out = record.outputs
+    out = record.require_outputs()
     n = len(r.candidates)
     ids = r.candidates.ids
     # logged, per candidate row
-    order_l = record.order()
-    if order_l.size and (order_l.min() < 0 or order_l.max() >= n):
-        raise AuditError("rows outside the candidates", field="outputs.order")
+    order_l = _rows(record.order(), n, "outputs.feed.order")
+    scores_l, tiers_l = record.scores(), record.tiers()
+    _same_length(scores_l, order_l, "outputs.feed.scores", "kept posts")
+    _same_length(tiers_l, order_l, "outputs.feed.tier", "kept posts")
     pos_l = np.full(n, -1, dtype=np.intp)
     pos_l[order_l] = np.arange(order_l.shape[0])
     score_l = np.full(n, np.nan)
-    score_l[order_l] = record.scores()
+    score_l[order_l] = scores_l
+    tier_l = np.full(n, _NO_TIER, dtype=np.int64)
+    tier_l[order_l] = tiers_l
+    removed_rows = _rows(record.removed_rows(), n, "outputs.removed.rows")
+    _same_length(out.removed.reasons, removed_rows, "outputs.removed.reasons", "removed rows")
     removed_l = np.full(n, "", dtype=object)
-    removed_l[record.removed_rows()] = out.removed.reasons
+    removed_l[removed_rows] = out.removed.reasons
     # What was served is what the page says (ids, positions, scores), whatever
     # the feed arrays say: a record whose two views disagree shows as a difference.
+    start, stop, k = out.page.start, out.page.stop, len(out.page.ids)
+    if not start <= stop <= order_l.shape[0] or stop - start != k:
+        raise AuditError(
+            f"page [{start}, {stop}) of {k} post(s) in a feed of {order_l.shape[0]}",
+            field="outputs.page.start",
+            expected="start <= stop <= the feed's length, stop - start posts on the page",
+        )
     page_l = r.candidates.index_of(out.page.ids)
     if np.any(page_l < 0) or np.unique(page_l).shape[0] != page_l.shape[0]:
         raise AuditError("names unknown or repeated posts", field="outputs.page.ids")
     served_l = np.zeros(n, dtype=bool)
     served_l[page_l] = True
-    pos_l[page_l] = out.page.start + np.arange(page_l.shape[0])
+    pos_l[page_l] = start + np.arange(page_l.shape[0])
     score_l[page_l] = record.page_scores()
     # replayed
     order_r = r.kept[r.order]
@@ -338,6 +472,8 @@ def _compare(record: AuditRecord, r: Ranking, rtol: float) -> tuple[list[PostDif
     pos_r[order_r] = np.arange(order_r.shape[0])
     score_r = np.full(n, np.nan)
     score_r[order_r] = r.scores[r.order]
+    tier_r = np.full(n, _NO_TIER, dtype=np.int64)
+    tier_r[order_r] = r.tier[r.order]
     removed_r = r.removed_reasons.astype(object)
     served_r = np.zeros(n, dtype=bool)
     served_r[order_r[r.page_start : r.page_stop]] = True
@@ -348,6 +484,7 @@ def _compare(record: AuditRecord, r: Ranking, rtol: float) -> tuple[list[PostDif
         (pos_l != pos_r)
         | (served_l != served_r)
         | (removed_l != removed_r)
+        | (tier_l != tier_r)
         | _differs(score_l, score_r, rtol)
     )
     parts: dict[int, tuple[dict[str, Pair], dict[str, Pair]]] = {}
@@ -386,6 +523,7 @@ def _compare(record: AuditRecord, r: Ranking, rtol: float) -> tuple[list[PostDif
                 removed=(str(removed_l[c]), str(removed_r[c])),
                 contributions=terms,
                 factors=facts,
+                tier=(_tier(tier_l[c]), _tier(tier_r[c])),
             )
         )
     diffs.sort(key=lambda d: (min(p for p in (*d.position, n) if p is not None), d.post_id))

@@ -16,13 +16,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank.errors import InputError
+from feedrank.errors import AuditError, InputError
 from feedrank.ranking.ranking import Ranking
+
+if TYPE_CHECKING:
+    from feedrank.audit.record import AuditRecord
 
 __all__ = [
     "Amplification",
@@ -280,20 +283,42 @@ class LogReport:
         return "\n".join(lines)
 
 
+def _opened(record: AuditRecord, data_key: bytes | None) -> AuditRecord:
+    if record.is_open:
+        return record
+    if data_key is None:
+        raise AuditError(
+            f"record {record.seq} is sealed: needs the data key",
+            field="data_key",
+            expected="the data key of the log",
+        )
+    try:
+        return record.unseal(data_key)
+    except AuditError as err:
+        raise AuditError(f"record {record.seq}: {err.message}", field=err.field) from None
+
+
 def log_report(
     path: str | os.PathLike[str],
     groups: Mapping[str, str] | None = None,
     *,
     control: str = "chronological",
+    data_key: bytes | None = None,
 ) -> LogReport:
     """Rank every valid request of a decision log again, with its logged spec and
     with ``control`` on the same inputs, and report influence, exposure and the
-    amplification of each author group (``groups``: author id -> group)."""
+    amplification of each author group (``groups``: author id -> group).
+
+    ``data_key`` opens sealed records; a sealed record without it (or that it
+    does not open) is an AuditError naming the record.
+    """
     from feedrank.audit.replay import _rank_again
+    from feedrank.audit.secret_check import check_secret
     from feedrank.audit.verify import read_log
     from feedrank.presets import preset
 
-    records = read_log(path).records
+    key = None if data_key is None else check_secret(data_key, field="data_key")
+    records = tuple(_opened(r, key) for r in read_log(path).records)
     if not records:
         raise InputError("the log holds no valid record", field="log", expected="a decision log")
     prints = {r.spec.fingerprint for r in records}
@@ -310,7 +335,7 @@ def log_report(
         batch = record.batch()
         ctx = record.context(batch)
         treated.append(_rank_again(record, record.pipeline(), batch, ctx))
-        controlled.append(baseline.rank(batch, ctx, limit=record.inputs.page.limit))
+        controlled.append(baseline.rank(batch, ctx, limit=record.page_input().limit))
     return LogReport(
         requests=len(records),
         spec_fingerprint=records[0].spec.fingerprint,

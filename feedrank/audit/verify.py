@@ -16,9 +16,15 @@ detail lists every failure):
   (which JSON readers resolve differently, so the record would not mean one
   thing), nested deeper than :data:`~feedrank.io.decoding.MAX_DEPTH`, or
   longer than the maximum record size (:data:`~feedrank.audit.log.MAX_RECORD_BYTES`
-  by default; such a line is skipped in bounded pieces);
+  by default; such a line is skipped in bounded pieces); or a JSON object
+  without a canonical form, so without a hash: it holds NaN, an infinity, a
+  number too large for a double or a string with a lone surrogate;
 - ``malformed``: ``seq``, ``prev`` or ``hash`` missing or ill-formed, or the
-  record does not follow the schema;
+  record does not follow the schema of its version (strictly: no number where
+  a string belongs, no string where a number does, times within the range of
+  a datetime, a sealed record holding only its pseudonym and a well-formed
+  seal — ``alg`` A256GCM, a 12-byte nonce and a ciphertext of at least its
+  tag, in base64 — next to it);
 - ``hash``: SHA-256 of the canonical JSON without ``hash`` differs from
   ``hash`` (the record was altered);
 - ``sequence``: ``seq`` is not one more than the previous record's (a record
@@ -26,6 +32,10 @@ detail lists every failure):
 - ``chain``: ``prev`` is not the previous record's ``hash`` (64 zeros for the
   first record);
 - ``spec``: the embedded spec does not hash to the record's fingerprint.
+
+verify needs no data key: the hash covers a sealed record's seal, so an altered
+seal fails like any altered record. Whether a seal opens, and what it holds, is
+checked by :func:`~feedrank.audit.replay`.
 
 The chain alone cannot notice whole records cut from the *end* of a log: pass
 an ``anchor`` (a record hash published earlier, e.g. from
@@ -53,7 +63,23 @@ from feedrank.io.decoding import decode_json, read_lines
 
 __all__ = ["LogContents", "Problem", "ProblemKind", "VerifyReport", "read_log", "verify"]
 
-ProblemKind = Literal["unreadable", "malformed", "hash", "sequence", "chain", "spec", "anchor"]
+ProblemKind = Literal[
+    "unreadable",
+    "malformed",
+    "hash",
+    "sequence",
+    "chain",
+    "spec",
+    "anchor",
+    "sealed",
+    "seal",
+    "internal",
+]
+"""What a :class:`Problem` is. :func:`verify` finds the first seven (module
+docstring); :func:`~feedrank.audit.replay` adds ``sealed`` (a sealed record
+and no data key), ``seal`` (the seal does not open: wrong data key or
+altered), ``malformed`` and ``spec`` for a record it cannot rank again, and
+``internal`` for a fault of feedrank itself, reported rather than raised."""
 
 
 @dataclass(frozen=True)
@@ -156,18 +182,32 @@ class LogContents:
     report: VerifyReport
 
 
+def _content_hash(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``(record_hash(data), None)``, or ``(None, why)`` if ``data`` has no
+    canonical JSON and so no hash."""
+    try:
+        return record_hash(data), None
+    except UnicodeEncodeError:
+        return None, "a string that is not valid Unicode (a lone surrogate escape)"
+    except ValueError:
+        return None, "a number JSON does not have (NaN, an infinity, or one too large for a double)"
+
+
 def _check(
     data: dict[str, Any], expected: int, prev_hash: str | None
 ) -> tuple[list[tuple[ProblemKind, str]], AuditRecord | None]:
     seq, digest, prev = data.get("seq"), data.get("hash"), data.get("prev")
     found: list[tuple[ProblemKind, str]] = []
-    if type(seq) is not int or not is_hex64(digest) or not is_hex64(prev):
+    content, odd = _content_hash(data)
+    if odd is not None:
+        found.append(("unreadable", f"the record holds {odd}, so it has no canonical form"))
+    elif type(seq) is not int or not is_hex64(digest) or not is_hex64(prev):
         found.append(("malformed", "seq, prev or hash is missing or not well formed"))
-    elif record_hash(data) != digest:
+    elif content != digest:
         found.append(("hash", "the content does not match its hash: the record was altered"))
     record: AuditRecord | None = None
     try:
-        record = parse_record(data)
+        record = parse_record(data) if odd is None else None
     except AuditError as err:
         if not found:
             found.append(("malformed", f"not a decision record: {err}"))

@@ -1,12 +1,22 @@
 """The ``feedrank audit`` commands, and the decision-log options of ``feedrank rank``.
 
     feedrank audit verify LOG [--anchor HASH] [--format text|json]
-    feedrank audit replay LOG [--spec S] [--rtol X] [--format text|json]
+    feedrank audit replay LOG [--spec S] [--data-key-file PATH] [--rtol X] [--format text|json]
+    feedrank audit report LOG [--authors PATH] [--data-key-file PATH] [--format text|json]
 
-Both exit 0 when the log is clean (and, for replay, every request ranks again
-exactly as logged) and 1 when they find a problem; errors (an unreadable file,
-a bad spec) exit 2 like every feedrank command. ``replay`` without ``--spec``
-uses the spec embedded in each record.
+``verify`` and ``replay`` exit 0 when the log is clean (and, for replay, every
+request ranks again exactly as logged) and 1 when they find a problem; errors
+(an unreadable file, a bad spec, a bad key) exit 2 like every feedrank command.
+``replay`` without ``--spec`` uses the spec embedded in each record. Sealed
+records need the log's data key: ``--data-key-file`` or the
+``FEEDRANK_AUDIT_DATA_KEY`` environment variable; without it replay reports
+each sealed record as "sealed: needs the data key".
+
+Secrets are written as 64 hexadecimal digits (32 random bytes), for instance
+made with ``python -c 'import secrets; print(secrets.token_hex(32))'``, and
+checked by :func:`~feedrank.audit.secret_check.check_secret`. A file holding
+one (``--audit-key-file``, ``--audit-data-key-file``, ``--data-key-file``)
+keeps it out of the process list and the shell history.
 """
 
 from __future__ import annotations
@@ -18,15 +28,52 @@ from typing import Any, TextIO
 
 from feedrank.audit.log import DecisionLog
 from feedrank.audit.replay import replay
+from feedrank.audit.secret_check import secret_from_hex
 from feedrank.audit.verify import verify
+from feedrank.audit.viewer import PERIODS, PseudonymPeriod
 from feedrank.cli.output import emit
 from feedrank.cli.transparency import add_transparency_commands
 from feedrank.errors import InputError
+from feedrank.io.decoding import read_text
 
-__all__ = ["KEY_ENV", "add_audit_commands", "add_rank_audit_options", "open_rank_audit_log"]
+__all__ = [
+    "DATA_KEY_ENV",
+    "KEY_ENV",
+    "add_audit_commands",
+    "add_rank_audit_options",
+    "open_rank_audit_log",
+    "read_secret",
+]
 
 KEY_ENV = "FEEDRANK_AUDIT_KEY"
-"""Environment variable read for the pseudonymisation key when ``--audit-key`` is absent."""
+"""Environment variable read for the pseudonymisation key (64 hex digits) when
+neither ``--audit-key`` nor ``--audit-key-file`` is given."""
+DATA_KEY_ENV = "FEEDRANK_AUDIT_DATA_KEY"
+"""Environment variable read for the data key (64 hex digits) when no data key
+file is given."""
+_SECRET_FILE_BYTES = 4096
+
+
+def read_secret(*, value: str | None, file: Path | None, env: str, option: str) -> bytes | None:
+    """A secret given as 64 hex digits: ``value`` (an option's text), else the
+    first line of ``file``, else the environment variable ``env``; None if none
+    is given. ``option`` names the source in errors (AuditError if the secret is
+    not 64 hex digits or is weak)."""
+    if value:
+        return secret_from_hex(value, field=option)
+    if file is not None:
+        text = read_text(file, max_bytes=_SECRET_FILE_BYTES, error=InputError, what="a key file")
+        return secret_from_hex(text, field=option, source=str(file))
+    from_env = os.environ.get(env)
+    if from_env:
+        return secret_from_hex(from_env, field=f"${env}")
+    return None
+
+
+def _data_key(args: argparse.Namespace) -> bytes | None:
+    return read_secret(
+        value=None, file=args.data_key_file, env=DATA_KEY_ENV, option="--data-key-file"
+    )
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
@@ -57,7 +104,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace, out: TextIO) -> int:
-    report = replay(args.log, args.spec, rtol=args.rtol)
+    report = replay(args.log, args.spec, data_key=_data_key(args), rtol=args.rtol)
     emit(out, args.format, report.to_dict(), report.summary(max_diffs=args.max_diffs))
     return 0 if report.ok else 1
 
@@ -71,7 +118,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         groups = {
             a.id: a.attributes.get(args.group_by, "unknown") for a in read_authors(args.authors)
         }
-    report = log_report(args.log, groups, control=args.control)
+    report = log_report(args.log, groups, control=args.control, data_key=_data_key(args))
     emit(out, args.format, report.to_dict(), report.summary())
     return 0
 
@@ -108,6 +155,11 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
         "--spec", help="spec file (.toml/.json) or preset name (default: the logged spec)"
     )
     again.add_argument(
+        "--data-key-file",
+        type=Path,
+        help=f"file holding the log's data key, 64 hex digits (default: ${DATA_KEY_ENV})",
+    )
+    again.add_argument(
         "--rtol", type=float, default=0.0, help="relative tolerance for numbers (default exact)"
     )
     again.add_argument(
@@ -123,6 +175,11 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
     report.add_argument("--authors", type=Path, help="authors (JSON Lines) with attributes")
     report.add_argument("--group-by", default="group", help="the author attribute to group by")
     report.add_argument("--control", default="chronological", help="the control preset")
+    report.add_argument(
+        "--data-key-file",
+        type=Path,
+        help=f"file holding the log's data key, 64 hex digits (default: ${DATA_KEY_ENV})",
+    )
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.set_defaults(run=_cmd_report)
     add_transparency_commands(sub)
@@ -130,28 +187,57 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def add_rank_audit_options(rank: argparse.ArgumentParser) -> None:
-    """Add ``--audit-log PATH`` and ``--audit-key KEY`` to the ``rank`` command."""
+    """Add ``--audit-log PATH``, the key options and ``--audit-pseudonym-period``
+    to the ``rank`` command."""
     rank.add_argument(
         "--audit-log", type=Path, help="append a decision record to this JSON Lines log"
     )
     rank.add_argument(
         "--audit-key",
-        help=f"key for viewer pseudonyms, >= 16 bytes (default: ${KEY_ENV}; the "
-        "environment keeps it out of the process list)",
+        help=f"key for viewer pseudonyms, 64 hex digits (default: --audit-key-file, "
+        f"then ${KEY_ENV}; a file or the environment keeps it out of the process list)",
+    )
+    rank.add_argument(
+        "--audit-key-file", type=Path, help="file holding the pseudonymisation key, 64 hex digits"
+    )
+    rank.add_argument(
+        "--audit-data-key-file",
+        type=Path,
+        help=f"file holding the data key that seals personal data, 64 hex digits "
+        f"(default: ${DATA_KEY_ENV}); needed for a request with a viewer",
+    )
+    rank.add_argument(
+        "--audit-pseudonym-period",
+        choices=PERIODS,
+        default="none",
+        help="how long a viewer keeps one pseudonym (default: none, for ever)",
     )
 
 
 def open_rank_audit_log(args: argparse.Namespace) -> DecisionLog | None:
-    """The log named by ``--audit-log`` (None without it), keyed by ``--audit-key``
-    or the ``FEEDRANK_AUDIT_KEY`` environment variable."""
+    """The log named by ``--audit-log`` (None without it), keyed by ``--audit-key``,
+    ``--audit-key-file`` or ``$FEEDRANK_AUDIT_KEY`` and sealing with the data key
+    of ``--audit-data-key-file`` or ``$FEEDRANK_AUDIT_DATA_KEY``."""
     path = getattr(args, "audit_log", None)
     if path is None:
         return None
-    key = getattr(args, "audit_key", None) or os.environ.get(KEY_ENV)
-    if not key:
+    key = read_secret(
+        value=getattr(args, "audit_key", None),
+        file=getattr(args, "audit_key_file", None),
+        env=KEY_ENV,
+        option="--audit-key",
+    )
+    if key is None:
         raise InputError(
             "missing",
             field="--audit-key",
-            expected=f"--audit-key KEY or ${KEY_ENV} with --audit-log",
+            expected=f"--audit-key HEX, --audit-key-file PATH or ${KEY_ENV} with --audit-log",
         )
-    return DecisionLog(path, key=key.encode("utf-8"))
+    data_key = read_secret(
+        value=None,
+        file=getattr(args, "audit_data_key_file", None),
+        env=DATA_KEY_ENV,
+        option="--audit-data-key-file",
+    )
+    period: PseudonymPeriod = getattr(args, "audit_pseudonym_period", None) or "none"
+    return DecisionLog(path, key=key, data_key=data_key, pseudonym_period=period)

@@ -263,3 +263,9 @@ def test_shutdown_is_clean_and_every_request_was_logged(server: Server) -> None:
     assert report.valid == server.served > 0
     records = fa.read_log(server.log).records
     assert {r.spec.fingerprint for r in records} == {fr.load_spec(SPEC).fingerprint}
+    assert any(r.is_sealed for r in records)  # requests made for a viewer are sealed
+    data_key_file = server.log.with_name(server.log.name + ".data-key")
+    assert data_key_file.stat().st_mode & 0o777 == 0o600
+    data_key = bytes.fromhex(data_key_file.read_text())
+    assert fa.replay(server.log, data_key=data_key).ok
+    assert not fa.replay(server.log).ok  # without the data key the seals stay shut

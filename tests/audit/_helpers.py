@@ -6,6 +6,7 @@ Import as ``from tests.audit._helpers import ...``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, fields
@@ -16,12 +17,11 @@ from typing import Any
 import numpy as np
 
 import feedrank as fr
-from feedrank.audit import DecisionLog
+from feedrank.audit import AuditRecord, DecisionLog, read_log
+from feedrank.audit.seal import open_seal, seal, seal_aad
 from feedrank.canonical import canonical_json
 from feedrank.datasets import SimulatedNetwork, simulate_demo
-
-KEY = b"test-platform-key-0123456789abcdef"
-"""The pseudonymisation key of every test log."""
+from tests.audit.keys import DATA_KEY, KEY
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def requests(count: int = 8) -> list[Request]:
 def write_log(path: Path, count: int = 8, **options: Any) -> list[Request]:
     """A log of ``count`` requests at ``path``; returns the requests in order."""
     reqs = requests(count)
+    options.setdefault("data_key", DATA_KEY)
     with DecisionLog(path, key=KEY, **options) as log:
         for req in reqs:
             log.append(req.ranking, req.ctx, req.request_id)
@@ -76,11 +77,67 @@ def lines(path: Path) -> list[bytes]:
     return path.read_bytes().splitlines(keepends=True)
 
 
+def _aad(data: dict[str, Any]) -> bytes:
+    inputs = data.get("inputs")
+    inputs = inputs if isinstance(inputs, dict) else {}
+    viewer = inputs.get("viewer")
+    spec = data.get("spec")
+    return seal_aad(
+        data.get("v"),  # type: ignore[arg-type]
+        spec.get("fingerprint") if isinstance(spec, dict) else None,  # type: ignore[arg-type]
+        data.get("now"),  # type: ignore[arg-type]
+        data.get("request_id"),  # type: ignore[arg-type]
+        viewer.get("id") if isinstance(viewer, dict) else None,
+        inputs.get("pseudonym_period"),
+    )
+
+
+_SEALED_INPUTS = ("batch", "context", "page", "viewer")
+
+
+def unsealed(data: dict[str, Any], data_key: bytes = DATA_KEY) -> dict[str, Any]:
+    """A parsed record with what its seal holds put back in clear (as in a version
+    1 record; ``inputs.sealed`` kept): edit it, then :func:`rechain` seals it again."""
+    if "sealed" not in data["inputs"]:
+        return copy.deepcopy(data)
+    plain = json.loads(open_seal(data["inputs"]["sealed"], data_key, _aad(data)))
+    out = copy.deepcopy(data)
+    viewer = plain["inputs"]["viewer"]
+    if viewer is not None:
+        viewer = {**viewer, "id": data["inputs"]["viewer"]["id"]}
+    out["inputs"] = {**out["inputs"], **plain["inputs"], "viewer": viewer}
+    out["outputs"] = plain["outputs"]
+    return out
+
+
+def resealed(data: dict[str, Any], data_key: bytes = DATA_KEY) -> dict[str, Any]:
+    """The inverse of :func:`unsealed`: a record whose seal holds its (edited) inputs
+    and outputs again, sealed with ``data_key`` for the record's (edited) clear fields.
+    Whatever an edit removed or changed goes into the seal as it is."""
+    inputs = data.get("inputs")
+    if not isinstance(inputs, dict) or "sealed" not in inputs or "batch" not in inputs:
+        return data
+    viewer = inputs.get("viewer")
+    plain_inputs = {k: inputs[k] for k in _SEALED_INPUTS if k in inputs}
+    clear_viewer = viewer
+    if isinstance(viewer, dict) and "id" in viewer:
+        clear_viewer = {"id": viewer["id"]}
+        plain_inputs["viewer"] = {k: v for k, v in viewer.items() if k != "id"}
+    plain = {"inputs": plain_inputs, "outputs": data.get("outputs")}
+    out = {**data, "outputs": None}
+    out["inputs"] = {k: v for k, v in inputs.items() if k not in _SEALED_INPUTS}
+    out["inputs"]["viewer"] = clear_viewer
+    out["inputs"]["sealed"] = seal(canonical_json(plain).encode(), data_key, _aad(out))
+    return out
+
+
 def rechain(records: list[dict[str, Any]]) -> list[bytes]:
-    """Renumber and re-hash ``records`` as a forger would: a valid chain."""
+    """Renumber and re-hash ``records`` as a forger would: a valid chain (records
+    opened by :func:`unsealed` are sealed again first, with the test data key)."""
     out: list[bytes] = []
     prev = "0" * 64
     for seq, data in enumerate(records, start=1):
+        data = resealed(data)
         body = {k: v for k, v in data.items() if k != "hash"}
         body["seq"], body["prev"] = seq, prev
         digest = hashlib.sha256(canonical_json(body).encode()).hexdigest()
@@ -92,6 +149,16 @@ def rechain(records: list[dict[str, Any]]) -> list[bytes]:
 def parsed(path: Path) -> list[dict[str, Any]]:
     """Every line of the log parsed as JSON."""
     return [json.loads(line) for line in lines(path)]
+
+
+def opened(path: Path) -> list[dict[str, Any]]:
+    """Every line of the log parsed as JSON, seals opened (:func:`unsealed`)."""
+    return [unsealed(data) for data in parsed(path)]
+
+
+def records_of(path: Path) -> list[AuditRecord]:
+    """The valid records of the log, opened with the test data key."""
+    return [record.unseal(DATA_KEY) for record in read_log(path).records]
 
 
 def assert_same_batch(a: fr.PostBatch, b: fr.PostBatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cProfile
 import errno
+import functools
 import itertools
 import json
 import multiprocessing
@@ -24,24 +25,31 @@ import feedrank.audit.log as audit_log
 from feedrank.audit import AuditError, DecisionLog, read_log, replay, verify
 from feedrank.audit.encode import encode_request
 from feedrank.datasets import simulate
-from tests.audit._helpers import KEY, lines, parsed, requests, write_log
+from tests.audit._helpers import DATA_KEY, KEY, lines, parsed, requests, write_log
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_options_are_checked(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
-    for key in (b"", b"short", "a text key of many characters"):
+    weak = (b"", b"short", b"aaaaaaaaaaaaaaaa", b"k" * 32, b"0123456789abcdef" * 2)
+    for key in (*weak, "a text key of many characters, long enough"):
         with pytest.raises(AuditError, match="key"):
             DecisionLog(path, key=key)  # type: ignore[arg-type]
+        with pytest.raises(AuditError, match="data_key"):
+            DecisionLog(path, key=KEY, data_key=key)  # type: ignore[arg-type]
+    with pytest.raises(AuditError, match="separate"):
+        DecisionLog(path, key=KEY, data_key=KEY)
+    with pytest.raises(AuditError, match="pseudonym_period"):
+        DecisionLog(path, key=KEY, pseudonym_period="week")  # type: ignore[arg-type]
     with pytest.raises(AuditError, match="fsync"):
-        DecisionLog(path, key=KEY, fsync="sometimes")  # type: ignore[arg-type]
+        DecisionLog(path, key=KEY, data_key=DATA_KEY, fsync="sometimes")  # type: ignore[arg-type]
     with pytest.raises(AuditError, match="arrays"):
-        DecisionLog(path, key=KEY, arrays="xml")  # type: ignore[arg-type]
+        DecisionLog(path, key=KEY, data_key=DATA_KEY, arrays="xml")  # type: ignore[arg-type]
 
 
 def test_a_closed_log_refuses_appends(tmp_path: Path) -> None:
-    log = DecisionLog(tmp_path / "log.jsonl", key=KEY)
+    log = DecisionLog(tmp_path / "log.jsonl", key=KEY, data_key=DATA_KEY)
     assert "fsync=always" in repr(log)
     log.close()
     log.close()
@@ -61,7 +69,7 @@ def test_fsync_policy(
     calls: list[int] = []
     monkeypatch.setattr(audit_log, "_sync", lambda fd: calls.append(fd))
     reqs = requests(3)
-    log = DecisionLog(tmp_path / "log.jsonl", key=KEY, fsync=policy)
+    log = DecisionLog(tmp_path / "log.jsonl", key=KEY, data_key=DATA_KEY, fsync=policy)
     assert log.fsync == policy
     for req in reqs:
         log.append(req.ranking, req.ctx)
@@ -73,7 +81,7 @@ def test_fsync_policy(
 def test_appends_go_to_the_kernel_at_once(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     reqs = requests(2)
-    with DecisionLog(path, key=KEY, fsync="never") as log:
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY, fsync="never") as log:
         log.append(reqs[0].ranking, reqs[0].ctx)
         assert verify(path).valid == 1  # visible to other readers before close
         log.append(reqs[1].ranking, reqs[1].ctx)
@@ -92,7 +100,7 @@ def test_a_failed_write_leaves_the_log_as_it_was(
         real_write(fd, bytes(data[:100]))  # part of the record reaches the file
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    with DecisionLog(path, key=KEY) as log:
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY) as log:
         monkeypatch.setattr(os, "write", disk_full)
         with pytest.raises(AuditError, match="No space left"):
             log.append(reqs[0].ranking, reqs[0].ctx)
@@ -107,9 +115,9 @@ CRASH = textwrap.dedent(
     import os, sys
     sys.path.insert(0, sys.argv[2])
     from feedrank.audit import DecisionLog
-    from tests.audit._helpers import KEY, requests
+    from tests.audit._helpers import DATA_KEY, KEY, requests
     reqs = requests(4)
-    log = DecisionLog(sys.argv[1], key=KEY)
+    log = DecisionLog(sys.argv[1], key=KEY, data_key=DATA_KEY)
     for req in reqs[:3]:
         log.append(req.ranking, req.ctx)
     real_write = os.write
@@ -134,7 +142,7 @@ def test_a_crash_mid_write_keeps_every_earlier_record(tmp_path: Path) -> None:
     assert report.torn_tail is not None
     assert (report.torn_tail.line, report.torn_tail.record) == (4, 4)
     assert len(read_log(path).records) == 3
-    assert replay(path).records[2].ok
+    assert replay(path, data_key=DATA_KEY).records[2].ok
 
 
 WRITER = textwrap.dedent(
@@ -142,10 +150,10 @@ WRITER = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[2])
     from feedrank.audit import DecisionLog
-    from tests.audit._helpers import KEY, requests
+    from tests.audit._helpers import DATA_KEY, KEY, requests
     name, count = sys.argv[3], int(sys.argv[4])
     reqs = requests(4)
-    with DecisionLog(sys.argv[1], key=KEY, fsync=sys.argv[5]) as log:
+    with DecisionLog(sys.argv[1], key=KEY, data_key=DATA_KEY, fsync=sys.argv[5]) as log:
         print("ready", flush=True)
         sys.stdin.readline()  # start together
         for i in range(count):
@@ -194,14 +202,14 @@ def test_two_processes_append_concurrently(tmp_path: Path, fsync: str) -> None:
         assert mine == list(range(count))
     switches = sum(a[0] != b[0] for a, b in itertools.pairwise(ids))
     assert switches >= 1  # the writers really did interleave
-    assert replay(path).ok
+    assert replay(path, data_key=DATA_KEY).ok
 
 
 def test_threads_and_two_log_objects_in_one_process(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     reqs = requests(3)
-    shared = DecisionLog(path, key=KEY, fsync="never")
-    other = DecisionLog(path, key=KEY, fsync="never")
+    shared = DecisionLog(path, key=KEY, data_key=DATA_KEY, fsync="never")
+    other = DecisionLog(path, key=KEY, data_key=DATA_KEY, fsync="never")
     errors: list[BaseException] = []
 
     def work(log: DecisionLog, name: str) -> None:
@@ -239,7 +247,7 @@ def _forked_child(path: str, log: DecisionLog) -> None:  # pragma: no cover - in
 def test_a_log_inherited_through_fork_reopens_its_file(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     reqs = requests(2)
-    log = DecisionLog(path, key=KEY, fsync="never")
+    log = DecisionLog(path, key=KEY, data_key=DATA_KEY, fsync="never")
     log.append(reqs[0].ranking, reqs[0].ctx, request_id="parent-first")
     child = multiprocessing.get_context("fork").Process(target=_forked_child, args=(str(path), log))
     child.start()
@@ -273,8 +281,9 @@ def test_serialisation_does_no_per_post_python_work(arrays: Any) -> None:
         batch = net.batch()
         ctx = net.context(net.viewers[0].id, batch)
         ranking = fr.preset("balanced").rank(batch, ctx)
-        calls.append(
-            _python_calls(lambda: encode_request(ranking, ctx, key=KEY, arrays=arrays))  # noqa: B023
+        encode = functools.partial(
+            encode_request, ranking, ctx, key=KEY, data_key=DATA_KEY, arrays=arrays
         )
+        calls.append(_python_calls(encode))
     small, large = calls
     assert large <= small + 25, calls

@@ -11,6 +11,7 @@ import feedrank as fr
 from feedrank.audit import AuditError
 from feedrank.audit.encode import encode_request
 from feedrank.audit.viewer import decode_viewer
+from tests.audit.keys import KEY
 
 
 @pytest.mark.parametrize(
@@ -43,7 +44,7 @@ def test_a_context_of_another_now_is_named_by_its_iso_time() -> None:
     ranking = fr.preset("balanced").rank(batch, fr.Context.build(batch, now=now))
     later = fr.Context.build(batch, now=now + timedelta(minutes=30))
     with pytest.raises(AuditError) as info:
-        encode_request(ranking, later, key=b"k" * 32)
+        encode_request(ranking, later, key=KEY)
     text = str(info.value)
     assert "now=2026-01-01T12:30:00Z" in text
     assert "now=2026-01-01T12:00:00Z" in text

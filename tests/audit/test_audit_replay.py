@@ -11,7 +11,18 @@ import pytest
 import feedrank as fr
 from feedrank.audit import DecisionLog, read_log, replay
 from feedrank.stages.scoring import Scorer
-from tests.audit._helpers import KEY, lines, network, parsed, rechain, requests, write_log
+from tests.audit._helpers import (
+    DATA_KEY,
+    KEY,
+    lines,
+    network,
+    opened,
+    parsed,
+    rechain,
+    records_of,
+    requests,
+    write_log,
+)
 
 N = 8
 
@@ -32,7 +43,7 @@ def _reweighted(pipe: fr.Pipeline, term: str, weight: float) -> fr.Pipeline:
 
 
 def test_the_logged_specs_replay_exactly(log: Path) -> None:
-    report = replay(log)  # each record with the spec embedded in it
+    report = replay(log, data_key=DATA_KEY)  # each record with the spec embedded in it
     assert report.ok, report.summary()
     assert len(report.records) == N
     assert all(r.spec_matches and not r.diffs for r in report.records)
@@ -46,21 +57,21 @@ def test_a_log_of_one_spec_replays_with_that_spec(tmp_path: Path) -> None:
     net = network()
     batch = net.batch()
     pipe = fr.preset("balanced")
-    with DecisionLog(path, key=KEY) as dlog:
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY) as dlog:
         for viewer in net.viewers[:6]:
             ctx = net.context(viewer.id, batch)
             first = pipe.rank(batch, ctx, limit=7)
             dlog.append(first, ctx)
             assert first.next_cursor is not None
             dlog.append(pipe.rank(batch, ctx, limit=7, cursor=first.next_cursor), ctx)
-    assert [r.inputs.page.after is not None for r in read_log(path).records] == [False, True] * 6
+    assert [r.page_input().after is not None for r in records_of(path)] == [False, True] * 6
     for spec in ("balanced", pipe):
-        report = replay(path, spec)
+        report = replay(path, spec, data_key=DATA_KEY)
         assert report.ok, report.summary()
 
 
 def test_another_spec_is_reported_per_record_with_its_differences(log: Path) -> None:
-    report = replay(log, "chronological")
+    report = replay(log, "chronological", data_key=DATA_KEY)
     assert not report.ok
     logged = [json.loads(line)["spec"]["fingerprint"] for line in lines(log)]
     for result, fingerprint in zip(report.records, logged, strict=True):
@@ -81,7 +92,7 @@ def test_another_spec_is_reported_per_record_with_its_differences(log: Path) -> 
 
 def test_a_changed_weight_shows_in_scores_positions_and_contributions(log: Path) -> None:
     changed = _reweighted(fr.preset("balanced"), "engagement", 1.5)
-    report = replay(log, changed)
+    report = replay(log, changed, data_key=DATA_KEY)
     first = report.records[0]
     assert not first.spec_matches
     assert first.error is None
@@ -95,21 +106,21 @@ def test_a_changed_weight_shows_in_scores_positions_and_contributions(log: Path)
             assert after is not None
             assert after == pytest.approx(1.5 * before)
     assert any(d.score_diff for d in first.diffs)
-    record = read_log(log).records[0]
+    record = records_of(log)[0]
     assert {d.post_id for d in first.diffs} >= {
-        d for d in record.outputs.page.ids if d in {x.post_id for x in served}
+        d for d in record.require_outputs().page.ids if d in {x.post_id for x in served}
     }
     payload = report.to_dict()
     assert payload["records"][0]["diffs"][0]["post_id"] == first.diffs[0].post_id
 
 
 def test_a_rechained_score_forgery_is_caught_at_its_post(log: Path) -> None:
-    records = parsed(log)
+    records = opened(log)
     page = records[3]["outputs"]["page"]
     victim = page["ids"][0]
     page["scores"][0] *= 2
     log.write_bytes(b"".join(rechain(records)))
-    report = replay(log)
+    report = replay(log, data_key=DATA_KEY)
     assert report.verify.ok
     assert [r.record for r in report.mismatched] == [4]
     (diff,) = report.mismatched[0].diffs
@@ -120,13 +131,13 @@ def test_a_rechained_score_forgery_is_caught_at_its_post(log: Path) -> None:
 
 
 def test_tampered_inputs_are_caught_by_replay(log: Path) -> None:
-    records = parsed(log)
+    records = opened(log)
     rows = records[0]["outputs"]["removed"]["rows"]
     records[0]["outputs"]["removed"]["reasons"] = ["x"] * len(
         rows if isinstance(rows, list) else records[0]["outputs"]["removed"]["reasons"]
     )
     log.write_bytes(b"".join(rechain(records)))
-    report = replay(log)
+    report = replay(log, data_key=DATA_KEY)
     assert [r.record for r in report.mismatched] == [1]
     assert all(d.removed[0] == "x" for d in report.mismatched[0].diffs)
 
@@ -135,18 +146,18 @@ def test_without_embedded_specs_a_spec_is_needed(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     write_log(path, 4, embed_spec=False)
     assert "canonical" not in parsed(path)[0]["spec"]
-    bare = replay(path)
+    bare = replay(path, data_key=DATA_KEY)
     assert not bare.ok
     assert all(r.error and "does not embed its spec" in r.error for r in bare.records)
-    assert replay(path, "balanced").records[0].ok
-    assert replay(path, "chronological").records[1].ok
+    assert replay(path, "balanced", data_key=DATA_KEY).records[0].ok
+    assert replay(path, "chronological", data_key=DATA_KEY).records[1].ok
 
 
 def test_replay_goes_on_after_an_integrity_fault(log: Path) -> None:
     rows = lines(log)
     del rows[2]
     log.write_bytes(b"".join(rows))
-    report = replay(log)
+    report = replay(log, data_key=DATA_KEY)
     assert not report.ok
     assert report.verify.first_bad is not None
     assert report.verify.first_bad.record == 3
@@ -160,23 +171,24 @@ def test_an_empty_feed_and_an_anonymous_feed_replay(tmp_path: Path) -> None:
     net = network()
     empty = fr.PostBatch.empty()
     pipe = fr.preset("balanced")
-    with DecisionLog(path, key=KEY) as dlog:
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY) as dlog:
         ctx = fr.Context.build(empty, now=net.now, viewer=net.viewers[0])
         dlog.append(pipe.rank(empty, ctx), ctx)
         req = requests(6)[5]  # the anonymous one
         assert req.ctx.viewer is None
         dlog.append(req.ranking, req.ctx)
-    records = read_log(path).records
-    assert records[0].outputs.page.ids == []
+    records = records_of(path)
+    assert records[0].require_outputs().page.ids == []
     assert records[1].inputs.viewer is None
-    assert replay(path).ok
+    assert [r.is_sealed for r in read_log(path).records] == [True, False]
+    assert replay(path, data_key=DATA_KEY).ok
 
 
 def test_a_record_that_cannot_be_rebuilt_is_an_error_not_a_crash(log: Path) -> None:
-    records = parsed(log)
+    records = opened(log)
     records[1]["inputs"]["batch"]["ids"] = records[1]["inputs"]["batch"]["ids"][:-1]
     log.write_bytes(b"".join(rechain(records)))
-    report = replay(log)
+    report = replay(log, data_key=DATA_KEY)
     assert [r.record for r in report.mismatched] == [2]
     assert report.mismatched[0].error is not None
     assert "cannot replay" in report.summary()

@@ -22,7 +22,17 @@ from feedrank.audit import (
 from feedrank.audit.encode import encode_request, spec_json
 from feedrank.audit.log import MAX_RECORD_BYTES
 from feedrank.io.decoding import MAX_DEPTH
-from tests.audit._helpers import KEY, lines, parsed, rechain, requests, write_log
+from tests.audit._helpers import (
+    DATA_KEY,
+    KEY,
+    lines,
+    opened,
+    parsed,
+    rechain,
+    requests,
+    unsealed,
+    write_log,
+)
 
 N = 8
 
@@ -55,7 +65,7 @@ def test_a_clean_log_verifies(log: Path) -> None:
 
 def test_an_empty_log_verifies(tmp_path: Path) -> None:
     path = tmp_path / "empty.jsonl"
-    DecisionLog(path, key=KEY).close()
+    DecisionLog(path, key=KEY, data_key=DATA_KEY).close()
     report = verify(path)
     assert report.ok
     assert (report.lines, report.valid, report.head) == (0, 0, "0" * 64)
@@ -165,6 +175,8 @@ def test_an_unparsable_line_inside_the_log_is_a_problem(log: Path) -> None:
 def test_a_rehashed_forgery_breaks_the_chain(log: Path) -> None:
     records = parsed(log)
     forged = rechain(records[:4])  # hashes recomputed up to the forged record
+    assert forged == lines(log)[:4]  # untouched records, sealed or not, re-hash the same
+    records[3] = unsealed(records[3])
     records[3]["outputs"]["page"]["scores"][0] += 1.0
     forged[3] = rechain(records[:4])[3]
     log.write_bytes(b"".join(forged + lines(log)[4:]))
@@ -176,7 +188,7 @@ def test_a_rehashed_forgery_breaks_the_chain(log: Path) -> None:
 
 
 def test_a_fully_rechained_forgery_passes_verify_but_not_replay(log: Path) -> None:
-    records = parsed(log)
+    records = opened(log)
     records[2]["inputs"]["page"]["limit"] += 0  # untouched inputs
     ids = records[2]["outputs"]["page"]["ids"]
     ids[0], ids[1] = ids[1], ids[0]
@@ -184,7 +196,7 @@ def test_a_fully_rechained_forgery_passes_verify_but_not_replay(log: Path) -> No
     scores[0], scores[1] = scores[1], scores[0]
     log.write_bytes(b"".join(rechain(records)))
     assert verify(log).ok  # the chain alone cannot tell ...
-    report = replay(log)  # ... but ranking again can
+    report = replay(log, data_key=DATA_KEY)  # ... but ranking again can
     assert not report.ok
     bad = report.mismatched
     assert [r.record for r in bad] == [3]
@@ -205,7 +217,7 @@ def test_a_spec_that_does_not_match_its_fingerprint(tmp_path: Path) -> None:
     req = requests(1)[0]
     other = fr.preset("chronological")
     forged = spec_json(other).replace(other.fingerprint, req.pipeline.fingerprint)
-    encoded = encode_request(req.ranking, req.ctx, key=KEY, spec=forged)
+    encoded = encode_request(req.ranking, req.ctx, key=KEY, data_key=DATA_KEY, spec=forged)
     path = tmp_path / "log.jsonl"
     path.write_bytes(encoded.line(1, "0" * 64)[0])
     bad = verify(path).first_bad
@@ -218,7 +230,10 @@ def test_appending_after_a_torn_tail_is_refused_then_repaired(log: Path) -> None
     torn = b'{"hash":"abc'
     log.write_bytes(whole + torn)
     req = requests(1)[0]
-    with DecisionLog(log, key=KEY) as dlog, pytest.raises(AuditError, match="incomplete record"):
+    with (
+        DecisionLog(log, key=KEY, data_key=DATA_KEY) as dlog,
+        pytest.raises(AuditError, match="incomplete record"),
+    ):
         dlog.append(req.ranking, req.ctx)
     assert log.read_bytes() == whole + torn  # nothing appended, nothing dropped
     moved = repair_tail(log)
@@ -228,7 +243,7 @@ def test_appending_after_a_torn_tail_is_refused_then_repaired(log: Path) -> None
     assert side.read_bytes() == torn
     assert log.read_bytes() == whole
     assert repair_tail(log) is None
-    with DecisionLog(log, key=KEY) as dlog:
+    with DecisionLog(log, key=KEY, data_key=DATA_KEY) as dlog:
         done = dlog.append(req.ranking, req.ctx)
     assert done.seq == N + 1
     report = verify(log)
@@ -237,7 +252,7 @@ def test_appending_after_a_torn_tail_is_refused_then_repaired(log: Path) -> None
 
 
 def test_head_names_the_last_record(log: Path) -> None:
-    with DecisionLog(log, key=KEY) as dlog:
+    with DecisionLog(log, key=KEY, data_key=DATA_KEY) as dlog:
         assert dlog.head() == (N, parsed(log)[-1]["hash"])
         req = requests(1)[0]
         done = dlog.append(req.ranking, req.ctx)
@@ -265,7 +280,7 @@ def test_a_record_with_a_key_given_twice_is_not_valid(log: Path) -> None:
     assert report.path == str(log)
     assert report.valid == 1
     assert [r.seq for r in read_log(log).records] == [1]
-    assert not replay(log).verify.ok
+    assert not replay(log, data_key=DATA_KEY).verify.ok
 
 
 @pytest.mark.parametrize(
@@ -296,7 +311,10 @@ def test_a_deep_last_line_is_a_torn_tail_that_appends_refuse(log: Path) -> None:
     assert report.torn_tail.line == N + 1
     assert "nested more than" in report.torn_tail.reason
     req = requests(1)[0]
-    with DecisionLog(log, key=KEY) as writer, pytest.raises(AuditError, match="nested more"):
+    with (
+        DecisionLog(log, key=KEY, data_key=DATA_KEY) as writer,
+        pytest.raises(AuditError, match="nested more"),
+    ):
         writer.append(req.ranking, req.ctx)
 
 
@@ -330,7 +348,7 @@ def test_a_long_torn_tail_is_refused_and_moved_aside_whole(log: Path) -> None:
     with log.open("ab") as fh:
         fh.write(tail)
     req = requests(1)[0]
-    with DecisionLog(log, key=KEY, max_record_bytes=100_000) as writer:
+    with DecisionLog(log, key=KEY, data_key=DATA_KEY, max_record_bytes=100_000) as writer:
         with pytest.raises(AuditError, match="longer than the maximum record size of 100000"):
             writer.append(req.ranking, req.ctx)
         with pytest.raises(AuditError, match="longer than the maximum"):
@@ -346,15 +364,15 @@ def test_the_writer_refuses_a_record_its_readers_would_skip(tmp_path: Path) -> N
     assert MAX_RECORD_BYTES == 64 << 20
     path = tmp_path / "decisions.jsonl"
     req = requests(1)[0]
-    with DecisionLog(path, key=KEY) as writer:
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY) as writer:
         writer.append(req.ranking, req.ctx)
     size = len(path.read_bytes()) - 1
     path.unlink()
-    with DecisionLog(path, key=KEY, max_record_bytes=size - 1) as writer:
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY, max_record_bytes=size - 1) as writer:
         with pytest.raises(AuditError, match=f"more than the maximum record size of {size - 1}"):
             writer.append(req.ranking, req.ctx)
         assert path.read_bytes() == b""
-    with DecisionLog(path, key=KEY, max_record_bytes=size) as writer:
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY, max_record_bytes=size) as writer:
         writer.append(req.ranking, req.ctx)
     assert verify(path, max_record_bytes=size).ok
     assert not verify(path, max_record_bytes=size - 1).ok
