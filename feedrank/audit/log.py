@@ -83,11 +83,15 @@ after reading it in bounded pieces; ``max_record_bytes=`` changes it for both.""
 @dataclass(frozen=True)
 class Appended:
     """Where :meth:`DecisionLog.append` put a record: its ``seq`` (1-based record
-    number, also its line), ``request_id`` and ``hash`` (publish it as an anchor)."""
+    number, also its line), ``request_id``, ``hash`` (publish it as an anchor)
+    and ``leaf_hash``, the record's leaf in the log's Merkle tree (32 bytes,
+    :func:`feedrank.audit.merkle.leaf_hash` of the line without its newline):
+    with a checkpoint, ``feedrank audit prove --seq`` makes the viewer's receipt."""
 
     seq: int
     request_id: str
     hash: str
+    leaf_hash: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -382,7 +386,9 @@ class DecisionLog:
                 else:
                     self._dirty = True
                 self._cache = (size + len(line), seq + 1, digest)
-        return Appended(seq=seq + 1, request_id=encoded.request_id, hash=digest)
+        from feedrank.audit.merkle import leaf_hash
+
+        return Appended(seq + 1, encoded.request_id, digest, leaf_hash(line[:-1]))
 
     def _write(self, fd: int, line: bytes, size: int) -> None:
         view = memoryview(line)

@@ -76,7 +76,9 @@ class Receipt:
 class VerifiedReceipt:
     """What a receipt proves: record ``seq`` of the log ``origin`` (of ``size``
     records at its checkpoint) served ``post_ids`` at ``now`` (µs) under the
-    spec ``fingerprint``, for ``request_id``."""
+    spec ``fingerprint``, for ``request_id``. A viewer's record is ``sealed``:
+    its page is inside the seal (``post_ids`` empty); the receipt still proves
+    the record, byte for byte, and the data key's holder can open it."""
 
     origin: str
     seq: int
@@ -85,14 +87,20 @@ class VerifiedReceipt:
     fingerprint: str
     now: int
     post_ids: tuple[str, ...]
+    sealed: bool = False
 
     def summary(self) -> str:
         """A short account."""
         return (
             f"OK: record {self.seq} of {self.size} in {self.origin} (request {self.request_id}, "
-            f"spec {self.fingerprint[:16]}) served {len(self.post_ids)} post(s): "
-            + ", ".join(self.post_ids[:10])
-            + (" ..." if len(self.post_ids) > 10 else "")
+            f"spec {self.fingerprint[:16]}) "
+            + (
+                "sealed: its page opens with the data key"
+                if self.sealed
+                else f"served {len(self.post_ids)} post(s): "
+                + ", ".join(self.post_ids[:10])
+                + (" ..." if len(self.post_ids) > 10 else "")
+            )
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +114,7 @@ class VerifiedReceipt:
             "fingerprint": self.fingerprint,
             "now": self.now,
             "post_ids": list(self.post_ids),
+            "sealed": self.sealed,
         }
 
 
@@ -207,6 +216,7 @@ def verify_receipt(text: str | bytes, public_key: VerifierKey | str) -> Verified
         str(fingerprint),
         int(record["now"]) if type(record.get("now")) is int else 0,
         tuple(str(i) for i in ids) if isinstance(ids, list) else (),
+        sealed=isinstance(record.get("inputs"), dict) and "sealed" in record["inputs"],
     )
 
 

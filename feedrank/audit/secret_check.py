@@ -89,7 +89,7 @@ def check_secret(key: bytes | bytearray | memoryview, *, field: str) -> bytes:
         period = _period(sequence)
         if period is not None:
             raise AuditError(
-                f"{what} repeat a pattern of {period} bytes",
+                f"{what} {'repeats' if sequence is key else 'repeat'} a pattern of {period} bytes",
                 field=field,
                 expected="random bytes (no repeated pattern)",
             )

@@ -65,6 +65,11 @@ class Ranking(RequestView):
     :meth:`move_counts`).
     """
 
+    logged: Any = None
+    """What the decision log's ``append`` returned when ``Pipeline.rank(...,
+    audit=log)`` logged this request (a :class:`~feedrank.audit.Appended`:
+    ``seq``, ``request_id``, ``hash``, ``leaf_hash``); None when not logged."""
+
     def __repr__(self) -> str:
         removed = sum(self.removal_counts().values())
         kept = self.order.shape[0]

@@ -100,7 +100,10 @@ class Pipeline(SpecModel):
         batch ranks to an empty feed. ``audit``: a decision log (such as
         :class:`feedrank.audit.DecisionLog`) that gets one record of this
         request, under ``request_id`` (derived from the request when None); if
-        the append fails, ``rank`` raises, so nothing is served unlogged.
+        the append fails, ``rank`` raises, so nothing is served unlogged; what
+        the log's ``append`` returned is ``ranking.logged`` (for a
+        :class:`~feedrank.audit.DecisionLog`, the record's ``seq`` and
+        ``leaf_hash``: the receipt of the served page).
         """
         if request_id is not None and audit is None:
             raise RankingError(
@@ -116,7 +119,7 @@ class Pipeline(SpecModel):
         result = run(self, batch, Requests.one(ctx), limit=limit, cursors=cursors)
         ranking = Ranking(result, 0)
         if audit is not None:
-            audit.append(ranking, ctx, request_id)
+            ranking.logged = audit.append(ranking, ctx, request_id)
         return ranking
 
     def rank_many(

@@ -71,8 +71,7 @@ def test_a_rewritten_and_rechained_log_passes_the_chain_but_not_the_checkpoint(
     write_log(log, 6)
     note = signed(log, keys)
     records = parsed(log)
-    served = records[2]["outputs"]["page"]
-    served["ids"] = served["ids"][1:]  # a post cut from a served page
+    records[2]["now"] -= 3_600_000_000  # the decision moved an hour back
     log.write_bytes(b"".join(rechain(records)))
     assert verify(log).ok  # the attacker's own hashes check
     [(kind, _, detail)] = problems(log, note, keys)
@@ -138,14 +137,19 @@ def test_receipt_proves_a_served_page_offline_and_any_changed_byte_fails(
     tmp_path: Path, keys: Path
 ) -> None:
     log = tmp_path / "log.jsonl"
-    reqs = write_log(log, 5)
+    reqs = write_log(log, 7)
     note = signed(log, keys)
-    receipt = prove(log, 3, note).to_json()
+    receipt = prove(log, 6, note).to_json()  # the anonymous feed: its page is in clear
+    sealed = prove(log, 3, note).to_json()  # a viewer's feed: its page is sealed
     log.unlink()  # offline: only the receipt and the public key
     public = load_public_key(keys / "signing.pub")
     checked = verify_receipt(receipt, public)
-    assert (checked.seq, checked.size, checked.origin) == (3, 5, ORIGIN)
-    assert list(checked.post_ids) == reqs[2].ranking.post_ids
+    assert (checked.seq, checked.size, checked.origin) == (6, 7, ORIGIN)
+    assert list(checked.post_ids) == reqs[5].ranking.post_ids
+    assert not checked.sealed
+    hidden = verify_receipt(sealed, public)
+    assert hidden.sealed
+    assert hidden.post_ids == ()
     data = receipt.encode()
     step = max(1, len(data) // 1500)
     for i in [*range(0, len(data), step), len(data) - 2]:
@@ -247,7 +251,7 @@ def test_audit_verify_with_a_checkpoint_fails_on_a_rechained_or_truncated_log(
     assert code == 0, out
     assert "OK: the log holds the checkpoint's records" in out
     records = parsed(log)
-    records[3]["outputs"]["page"]["ids"].reverse()
+    records[3]["request_id"] = "another-request"
     log.write_bytes(b"".join(rechain(records)))
     assert run("audit", "verify", str(log))[0] == 0  # the chain alone is fooled
     code, out = run(*args, "--format", "json")
@@ -258,3 +262,22 @@ def test_audit_verify_with_a_checkpoint_fails_on_a_rechained_or_truncated_log(
     assert code == 1
     assert "PROBLEM record 4: truncated" in out
     assert run("audit", "verify", str(log), "--checkpoint", str(cp))[0] == 2
+
+
+def test_rank_with_a_log_returns_the_record_a_receipt_proves(tmp_path: Path, keys: Path) -> None:
+    from feedrank.audit import DecisionLog
+    from tests.audit._helpers import requests
+    from tests.audit.keys import DATA_KEY, KEY
+
+    log = tmp_path / "log.jsonl"
+    served = []
+    with DecisionLog(log, key=KEY, data_key=DATA_KEY) as sink:
+        for req in requests(3):
+            ranking = req.pipeline.rank(req.batch, req.ctx, limit=5, audit=sink)
+            served.append(ranking)
+    assert [r.logged.seq for r in served] == [1, 2, 3]
+    assert [r.logged.leaf_hash for r in served] == leaf_hashes(log)
+    note = signed(log, keys)
+    receipt = prove(log, served[1].logged.seq, note)
+    assert receipt.leaf_hash == served[1].logged.leaf_hash
+    assert verify_receipt(receipt.to_json(), load_public_key(keys / "signing.pub")).seq == 2
