@@ -281,3 +281,45 @@ def test_rank_with_a_log_returns_the_record_a_receipt_proves(tmp_path: Path, key
     receipt = prove(log, served[1].logged.seq, note)
     assert receipt.leaf_hash == served[1].logged.leaf_hash
     assert verify_receipt(receipt.to_json(), load_public_key(keys / "signing.pub")).seq == 2
+
+
+def _readme_commands() -> list[list[str]]:
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Verifiable decision logs", 1)[1]
+    block = re.findall(r"```sh\n(.+?)\n```", section, flags=re.S)[0]
+    joined = block.replace("\\\n", " ")
+    commands = []
+    for line in joined.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            commands.append(shlex.split(line))
+    return commands
+
+
+def test_the_readme_walk_through_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_readme import _example
+
+    monkeypatch.chdir(tmp_path)
+    Path("posts.jsonl").write_text(_example("Posts are JSON Lines"), encoding="utf-8")
+    Path("viewer.json").write_text(_example("(`viewer.json`)"), encoding="utf-8")
+    Path("authors.jsonl").write_text(_example("(`authors.jsonl`, `--authors`)"), encoding="utf-8")
+    commands = _readme_commands()
+    assert commands[0][:3] == ["feedrank", "audit", "keygen"]
+    for argv in commands:
+        assert argv[0] == "feedrank"
+        if argv[1:3] == ["audit", "consistency"]:
+            # cp-2.txt: the platform ranked again and signed a newer checkpoint.
+            rank = next(c for c in commands if c[1] == "rank")
+            later = [a.replace("2026-01-01T12:00:00Z", "2026-01-01T13:00:00Z") for a in rank]
+            assert run(*later[1:])[0] == 0
+            sign = next(c for c in commands if c[1:3] == ["audit", "checkpoint"])
+            assert run(*[a.replace("cp-1", "cp-2") for a in sign[1:]])[0] == 0
+        code, out = run(*argv[1:])
+        assert code == 0, (argv, out)
+    assert Path("cp-2.txt").read_text().split("\n")[1] == "2"
+    assert json.loads(Path("receipt.json").read_text())["seq"] == 1
