@@ -11,7 +11,9 @@ field of a Ranking that a record stores is read in :func:`encode_request`,
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,7 @@ import numpy as np
 from feedrank._time import iso
 from feedrank.audit.arrays import ArrayEncoding, emit, encode_array, json_floats
 from feedrank.audit.inputs import encode_batch, encode_context, is_blank
-from feedrank.audit.record import RECORD_VERSION
+from feedrank.audit.record import RECORD_VERSION, signed_message
 from feedrank.audit.seal import seal, seal_aad
 from feedrank.audit.viewer import PERIODS, PseudonymPeriod, encode_viewer
 from feedrank.batch.context import Context
@@ -72,14 +74,24 @@ class EncodedRequest:
         """The canonical JSON of the record without ``hash``: the bytes it hashes."""
         return b"{" + b"".join(self._pieces(seq, prev))
 
-    def line(self, seq: int, prev: str) -> tuple[bytes, str]:
-        """The record as one canonical JSON line (``hash`` sorts first) and its hash."""
+    def line(
+        self, seq: int, prev: str, sign: Callable[[bytes], bytes] | None = None
+    ) -> tuple[bytes, str]:
+        """The record as one canonical JSON line (``ed25519``, then ``hash``, sort
+        first) and its hash; ``sign(message)`` gives the record's Ed25519 signature
+        of :func:`~feedrank.audit.record.signed_message` of the hash."""
         pieces = self._pieces(seq, prev)
         digest = hashlib.sha256(b"{")
         for piece in pieces:
             digest.update(piece)
         hexdigest = digest.hexdigest()
         head = b'{"hash":"%s",' % hexdigest.encode("ascii")
+        if sign is not None:
+            signature = base64.b64encode(sign(signed_message(hexdigest))).decode("ascii")
+            head = b'{"ed25519":"%s","hash":"%s",' % (
+                signature.encode("ascii"),
+                hexdigest.encode("ascii"),
+            )
         return b"".join([head, *pieces, b"\n"]), hexdigest
 
 

@@ -39,7 +39,7 @@ import hmac
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +58,8 @@ if sys.platform != "win32":
     import fcntl
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from feedrank.batch.context import Context
     from feedrank.ranking.ranking import Ranking
 
@@ -220,8 +222,11 @@ class DecisionLog:
     to write) or as JSON lists ("json": readable with any JSON tool); readers
     accept both. ``max_record_bytes`` (default :data:`MAX_RECORD_BYTES`)
     bounds one record: a longer one is refused, so every record the log holds
-    can be read back with the same bound. Use as a context manager, or call
-    :meth:`close`.
+    can be read back with the same bound. ``signing_key`` (the Ed25519 key of
+    ``feedrank audit keygen``, :func:`~feedrank.audit.load_signing_key`) signs
+    every record's hash into its ``ed25519`` field, so that ``verify`` with the
+    public key names any record changed by someone without the key. Use as a
+    context manager, or call :meth:`close`.
 
     >>> import tempfile, pathlib
     >>> from datetime import datetime, timezone
@@ -254,8 +259,20 @@ class DecisionLog:
         embed_spec: bool = True,
         arrays: ArrayEncoding = "binary",
         max_record_bytes: int = MAX_RECORD_BYTES,
+        signing_key: Ed25519PrivateKey | None = None,
     ) -> None:
         self._key = check_secret(key, field="key")
+        self._sign: Callable[[bytes], bytes] | None = None
+        if signing_key is not None:
+            from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+            if not isinstance(signing_key, Ed25519PrivateKey):
+                raise AuditError(
+                    f"got a {type(signing_key).__name__}",
+                    field="signing_key",
+                    expected="an Ed25519 private key (feedrank.audit.load_signing_key)",
+                )
+            self._sign = signing_key.sign
         self._data_key = None if data_key is None else check_secret(data_key, field="data_key")
         if self._data_key is not None and hmac.compare_digest(self._key, self._data_key):
             raise AuditError(
@@ -371,7 +388,7 @@ class DecisionLog:
                             "with `feedrank audit verify`, then feedrank.audit.repair_tail()",
                         )
                     seq, prev = state
-                line, digest = encoded.line(seq + 1, prev)
+                line, digest = encoded.line(seq + 1, prev, self._sign)
                 if len(line) - 1 > self._max_record:
                     raise AuditError(
                         f"the record is {len(line) - 1} bytes, more than the maximum record "

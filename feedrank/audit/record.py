@@ -48,6 +48,7 @@ __all__ = [
     "GENESIS",
     "RECORD_VERSION",
     "SEALED_NEEDS_KEY",
+    "SIGNATURE_CONTEXT",
     "VERSIONS",
     "AuditRecord",
     "CursorKey",
@@ -63,6 +64,7 @@ __all__ = [
     "is_hex64",
     "parse_record",
     "record_hash",
+    "signed_message",
     "spec_matches",
 ]
 
@@ -205,6 +207,7 @@ class AuditRecord(_Model):
     """
 
     hash: Hex64
+    ed25519: Annotated[str, StringConstraints(min_length=88, max_length=88)] | None = None
     v: Annotated[int, Field(ge=VERSIONS[0], le=VERSIONS[-1])]
     seq: Annotated[int, Field(ge=1)]
     request_id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
@@ -458,9 +461,26 @@ def parse_record(data: Mapping[str, Any]) -> AuditRecord:
 
 
 def record_hash(data: Mapping[str, Any]) -> str:
-    """Hex SHA-256 of the canonical JSON of ``data`` without its ``hash`` field."""
-    body = {k: v for k, v in data.items() if k != "hash"}
+    """Hex SHA-256 of the canonical JSON of ``data`` without its ``hash`` and
+    ``ed25519`` (signature) fields."""
+    body = {k: v for k, v in data.items() if k not in _UNHASHED}
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+_UNHASHED = frozenset(("hash", "ed25519"))
+
+SIGNATURE_CONTEXT = b"feedrank decision record\x00"
+"""What a record's signature signs before its hash (so it signs nothing else)."""
+
+
+def signed_message(hexdigest: str) -> bytes:
+    """The bytes a record's ``ed25519`` signature signs: :data:`SIGNATURE_CONTEXT`
+    then the 32 bytes of its hash.
+
+    >>> len(signed_message("00" * 32)), signed_message("ab" * 32)[-1]
+    (57, 171)
+    """
+    return SIGNATURE_CONTEXT + bytes.fromhex(hexdigest)
 
 
 def spec_matches(ref: SpecRef) -> bool:

@@ -50,12 +50,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from feedrank.audit.log import MAX_RECORD_BYTES, TornTail
+from feedrank.audit.note import VerifierKey, b64decode_strict, parse_verifier_key
 from feedrank.audit.record import (
     GENESIS,
     AuditRecord,
     is_hex64,
     parse_record,
     record_hash,
+    signed_message,
     spec_matches,
 )
 from feedrank.errors import AuditError
@@ -67,6 +69,7 @@ ProblemKind = Literal[
     "unreadable",
     "malformed",
     "hash",
+    "signature",
     "sequence",
     "chain",
     "spec",
@@ -75,8 +78,9 @@ ProblemKind = Literal[
     "seal",
     "internal",
 ]
-"""What a :class:`Problem` is. :func:`verify` finds the first seven (module
-docstring); :func:`~feedrank.audit.replay` adds ``sealed`` (a sealed record
+"""What a :class:`Problem` is. :func:`verify` finds the first eight (module
+docstring; ``signature`` only when given the log's public key);
+:func:`~feedrank.audit.replay` adds ``sealed`` (a sealed record
 and no data key), ``seal`` (the seal does not open: wrong data key or
 altered), ``malformed`` and ``spec`` for a record it cannot rank again, and
 ``internal`` for a fault of feedrank itself, reported rather than raised."""
@@ -193,8 +197,30 @@ def _content_hash(data: dict[str, Any]) -> tuple[str | None, str | None]:
         return None, "a number JSON does not have (NaN, an infinity, or one too large for a double)"
 
 
+def _signature_problem(data: dict[str, Any], digest: str, key: VerifierKey) -> str | None:
+    """Why the record's ``ed25519`` signature of its hash fails under ``key``, or None."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    value = data.get("ed25519")
+    if value is None:
+        return f"the record is not signed, and the log's key {key.name} signs every record"
+    try:
+        signature = b64decode_strict(value, field="ed25519") if isinstance(value, str) else b""
+        Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, signed_message(digest))
+    except (AuditError, InvalidSignature, ValueError):
+        return (
+            f"its signature does not verify under {key.name}: the record was written or "
+            "changed by someone without the signing key"
+        )
+    return None
+
+
 def _check(
-    data: dict[str, Any], expected: int, prev_hash: str | None
+    data: dict[str, Any],
+    expected: int,
+    prev_hash: str | None,
+    key: VerifierKey | None = None,
 ) -> tuple[list[tuple[ProblemKind, str]], AuditRecord | None]:
     seq, digest, prev = data.get("seq"), data.get("hash"), data.get("prev")
     found: list[tuple[ProblemKind, str]] = []
@@ -205,6 +231,8 @@ def _check(
         found.append(("malformed", "seq, prev or hash is missing or not well formed"))
     elif content != digest:
         found.append(("hash", "the content does not match its hash: the record was altered"))
+    elif key is not None and (why := _signature_problem(data, str(digest), key)) is not None:
+        found.append(("signature", why))
     record: AuditRecord | None = None
     try:
         record = parse_record(data) if odd is None else None
@@ -230,6 +258,7 @@ def _scan(
     path: str | os.PathLike[str],
     anchor: str | None = None,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    public_key: VerifierKey | None = None,
 ) -> tuple[VerifyReport, list[tuple[int, AuditRecord]]]:
     """One pass over the log: the report, and every record that follows the schema
     (with its line), whether or not it is in the valid prefix."""
@@ -276,7 +305,7 @@ def _scan(
                 problems.append(Problem(expected, line, "unreadable", unreadable))
                 expected, prev_hash = expected + 1, None
                 continue
-            found, record = _check(data, expected, prev_hash)
+            found, record = _check(data, expected, prev_hash, public_key)
             seq = data.get("seq") if type(data.get("seq")) is int else None
             if record is not None:
                 records.append((line, record))
@@ -309,15 +338,21 @@ def verify(
     *,
     anchor: str | None = None,
     max_record_bytes: int = MAX_RECORD_BYTES,
+    public_key: VerifierKey | str | None = None,
 ) -> VerifyReport:
     """Check every record's hash, the chain and the numbering of the log at ``path``.
 
     ``anchor``: the hash of a record published earlier; the log must still
-    hold it among its valid records. A line longer than ``max_record_bytes``
-    is skipped in bounded pieces and reported as ``unreadable``. Raises
-    OSError if the file cannot be read.
+    hold it among its valid records. ``public_key`` (the log's
+    :class:`~feedrank.audit.note.VerifierKey` or its string): every record
+    must carry a valid ``ed25519`` signature of its hash by that key, so a
+    record edited, inserted or re-chained by someone without the signing key
+    is a ``signature`` problem naming it. A line longer than
+    ``max_record_bytes`` is skipped in bounded pieces and reported as
+    ``unreadable``. Raises OSError if the file cannot be read.
     """
-    return _scan(path, anchor, max_record_bytes)[0]
+    key = parse_verifier_key(public_key) if isinstance(public_key, str) else public_key
+    return _scan(path, anchor, max_record_bytes, key)[0]
 
 
 def read_log(

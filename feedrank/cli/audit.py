@@ -77,22 +77,27 @@ def _data_key(args: argparse.Namespace) -> bytes | None:
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    report = verify(args.log, anchor=args.anchor)
-    data, text = report.to_dict(), report.summary()
-    if (args.checkpoint is None) != (args.public_key is None):
+    if args.checkpoint is not None and args.public_key is None:
         raise InputError(
-            "--checkpoint and --public-key go together",
-            field="--checkpoint" if args.checkpoint is None else "--public-key",
-            expected="both, or neither",
+            "--checkpoint needs the key that signed it",
+            field="--public-key",
+            expected="--public-key signing.pub with --checkpoint",
         )
+    key = None
+    if args.public_key is not None:
+        from feedrank.audit.keys import load_public_key
+
+        key = load_public_key(args.public_key)
+    report = verify(args.log, anchor=args.anchor, public_key=key)
+    data, text = report.to_dict(), report.summary()
     found: list[tuple[str, int, str]] = []
     if args.checkpoint is not None:
-        from feedrank.audit.keys import load_public_key
         from feedrank.audit.logtree import checkpoint_problems, leaf_hashes
         from feedrank.cli.transparency import read_small
 
         note = read_small(args.checkpoint, "a checkpoint")
-        found = checkpoint_problems(leaf_hashes(args.log), note, load_public_key(args.public_key))
+        assert key is not None
+        found = checkpoint_problems(leaf_hashes(args.log), note, key)
         data["checkpoint_problems"] = [
             {"kind": kind, "record": record, "detail": detail} for kind, record, detail in found
         ]
@@ -143,7 +148,11 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
     check.add_argument(
         "--checkpoint", type=Path, help="a signed checkpoint the log must still hold"
     )
-    check.add_argument("--public-key", type=Path, help="the log's signing.pub (with --checkpoint)")
+    check.add_argument(
+        "--public-key",
+        type=Path,
+        help="the log's signing.pub: every record's signature and the checkpoint's",
+    )
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(run=_cmd_verify)
 
@@ -207,6 +216,12 @@ def add_rank_audit_options(rank: argparse.ArgumentParser) -> None:
         f"(default: ${DATA_KEY_ENV}); needed for a request with a viewer",
     )
     rank.add_argument(
+        "--audit-signing-key",
+        type=Path,
+        help="signing.key of feedrank audit keygen: sign every record, so verify "
+        "--public-key names any record changed without it",
+    )
+    rank.add_argument(
         "--audit-pseudonym-period",
         choices=PERIODS,
         default="none",
@@ -240,4 +255,12 @@ def open_rank_audit_log(args: argparse.Namespace) -> DecisionLog | None:
         option="--audit-data-key-file",
     )
     period: PseudonymPeriod = getattr(args, "audit_pseudonym_period", None) or "none"
-    return DecisionLog(path, key=key, data_key=data_key, pseudonym_period=period)
+    signing = getattr(args, "audit_signing_key", None)
+    signing_key = None
+    if signing is not None:
+        from feedrank.audit.keys import load_signing_key
+
+        signing_key = load_signing_key(signing)
+    return DecisionLog(
+        path, key=key, data_key=data_key, pseudonym_period=period, signing_key=signing_key
+    )

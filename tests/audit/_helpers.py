@@ -138,10 +138,11 @@ def rechain(records: list[dict[str, Any]]) -> list[bytes]:
     prev = "0" * 64
     for seq, data in enumerate(records, start=1):
         data = resealed(data)
-        body = {k: v for k, v in data.items() if k != "hash"}
+        body = {k: v for k, v in data.items() if k not in ("hash", "ed25519")}
         body["seq"], body["prev"] = seq, prev
         digest = hashlib.sha256(canonical_json(body).encode()).hexdigest()
-        out.append((canonical_json({**body, "hash": digest}) + "\n").encode())
+        stolen = {"ed25519": data["ed25519"]} if "ed25519" in data else {}  # kept as it was
+        out.append((canonical_json({**body, **stolen, "hash": digest}) + "\n").encode())
         prev = digest
     return out
 

@@ -242,7 +242,7 @@ def test_audit_verify_with_a_checkpoint_fails_on_a_rechained_or_truncated_log(
     tmp_path: Path, keys: Path
 ) -> None:
     log = tmp_path / "log.jsonl"
-    write_log(log, 5)
+    write_log(log, 5, signing_key=load_signing_key(keys / "signing.key"))
     cp = tmp_path / "cp.txt"
     cp.write_text(signed(log, keys), encoding="utf-8")
     pub = str(keys / "signing.pub")
@@ -256,7 +256,11 @@ def test_audit_verify_with_a_checkpoint_fails_on_a_rechained_or_truncated_log(
     assert run("audit", "verify", str(log))[0] == 0  # the chain alone is fooled
     code, out = run(*args, "--format", "json")
     assert code == 1
-    assert [p["kind"] for p in json.loads(out)["checkpoint_problems"]] == ["checkpoint"]
+    report = json.loads(out)
+    assert [p["kind"] for p in report["checkpoint_problems"]] == ["checkpoint"]
+    # The records' own signatures name the first record the forger re-wrote.
+    assert report["first_bad"]["record"] == 4
+    assert report["first_bad"]["kind"] == "signature"
     log.write_bytes(b"".join(lines(log)[:3]))
     code, out = run(*args)
     assert code == 1
@@ -323,3 +327,36 @@ def test_the_readme_walk_through_runs_as_written(
         assert code == 0, (argv, out)
     assert Path("cp-2.txt").read_text().split("\n")[1] == "2"
     assert json.loads(Path("receipt.json").read_text())["seq"] == 1
+
+
+@pytest.mark.parametrize("attack", ["edit", "insert", "reorder", "remove"])
+def test_signed_records_name_the_record_an_attacker_changed(
+    tmp_path: Path, keys: Path, attack: str
+) -> None:
+    log = tmp_path / "log.jsonl"
+    write_log(log, 6, signing_key=load_signing_key(keys / "signing.key"))
+    public = load_public_key(keys / "signing.pub")
+    assert verify(log, public_key=public).ok
+    records = parsed(log)
+    if attack == "edit":
+        records[2]["now"] += 1
+    elif attack == "insert":
+        records.insert(2, dict(records[4]))
+    elif attack == "reorder":
+        records[2], records[3] = records[3], records[2]
+    else:
+        del records[2]
+    log.write_bytes(b"".join(rechain(records)))  # rechain keeps each stolen signature
+    assert verify(log).ok  # without the key, the chain is fooled
+    report = verify(log, public_key=public)
+    assert report.first_bad is not None
+    assert (report.first_bad.record, report.first_bad.kind) == (3, "signature")
+    assert "without the signing key" in report.first_bad.detail
+
+
+def test_an_unsigned_log_is_named_when_the_key_is_given(tmp_path: Path, keys: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    write_log(log, 2)
+    report = verify(log, public_key=load_public_key(keys / "signing.pub"))
+    assert [(p.record, p.kind) for p in report.problems] == [(1, "signature"), (2, "signature")]
+    assert "not signed" in report.problems[0].detail
