@@ -4,8 +4,9 @@ Side by side in one run, CPU time of the thread (``time.thread_time_ns``),
 interleaved rounds, medians:
 
 - ``append``: ``DecisionLog.append`` of one request (1,000 candidates,
-  ``balanced``, the viewer and log of ``bench_engine.py``) against ranking that
-  same request (``Context.build`` + ``Pipeline.rank``). The log syncs nothing
+  ``balanced``, the viewer and log of ``bench_engine.py``; the request sealed
+  with AES-256-GCM, the record signed with Ed25519) against ranking that same
+  request (``Context.build`` + ``Pipeline.rank``). The log syncs nothing
   (``fsync="never"``): the figure is the CPU cost of writing a record; what a
   sync to disk adds depends on the disk. Reported: append / rank.
 - ``checkpoint``: the leaf hashes and root of a log of ``--records`` records
@@ -37,6 +38,7 @@ from feedrank.audit.merkle import root
 from feedrank.audit.receipts import prove, verify_receipt
 
 KEY = bytes.fromhex("5f1c0e9a7b3d2c4e6a8b0d1f3e5c7a9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a")
+DATA_KEY = bytes.fromhex("a3e07c51d94b28f6e1c05a7d3b9f42e8c61d0b5a97f3e28c4d1a6b0e59c7f312")
 
 
 def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -56,7 +58,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     ranking, ctx = ranked()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "decisions.jsonl"
-        log = DecisionLog(path, key=KEY, fsync="never")
+        keys = Path(tmp) / "keys"
+        keygen(keys, name="bench.example/feed")
+        signing = load_signing_key(keys / "signing.key")
+        public = load_public_key(keys / "signing.pub")
+        log = DecisionLog(path, key=KEY, data_key=DATA_KEY, fsync="never", signing_key=signing)
         log.append(ranking, ctx)
         record_bytes = path.stat().st_size
         tasks = [
@@ -68,13 +74,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
         # A log of --records records, checkpointed and proved.
         big = Path(tmp) / "big.jsonl"
-        with DecisionLog(big, key=KEY, fsync="never") as many:
+        with DecisionLog(
+            big, key=KEY, data_key=DATA_KEY, fsync="never", signing_key=signing
+        ) as many:
             for _ in range(args.records):
                 many.append(ranking, ctx)
-        keys = Path(tmp) / "keys"
-        keygen(keys, name="bench.example/feed")
-        signing = load_signing_key(keys / "signing.key")
-        public = load_public_key(keys / "signing.pub")
         note = checkpoint_log(big, signing, origin="bench.example/feed")
         receipt = prove(big, args.records // 2, note).to_json()
         verify_receipt(receipt, public)

@@ -40,7 +40,7 @@ FULL: dict[str, list[str]] = {
     "engine": ["bench_engine.py", "--repeats", "400", "--many-repeats", "5", "--profile"],
     "scale": ["bench_scale.py", "--rows", "1000000", "--base-rows", "100000", "--profile"],
     "import": ["bench_import.py", "--repeats", "30"],
-    "audit": ["bench_audit.py", "--repeats", "200", "--records", "2000"],
+    "audit": ["bench_audit.py", "--repeats", "100", "--records", "1000"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],

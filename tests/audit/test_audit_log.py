@@ -203,6 +203,16 @@ def test_two_processes_append_concurrently(tmp_path: Path, fsync: str) -> None:
     switches = sum(a[0] != b[0] for a, b in itertools.pairwise(ids))
     assert switches >= 1  # the writers really did interleave
     assert replay(path, data_key=DATA_KEY).ok
+    # A checkpoint of what two writers wrote verifies like any other.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from feedrank.audit.logtree import checkpoint_log, checkpoint_problems, leaf_hashes
+    from feedrank.audit.note import verifier_key
+
+    signer = Ed25519PrivateKey.generate()
+    note = checkpoint_log(path, signer, origin="example.org/log")
+    public = verifier_key(signer, name="example.org/log")
+    assert checkpoint_problems(leaf_hashes(path), note, public) == []
 
 
 def test_threads_and_two_log_objects_in_one_process(tmp_path: Path) -> None:

@@ -360,3 +360,21 @@ def test_an_unsigned_log_is_named_when_the_key_is_given(tmp_path: Path, keys: Pa
     report = verify(log, public_key=load_public_key(keys / "signing.pub"))
     assert [(p.record, p.kind) for p in report.problems] == [(1, "signature"), (2, "signature")]
     assert "not signed" in report.problems[0].detail
+
+
+def test_a_torn_tail_is_no_record_and_the_checkpoint_still_verifies(
+    tmp_path: Path, keys: Path
+) -> None:
+    from feedrank.audit import repair_tail
+
+    log = tmp_path / "log.jsonl"
+    write_log(log, 4)
+    note = signed(log, keys)
+    with log.open("ab") as out:  # a writer killed mid-append
+        out.write(lines(log)[-1][:200])
+    assert len(leaf_hashes(log)) == 4
+    assert problems(log, note, keys) == []  # nothing acknowledged is lost
+    with pytest.raises(AuditError, match="torn record"):
+        signed(log, keys)
+    assert repair_tail(log) is not None
+    assert problems(log, signed(log, keys), keys) == []
