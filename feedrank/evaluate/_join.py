@@ -31,11 +31,36 @@ def lookup(
     Every match is checked against the ids; a hash collision (never seen in
     practice) falls back to exact string codes.
     """
-    n, m = rows.shape[0], qrels_group.shape[0]
     none = np.zeros(0, dtype=np.intp)
-    if n == 0 or m == 0:
+    if rows.shape[0] == 0 or qrels_group.shape[0] == 0:
         return none, none
-    qrels_hash = qrels._index.doc_hash
+    # only judgements of the queries of these rows can match (and judgements of
+    # other queries could share one group, their keys then colliding)
+    present = np.zeros(groups, dtype=bool)
+    present[run_group[rows]] = True
+    candidates = np.flatnonzero(present[qrels_group])
+    mine, theirs = _lookup(run, rows, run_group, qrels, qrels_group, candidates, groups)
+    return mine, candidates[theirs]
+
+
+def _lookup(
+    run: Run,
+    rows: NDArray[np.intp],
+    run_group: NDArray[np.intp],
+    qrels: Qrels,
+    all_groups: NDArray[np.intp],
+    candidates: NDArray[np.intp],
+    groups: int,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """:func:`lookup` among the qrels rows ``candidates``; the second array
+    indexes ``candidates``."""
+    n, m = rows.shape[0], candidates.shape[0]
+    none = np.zeros(0, dtype=np.intp)
+    if m == 0:
+        return none, none
+    qrels_group = all_groups[candidates]
+    qrels_hash = qrels._index.doc_hash[candidates]
+    qrels_docs = qrels.doc_ids[candidates]
     qrels_keys = pair_keys(qrels_group, groups, qrels_hash)
     by_key = np.argsort(qrels_keys)
     keys = qrels_keys[by_key]
@@ -51,10 +76,10 @@ def lookup(
         hit = keys[at] == wanted
         mine, theirs = maybe[hit], by_key[at[hit]]
         if np.array_equal(run_group[maybe_rows[hit]], qrels_group[theirs]) and bool(
-            np.all(run.doc_ids[maybe_rows[hit]] == qrels.doc_ids[theirs])
+            np.all(run.doc_ids[maybe_rows[hit]] == qrels_docs[theirs])
         ):
             return mine.astype(np.intp, copy=False), theirs.astype(np.intp, copy=False)
-    docs = np.concatenate([run.doc_ids[rows], qrels.doc_ids])
+    docs = np.concatenate([run.doc_ids[rows], qrels_docs])
     _, doc_code = np.unique(docs, return_inverse=True)
     width = np.int64(doc_code.max() + 1)
     run_key = run_group[rows].astype(np.int64) * width + doc_code[:n]
