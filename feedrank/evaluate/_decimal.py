@@ -71,6 +71,21 @@ def _after_point(lane: int, lanes: int) -> np.uint64:
     return multiplier
 
 
+def _lane_tables(count: int) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
+    """For frames of ``count`` lanes: the bytes of lane j to keep when the field
+    starts at column f (``[j, f]``), and the multipliers of :func:`_after_point`."""
+    width = 8 * count
+    keep = np.array(
+        [[_KEEP[min(max(f - 8 * j, 0), 8)] for f in range(width + 1)] for j in range(count)],
+        dtype=np.uint64,
+    )
+    after = np.array([_after_point(j, count) for j in range(count)], dtype=np.uint64)
+    return keep, after
+
+
+_TABLES = {count: _lane_tables(count) for count in (1, 2, 3)}
+
+
 def _lanes(
     buf: NDArray[np.uint8], ends: NDArray[np.intp], lengths: NDArray[np.intp], point: bool
 ) -> tuple[NDArray[np.uint64], NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
@@ -93,6 +108,7 @@ def _lanes(
         dots = np.ascontiguousarray((frame == 46).view(np.uint8).view("<u8").T, dtype=np.uint64)
     frame -= np.uint8(48)
     digits = np.ascontiguousarray(frame.view("<u8").T, dtype=np.uint64)  # (lanes, k)
+    keep_table, after_point = _TABLES[count]
     value = np.zeros(k, dtype=np.uint64)
     after = np.zeros(k, dtype=np.uint64)
     points = np.zeros(k, dtype=np.uint8)
@@ -100,13 +116,13 @@ def _lanes(
     t = np.empty(k, dtype=np.uint64)
     for j in range(count):
         x = digits[j]
-        keep = _KEEP[np.clip(first - 8 * j, 0, 8)]
+        keep = keep_table[j][first]  # the padding bytes before the field are dropped
         x &= keep
         if point:
             d = dots[j]
             d &= keep
             points += np.bitwise_count(d)
-            np.multiply(d, _after_point(j, count), out=t)
+            np.multiply(d, after_point[j], out=t)
             t >>= np.uint64(56)
             after += t
             d *= _DOT

@@ -30,8 +30,9 @@ lines, malformed lines) take a general path that counts the fields per line.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,7 @@ class _NoLineEndError(Exception):
     """More than the longest line's bytes without a line end."""
 
 
-def _pieces(path: str | os.PathLike[str], max_line_bytes: int) -> Iterator[bytes]:
+def _pieces(path: str | os.PathLike[str], max_line_bytes: int) -> Generator[bytes, None, None]:
     """Whole lines of the file, LF-terminated, in pieces of about CHUNK_BYTES.
     Raises _NoLineEndError as soon as more than ``max_line_bytes`` (+ 1 for a CR)
     go by without a line end."""
@@ -243,7 +244,7 @@ def read_fields(
     columns: tuple[int, ...],
     layout: str,
     max_line_bytes: int,
-) -> Iterator[Chunk]:
+) -> Generator[Chunk, None, None]:
     """The fields ``columns`` (0-based) of every line of ``path``, a chunk at a time.
 
     A kept line has exactly ``width`` fields (``exact``) or at least that many;
@@ -253,15 +254,20 @@ def read_fields(
     """
     source = str(path)
     spec = _Layout(width, exact, columns, layout, source, max_line_bytes)
-    first = 1
-    pieces = _pieces(path, max_line_bytes)
+    with contextlib.closing(_pieces(path, max_line_bytes)) as pieces:
+        yield from _chunks(pieces, spec)
+
+
+def _chunks(pieces: Iterator[bytes], spec: _Layout) -> Iterator[Chunk]:
+    """The chunks of the pieces of a file."""
+    source, first = spec.source, 1
     while True:
         try:
             piece = next(pieces)
         except StopIteration:
             return
         except _NoLineEndError:
-            raise _too_long(source, first, max_line_bytes) from None
+            raise _too_long(source, first, spec.max_line_bytes) from None
         error: InputError | None = None
         ascii = piece.isascii()
         if not ascii:

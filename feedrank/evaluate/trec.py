@@ -28,7 +28,9 @@ q1 Q0 a 2 0.5 feedrank
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +68,12 @@ _ORDINALS = ("first", "second", "third", "fourth", "fifth")
 
 
 class _Columns:
-    """The query ids, doc ids, values and line numbers read so far, a chunk at a time."""
+    """The query ids, doc ids and values read so far, a chunk at a time."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.ids: tuple[list[_Text], list[_Text]] = ([], [])
         self.values: list[NDArray[Any]] = []
-        self.lines: list[NDArray[np.int64]] = []
         self.rows = 0
         self.bytes = 0
         self.widest = [0, 0]
@@ -97,7 +98,6 @@ class _Columns:
                 self.widest[column] = width
                 self.widest_line[column] = int(chunk.lines[int(np.argmax(lengths))])
         self.values.append(values)
-        self.lines.append(chunk.lines)
         self._check_width()
 
     def _check_width(self) -> None:
@@ -116,14 +116,20 @@ class _Columns:
 
     def columns(
         self, dtype: type[np.generic]
-    ) -> tuple[NDArray[np.str_], NDArray[np.str_], NDArray[Any], NDArray[np.int64]]:
+    ) -> tuple[NDArray[np.str_], NDArray[np.str_], NDArray[Any]]:
+        """The columns, the chunks' pieces released as they are copied."""
         q, d = (
             _unicode(parts, self.rows, width)
             for parts, width in zip(self.ids, self.widest, strict=True)
         )
-        values = np.concatenate(self.values) if self.values else np.zeros(0, dtype=dtype)
-        lines = np.concatenate(self.lines) if self.lines else np.zeros(0, dtype=np.int64)
-        return q, d, values, lines
+        values = np.empty(self.rows, dtype=dtype)
+        at = 0
+        self.values.reverse()
+        while self.values:
+            part = self.values.pop()
+            values[at : at + part.shape[0]] = part
+            at += part.shape[0]
+        return q, d, values
 
 
 _Text = tuple[NDArray[Any], int]
@@ -136,7 +142,9 @@ def _unicode(parts: list[_Text], rows: int, width: int) -> NDArray[np.str_]:
     width = max(width, 1)
     out = np.zeros((rows, width), dtype=np.uint32)
     at = 0
-    for found, _ in parts:
+    parts.reverse()
+    while parts:
+        found, _ = parts.pop()
         k = found.shape[0]
         if found.dtype.kind == "U":
             found = found.view(np.uint32).reshape(k, -1)
@@ -194,28 +202,59 @@ def _bad_value(text: str, name: str, integer: bool, source: str, line: int) -> I
     )
 
 
-def _read(
-    path: PathLike, layout: str, *, exact: bool, integer: bool, name: str, max_line_bytes: int
-) -> tuple[NDArray[np.str_], NDArray[np.str_], NDArray[Any], NDArray[np.int64]]:
-    """Query ids (first field), doc ids (third field), the values (the fifth field
-    of a run, parsed as floats, or the fourth of qrels, as integers) and the line
-    number of every line of a file laid out as ``layout`` (its first word the
-    number of fields: exactly that many when ``exact``, else at least)."""
-    source = str(path)
-    width = int(layout.split()[0])
-    found = _Columns(source)
-    for chunk in read_fields(
+_RUN = "6 fields: qid Q0 docno rank score tag"
+_QRELS = "4 fields: qid 0 docno rel"
+
+
+def _fields(
+    path: PathLike, layout: str, integer: bool, max_line_bytes: int
+) -> Generator[Chunk, None, None]:
+    """The chunks of a file laid out as ``layout`` (its first word the number of
+    fields: exactly that many for qrels, at least for a run)."""
+    return read_fields(
         path,
-        width=width,
-        exact=exact,
+        width=int(layout.split()[0]),
+        exact=integer,
         columns=(0, 2, 3 if integer else 4),
         layout=layout,
         max_line_bytes=max_line_bytes,
-    ):
-        found.add(chunk, _numbers(chunk, 2, integer, name, source))
-        if chunk.error is not None:
-            raise chunk.error
+    )
+
+
+def _read(
+    path: PathLike, layout: str, *, integer: bool, name: str, max_line_bytes: int
+) -> tuple[NDArray[np.str_], NDArray[np.str_], NDArray[Any]]:
+    """Query ids (first field), doc ids (third field) and the values (the fifth
+    field of a run, parsed as floats, or the fourth of qrels, as integers) of
+    every kept line of a file laid out as ``layout``."""
+    source = str(path)
+    found = _Columns(source)
+    with contextlib.closing(_fields(path, layout, integer, max_line_bytes)) as chunks:
+        for chunk in chunks:  # closed at once on an error: so is the file
+            found.add(chunk, _numbers(chunk, 2, integer, name, source))
+            if chunk.error is not None:
+                raise chunk.error
     return found.columns(np.int64 if integer else np.float64)
+
+
+def _setup(
+    made: Run | Qrels,
+    columns: tuple[NDArray[np.str_], NDArray[np.str_], NDArray[Any]],
+    path: PathLike,
+    layout: str,
+    integer: bool,
+    max_line_bytes: int,
+) -> None:
+    """Validate the columns read from ``path`` into ``made``. Line numbers are
+    not kept for every row: when a row is refused (a NaN score, a repeated
+    pair), the file is scanned again for them, so that the error names lines."""
+    try:
+        made._setup(*columns, source=str(path), lines=None)
+    except InputError:
+        chunks = _fields(path, layout, integer, max_line_bytes)
+        lines = np.concatenate([np.zeros(0, dtype=np.int64), *(c.lines for c in chunks)])
+        made._setup(*columns, source=str(path), lines=lines)
+        raise  # not reached: the same rows are refused, now with their lines
 
 
 def read_trec_run(path: PathLike, *, max_line_bytes: int = MAX_TREC_LINE_BYTES) -> Run:
@@ -225,16 +264,9 @@ def read_trec_run(path: PathLike, *, max_line_bytes: int = MAX_TREC_LINE_BYTES) 
     are ignored; blank and ``#`` lines are skipped. Raises InputError naming the
     file and line of a malformed line, a bad score or a repeated (qid, docno).
     """
-    q, d, s, lines = _read(
-        path,
-        "6 fields: qid Q0 docno rank score tag",
-        exact=False,
-        integer=False,
-        name="score",
-        max_line_bytes=max_line_bytes,
-    )
+    columns = _read(path, _RUN, integer=False, name="score", max_line_bytes=max_line_bytes)
     run = Run.__new__(Run)
-    run._setup(q, d, s, source=str(path), lines=lines)
+    _setup(run, columns, path, _RUN, False, max_line_bytes)
     return run
 
 
@@ -244,16 +276,9 @@ def read_trec_qrels(path: PathLike, *, max_line_bytes: int = MAX_TREC_LINE_BYTES
     Blank and ``#`` lines are skipped. Raises InputError naming the file and
     line of a malformed line, a non-integer grade or a repeated (qid, docno).
     """
-    q, d, r, lines = _read(
-        path,
-        "4 fields: qid 0 docno rel",
-        exact=True,
-        integer=True,
-        name="relevance",
-        max_line_bytes=max_line_bytes,
-    )
+    columns = _read(path, _QRELS, integer=True, name="relevance", max_line_bytes=max_line_bytes)
     qrels = Qrels.__new__(Qrels)
-    qrels._setup(q, d, r, source=str(path), lines=lines)
+    _setup(qrels, columns, path, _QRELS, True, max_line_bytes)
     return qrels
 
 
