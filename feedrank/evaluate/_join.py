@@ -12,6 +12,9 @@ from feedrank.evaluate.run import Run
 
 __all__ = ["lookup"]
 
+_BLOCK = 1 << 16
+"""Run rows looked at a block at a time, so that temporaries stay small."""
+
 
 def lookup(
     run: Run,
@@ -31,30 +34,75 @@ def lookup(
     Every match is checked against the ids; a hash collision (never seen in
     practice) falls back to exact string codes.
     """
-    n, m = rows.shape[0], qrels_group.shape[0]
     none = np.zeros(0, dtype=np.intp)
-    if n == 0 or m == 0:
+    if rows.shape[0] == 0 or qrels_group.shape[0] == 0:
         return none, none
-    qrels_hash = qrels._index.doc_hash
+    # only judgements of the queries of these rows can match (and judgements of
+    # other queries could share one group, their keys then colliding)
+    present = np.zeros(groups, dtype=bool)
+    for lo in range(0, rows.shape[0], _BLOCK):
+        present[run_group[rows[lo : lo + _BLOCK]]] = True
+    candidates = np.flatnonzero(present[qrels_group])
+    mine, theirs = _lookup(run, rows, run_group, qrels, qrels_group, candidates, groups)
+    return mine, candidates[theirs]
+
+
+def _same_ids(
+    a: NDArray[np.str_], rows_a: NDArray[np.intp], b: NDArray[np.str_], rows_b: NDArray[np.intp]
+) -> bool:
+    """Whether ``a[rows_a] == b[rows_b]`` everywhere, compared a block at a time."""
+    return all(
+        bool(np.all(a[rows_a[lo : lo + _BLOCK]] == b[rows_b[lo : lo + _BLOCK]]))
+        for lo in range(0, rows_a.shape[0], _BLOCK)
+    )
+
+
+def _lookup(
+    run: Run,
+    rows: NDArray[np.intp],
+    run_group: NDArray[np.intp],
+    qrels: Qrels,
+    all_groups: NDArray[np.intp],
+    candidates: NDArray[np.intp],
+    groups: int,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """:func:`lookup` among the qrels rows ``candidates``; the second array
+    indexes ``candidates``."""
+    n, m = rows.shape[0], candidates.shape[0]
+    none = np.zeros(0, dtype=np.intp)
+    if m == 0:
+        return none, none
+    qrels_group = all_groups[candidates]
+    qrels_hash = qrels._index.doc_hash[candidates]
     qrels_keys = pair_keys(qrels_group, groups, qrels_hash)
     by_key = np.argsort(qrels_keys)
     keys = qrels_keys[by_key]
+    del qrels_keys
     if not np.any(keys[1:] == keys[:-1]):
         bits = min(26, max(10, (16 * m).bit_length()))
         judged = np.zeros(1 << bits, dtype=bool)
         judged[slots(qrels_hash, bits)] = True
-        run_hash = run._index.doc_hash[rows]
-        maybe = np.flatnonzero(judged[slots(run_hash, bits)])
+        doc_hash = run._index.doc_hash
+        maybe = np.concatenate(
+            [
+                np.flatnonzero(judged[slots(doc_hash[rows[lo : lo + _BLOCK]], bits)]) + lo
+                for lo in range(0, n, _BLOCK)
+            ]
+        )
+        del judged
         maybe_rows = rows[maybe]
-        wanted = pair_keys(run_group[maybe_rows], groups, run_hash[maybe])
+        wanted = pair_keys(run_group[maybe_rows], groups, doc_hash[maybe_rows])
         at = np.minimum(np.searchsorted(keys, wanted), m - 1)
         hit = keys[at] == wanted
         mine, theirs = maybe[hit], by_key[at[hit]]
-        if np.array_equal(run_group[maybe_rows[hit]], qrels_group[theirs]) and bool(
-            np.all(run.doc_ids[maybe_rows[hit]] == qrels.doc_ids[theirs])
+        found = maybe_rows[hit]
+        del maybe, maybe_rows, wanted, at, hit
+        if np.array_equal(run_group[found], qrels_group[theirs]) and _same_ids(
+            run.doc_ids, found, qrels.doc_ids, candidates[theirs]
         ):
             return mine.astype(np.intp, copy=False), theirs.astype(np.intp, copy=False)
-    docs = np.concatenate([run.doc_ids[rows], qrels.doc_ids])
+    qrels_docs = qrels.doc_ids[candidates]
+    docs = np.concatenate([run.doc_ids[rows], qrels_docs])
     _, doc_code = np.unique(docs, return_inverse=True)
     width = np.int64(doc_code.max() + 1)
     run_key = run_group[rows].astype(np.int64) * width + doc_code[:n]

@@ -78,9 +78,8 @@ class Ranked:
 
         run_group = slot[run_at][ri.codes]
         qrels_group = qrels_slot[qi.codes]
-        order = order_rows(run_group, run.scores, run.doc_ids, ties)
+        order = order_rows(run_group, run.scores, run.doc_ids, ties, below=n)
         counts = np.bincount(run_group, minlength=n + 1)[:n].astype(np.int64)
-        order = order[: int(counts.sum())]  # rows of queries left out sort last
         starts = np.cumsum(counts) - counts
         at, judged = lookup(run, order, run_group, qrels, qrels_group, n + 1)
         group = run_group[order[at]]

@@ -35,8 +35,10 @@ def check_ties(ties: str) -> Ties:
 
 def _score_keys(scores: NDArray[np.float64]) -> NDArray[np.int64]:
     """int64 keys ordered as the scores (−0.0 equals 0.0), shape (n,)."""
-    bits = (scores + 0.0).view(np.int64)
-    keys: NDArray[np.int64] = bits ^ ((bits >> np.int64(63)) & np.int64(0x7FFFFFFFFFFFFFFF))
+    keys: NDArray[np.int64] = (scores + 0.0).view(np.int64)
+    sign = keys >> np.int64(63)
+    sign &= np.int64(0x7FFFFFFFFFFFFFFF)
+    keys ^= sign
     return keys
 
 
@@ -48,8 +50,11 @@ def order_rows(
     scores: NDArray[np.float64],
     doc_ids: NDArray[np.str_],
     ties: Ties,
+    *,
+    below: int | None = None,
 ) -> NDArray[np.intp]:
-    """Rows sorted by group code ascending, score descending, then ``ties``.
+    """Rows sorted by group code ascending, score descending, then ``ties``;
+    rows whose code is ``below`` or more are left out.
 
     No per-group loop. When each group's rows are contiguous (the usual run),
     the blocks are sorted as the rows of one padded (groups × longest) matrix
@@ -58,64 +63,79 @@ def order_rows(
     equal scores are then reordered by the tie rule.
     """
     n = codes.shape[0]
-    if n < 2:
+    if n == 0 or (n == 1 and below is None):
         return np.arange(n, dtype=np.intp)
-    keys = ~_score_keys(scores)
-    starts = np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1])
+    keys = _score_keys(scores)
+    np.invert(keys, out=keys)  # best score first
+    starts = np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1]).astype(np.intp)
     lengths = np.diff(np.append(starts, n))
     heads = codes[starts]
+    if below is not None and not bool((kept := heads < below).all()):
+        starts, lengths, heads = starts[kept], lengths[kept], heads[kept]
     if np.unique(heads).shape[0] == heads.shape[0]:  # contiguous groups
         by_code = np.argsort(heads)
         starts, lengths = starts[by_code], lengths[by_code]
-        order, ranked_keys = _sort_blocks(codes, keys, starts, lengths)
+        order, ranked_keys = _sort_blocks(keys, starts, lengths)
     else:
-        small = int(codes.max()) < 2**16  # radix sort
-        grouped = np.argsort(codes.astype(np.uint16 if small else np.int64), kind="stable")
+        chosen = None if below is None else np.flatnonzero(codes < below)
+        some = codes if chosen is None else codes[chosen]
+        small = int(some.max()) < 2**16  # radix sort
+        grouped = np.argsort(some.astype(np.uint16 if small else np.int64), kind="stable")
+        if chosen is not None:
+            grouped = chosen[grouped]
         group_codes = codes[grouped]
         starts = np.concatenate([[0], np.flatnonzero(group_codes[1:] != group_codes[:-1]) + 1])
-        lengths = np.diff(np.append(starts, n))
-        within, ranked_keys = _sort_blocks(group_codes, keys[grouped], starts, lengths)
+        lengths = np.diff(np.append(starts, grouped.shape[0]))
+        within, ranked_keys = _sort_blocks(keys[grouped], starts, lengths)
         order = grouped[within]
     _settle_ties(order, ranked_keys, lengths, doc_ids, ties)
     return order.astype(np.intp, copy=False)
 
 
 def _sort_blocks(
-    codes: NDArray[np.intp],
-    keys: NDArray[np.int64],
-    starts: NDArray[Any],
-    lengths: NDArray[Any],
+    keys: NDArray[np.int64], starts: NDArray[Any], lengths: NDArray[Any]
 ) -> tuple[NDArray[Any], NDArray[np.int64]]:
     """Rows of the blocks ``[starts[b], starts[b] + lengths[b])``, block after
     block, each block's rows by key ascending, and their keys. Shapes (Σ lengths,)."""
-    n = codes.shape[0]
-    base = np.repeat(starts, lengths)
-    col = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    head = slice(0, min(n, 4096))
-    c, k = codes[head], keys[head]
-    if bool(np.all((c[1:] != c[:-1]) | (k[1:] >= k[:-1]))) and bool(
-        np.all((codes[1:] != codes[:-1]) | (keys[1:] >= keys[:-1]))
-    ):
-        rows = base + col  # every block already sorted
-        return rows, keys[rows]
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.intp), keys[:0]
+    offsets = np.cumsum(lengths) - lengths  # where each block goes
+    if np.array_equal(starts, offsets):  # the blocks are rows 0, 1, ... in order
+        rows = np.arange(total, dtype=np.intp)
+        ranked = keys if total == keys.shape[0] else keys[:total]
+    else:
+        rows = np.repeat((starts - offsets).astype(np.intp), lengths)
+        rows += np.arange(total, dtype=np.intp)
+        ranked = keys[rows]
+    ascending = ranked[1:] >= ranked[:-1]
+    ascending[offsets[1:] - 1] = True  # a block's first row follows another block
+    if bool(ascending.all()):  # every block already sorted
+        return rows, ranked
+    del ascending
     blocks, longest = starts.shape[0], int(lengths.max())
     if int(lengths.min()) == longest:  # equal lengths: no padding
-        grid = keys[base + col].reshape(blocks, longest)
-        cols = np.argsort(grid, axis=1)
-        return base + cols.ravel(), np.take_along_axis(grid, cols, axis=1).ravel()
-    if blocks * longest <= 2 * n + 4096:
+        at = np.argsort(ranked.reshape(blocks, longest), axis=1)
+        at += offsets[:, None]
+        flat = at.reshape(-1)
+        return rows[flat], ranked[flat]
+    if blocks * longest <= 2 * total + 4096:
         grid = np.full((blocks, longest), _PAD, dtype=np.int64)
-        grid[np.repeat(np.arange(blocks), lengths), col] = keys[base + col]
-        cols = np.argsort(grid, axis=1)
-        filled = np.arange(longest) < lengths[:, None]
-        return base + cols[filled], np.take_along_axis(grid, cols, axis=1)[filled]
-    rows = base + col
-    by_key = np.argsort(keys[rows])
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_key] = np.arange(n, dtype=np.int64)
+        cell = np.repeat(np.arange(blocks, dtype=np.intp) * longest - offsets, lengths)
+        cell += np.arange(total, dtype=np.intp)
+        grid.reshape(-1)[cell] = ranked
+        del cell
+        at = np.argsort(grid, axis=1)
+        del grid
+        at += offsets[:, None]
+        flat = at[np.arange(longest) < lengths[:, None]]
+        return rows[flat], ranked[flat]
+    by_key = np.argsort(ranked)
+    rank = np.empty(total, dtype=np.int64)
+    rank[by_key] = np.arange(total, dtype=np.int64)
     block = np.repeat(np.arange(blocks, dtype=np.int64), lengths)
-    rows = rows[np.argsort(block * n + rank)]
-    return rows, keys[rows]
+    flat = np.argsort(block * total + rank)
+    return rows[flat], ranked[flat]
 
 
 def _settle_ties(
@@ -142,7 +162,7 @@ def _settle_ties(
     rows = order[at]
     if ties == "stable":
         tie_key = rows.astype(np.int64)
-        width = np.int64(order.shape[0])
+        width = np.int64(rows.max()) + 1  # rows index the whole run, not only `order`
     else:
         by_doc = np.argsort(doc_ids[rows], kind="stable")
         tie_key = np.empty(at.shape[0], dtype=np.int64)

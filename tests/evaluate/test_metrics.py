@@ -19,6 +19,7 @@ from feedrank.evaluate import _hashing
 from feedrank.evaluate.eval_result import EvalResult
 from feedrank.evaluate.measures import Measure, parse_measure
 from feedrank.evaluate.metrics import evaluate
+from feedrank.evaluate.ordering import order_rows
 from feedrank.evaluate.qrels import Qrels
 from feedrank.evaluate.run import Run
 from feedrank.evaluate.trec import (
@@ -220,6 +221,44 @@ def test_negative_zero_ties_with_zero() -> None:
 def test_order_groups_queries_by_id_then_score() -> None:
     run = Run(["b", "a", "b", "a"], ["x", "y", "z", "w"], [1.0, -np.inf, 3.0, np.inf])
     assert run.order().tolist() == [3, 1, 2, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(1, 8)), min_size=1, max_size=12),
+    st.booleans(),
+    st.sampled_from(["trec_eval", "stable"]),
+    st.one_of(st.none(), st.integers(0, 6)),
+    st.randoms(use_true_random=False),
+)
+def test_order_rows_matches_a_sort_by_code_score_and_tie_rule(
+    blocks: list[tuple[int, int]], shuffle: bool, ties: str, below: int | None, rnd: Any
+) -> None:
+    """Blocks of rows of one code each (a code may come back later), of equal or
+    uneven lengths, in file order or shuffled; rows at or above ``below`` left out."""
+    codes = [code for code, length in blocks for _ in range(length)]
+    if shuffle:
+        rnd.shuffle(codes)
+    n = len(codes)
+    scores = [float(rnd.choice([0.0, 1.0, 2.0, rnd.random()])) for _ in range(n)]
+    docs = [f"d{rnd.randrange(40)}" for _ in range(n)]
+    got = order_rows(
+        np.asarray(codes, dtype=np.intp),
+        np.asarray(scores),
+        np.asarray(docs),
+        ties,  # type: ignore[arg-type]
+        below=below,
+    ).tolist()
+    rows = [i for i in range(n) if below is None or codes[i] < below]
+    if ties == "trec_eval":
+        rows.sort(key=lambda i: docs[i], reverse=True)  # stable: equal docs keep row order
+    rows.sort(key=lambda i: (codes[i], -scores[i]))
+    if ties == "trec_eval":  # equal (code, score, doc): any order; compare without it
+        assert [(codes[i], scores[i], docs[i]) for i in got] == [
+            (codes[i], scores[i], docs[i]) for i in rows
+        ]
+    else:
+        assert got == rows
 
 
 def test_no_relevant_rules() -> None:
