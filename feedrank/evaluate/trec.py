@@ -140,7 +140,7 @@ unicode array; and the length of the longest."""
 def _unicode(parts: list[_Text], rows: int, width: int) -> NDArray[np.str_]:
     """The ids of all chunks as one unicode array, as wide as the longest."""
     width = max(width, 1)
-    out = np.zeros((rows, width), dtype=np.uint32)
+    out = np.empty((rows, width), dtype=np.uint32)
     at = 0
     parts.reverse()
     while parts:
@@ -150,6 +150,7 @@ def _unicode(parts: list[_Text], rows: int, width: int) -> NDArray[np.str_]:
             found = found.view(np.uint32).reshape(k, -1)
         common = min(width, found.shape[1])
         out[at : at + k, :common] = found[:, :common]
+        out[at : at + k, common:] = 0
         at += k
     text: NDArray[np.str_] = out.view(f"<U{width}").reshape(-1)
     return text
