@@ -10,7 +10,7 @@ that is not a number, a grade that is not an integer, a control character,
 bytes that are not UTF-8, more than ``max_line_bytes``) raises
 :class:`~feedrank.errors.InputError` naming the file and the line.
 
-Files are read in pieces of a few MiB and parsed a piece at a time with numpy
+Files are read in pieces of 1 MiB and parsed a piece at a time with numpy
 (:mod:`feedrank.evaluate._fields`, :mod:`feedrank.evaluate._decimal`): memory
 is bounded by the piece and the columns read, and a score is the float
 Python's ``float()`` makes of its text, bit for bit.
