@@ -24,8 +24,10 @@ of both are equal (counts exactly, the rest within 1e-12).
 (``harness.interleave``), medians; also each side's reading alone.
 **Memory**: each measurement in a fresh Python process that imports numpy,
 feedrank and pytrec_eval first, then does the work once: the growth of its peak
-resident set (``VmHWM`` in /proc/self/status) over the peak after the
-imports. Medians of three processes per side.
+resident set over the peak after the imports (the kernel's VmHWM from
+``/proc/self/status``; ``resource.getrusage(...).ru_maxrss`` where there is no
+``/proc``: on Linux it starts from the peak of the process it was forked from).
+Medians of three processes per side, measured before the timing.
 
     python benchmarks/bench_eval.py [--queries 20000] [--docs 100] [--repeats 5] [--json out.json]
 """
@@ -164,24 +166,25 @@ def child(side: str, run_path: Path, qrels_path: Path) -> dict[str, Any]:
 
     work: Callable[[Path, Path], Any] = feedrank_eval if side == "feedrank" else pytrec_eval_files
     gc.collect()
-    before = _peak_rss_kib()
+    before = peak_rss()
     result = work(run_path, qrels_path)
-    after = _peak_rss_kib()
+    after = peak_rss()
     queries = len(result) if isinstance(result, dict) else int(result.query_ids.shape[0])
-    return {"side": side, "peak_growth_bytes": (after - before) * 1024, "queries": queries}
+    return {"side": side, "peak_growth_bytes": after - before, "queries": queries}
 
 
-def _peak_rss_kib() -> int:
-    """This process's peak resident set in KiB: ``VmHWM`` of /proc/self/status,
-    which belongs to the process's own memory map. ``ru_maxrss`` would not do:
-    Linux carries it over from the parent through fork and exec, so a child of
-    a large parent starts with the parent's peak."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+def peak_rss() -> int:
+    """This process's peak resident set, in bytes: the kernel's VmHWM where there
+    is a /proc (it belongs to this program's memory, while ``ru_maxrss`` keeps
+    the peak of the parent it was forked from), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def memory(run_path: Path, qrels_path: Path, processes: int) -> dict[str, Any]:
@@ -213,6 +216,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "measures": DEFAULT_MEASURES,
             "generate_s": time.perf_counter() - t0,
         }
+        out["memory"] = memory(run_path, qrels_path, args.processes)  # the parent still small
         out["check"] = check_equal(run_path, qrels_path)
 
         def task(fn: Callable[[Path, Path], Any]) -> Callable[[], Callable[[], object]]:
@@ -231,7 +235,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["time"] = {name: s.to_dict("s") for name, s in series.items()}
         out["speedup_vs_pytrec_eval"] = ratio(series["pytrec_eval"], series["feedrank"])
         out["read_speedup"] = ratio(series["plain_read"], series["feedrank_read"])
-        out["memory"] = memory(run_path, qrels_path, args.processes)
     mem = out["memory"]
     out["memory_ratio"] = mem["feedrank"]["median_bytes"] / max(
         1, mem["pytrec_eval"]["median_bytes"]

@@ -37,6 +37,7 @@ FULL: dict[str, list[str]] = {
     "rank_many": ["bench_rank_many.py", "--requests", "10000", "--candidates", "500"],
     "batch": ["bench_batch.py", "--rows", "1000000", "--posts", "100000"],
     "metrics": ["bench_metrics.py", "--queries", "50000", "--docs", "100"],
+    "eval": ["bench_eval.py", "--queries", "20000", "--docs", "100", "--repeats", "5"],
     "engine": ["bench_engine.py", "--repeats", "400", "--many-repeats", "5", "--profile"],
     "scale": ["bench_scale.py", "--rows", "1000000", "--base-rows", "100000", "--profile"],
     "import": ["bench_import.py", "--repeats", "30"],
@@ -48,6 +49,7 @@ QUICK: dict[str, list[str]] = {
     "rank_many": ["bench_rank_many.py", "--requests", "300", "--repeats", "1", "--verify", "5"],
     "batch": ["bench_batch.py", "--rows", "100000", "--posts", "5000", "--repeats", "1"],
     "metrics": ["bench_metrics.py", "--queries", "2000"],
+    "eval": ["bench_eval.py", "--queries", "2000", "--repeats", "2", "--processes", "1"],
     "engine": [
         "bench_engine.py",
         "--repeats",
@@ -205,6 +207,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
             )
         else:
             table.append(("  vs ranx", "-", "not installed", "-", "-", "-"))
+    table.extend(_eval_rows(results.get("eval", {})))
     table.extend(_engine_rows(results.get("engine", {})))
     table.extend(_scale_rows(results.get("scale", {})))
     table.extend(_audit_rows(results.get("audit", {})))
@@ -223,6 +226,32 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
             )
         )
     return table
+
+
+def _eval_rows(e: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "time" not in e:
+        return []
+    t, mem, mib = e["time"], e["memory"], 2**20
+    g = e["targets"]
+    return [
+        (
+            f"feedrank eval: read run + qrels, default measures, {e['queries']:,} x "
+            f"{e['docs_per_query']}",
+            f"{t['feedrank']['median_s']:.3f} s",
+            f"pytrec_eval + plain reader {t['pytrec_eval']['median_s']:.3f} s",
+            f"{e['speedup_vs_pytrec_eval']:.1f}x",
+            f">= {g['speedup_vs_pytrec_eval_at_least']:g}x, same values",
+            _yes(g["speedup_met"]),
+        ),
+        (
+            "  peak RSS growth, fresh process each",
+            f"{mem['feedrank']['median_bytes'] / mib:,.1f} MiB",
+            f"pytrec_eval {mem['pytrec_eval']['median_bytes'] / mib:,.1f} MiB",
+            f"{e['memory_ratio']:.2f}x",
+            "< 1x",
+            _yes(g["memory_below_pytrec_eval"]),
+        ),
+    ]
 
 
 def _engine_rows(e: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:

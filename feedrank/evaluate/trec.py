@@ -10,7 +10,7 @@ that is not a number, a grade that is not an integer, a control character,
 bytes that are not UTF-8, more than ``max_line_bytes``) raises
 :class:`~feedrank.errors.InputError` naming the file and the line.
 
-Files are read in pieces of a few MiB and parsed a piece at a time with numpy
+Files are read in pieces of 1 MiB and parsed a piece at a time with numpy
 (:mod:`feedrank.evaluate._fields`, :mod:`feedrank.evaluate._decimal`): memory
 is bounded by the piece and the columns read, and a score is the float
 Python's ``float()`` makes of its text, bit for bit.
@@ -140,7 +140,7 @@ unicode array; and the length of the longest."""
 def _unicode(parts: list[_Text], rows: int, width: int) -> NDArray[np.str_]:
     """The ids of all chunks as one unicode array, as wide as the longest."""
     width = max(width, 1)
-    out = np.zeros((rows, width), dtype=np.uint32)
+    out = np.empty((rows, width), dtype=np.uint32)
     at = 0
     parts.reverse()
     while parts:
@@ -150,6 +150,7 @@ def _unicode(parts: list[_Text], rows: int, width: int) -> NDArray[np.str_]:
             found = found.view(np.uint32).reshape(k, -1)
         common = min(width, found.shape[1])
         out[at : at + k, :common] = found[:, :common]
+        out[at : at + k, common:] = 0
         at += k
     text: NDArray[np.str_] = out.view(f"<U{width}").reshape(-1)
     return text

@@ -19,6 +19,7 @@ empty table of relevance levels), which is not a convention worth copying.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 from feedrank.evaluate.metrics import evaluate
 from feedrank.evaluate.qrels import Qrels
 from feedrank.evaluate.run import Run
+from feedrank.evaluate.trec import read_trec_qrels, read_trec_run
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
 
@@ -144,3 +146,59 @@ def test_row_order_does_not_matter_with_trec_eval_ties(
     b = evaluate(flipped, Qrels.from_dict(qrels), measures)
     for name in measures:
         np.testing.assert_array_equal(a.per_query[name], b.per_query[name])
+
+
+def _plain_read(path: Path, grade: bool) -> dict[str, dict[str, Any]]:
+    """A TREC file read the plain Python way, line by line, as pytrec_eval takes it."""
+    out: dict[str, dict[str, Any]] = {}
+    with path.open(encoding="utf-8", newline=None) as fh:
+        for line in fh:
+            fields = line.split()
+            if not fields or fields[0].startswith("#"):
+                continue
+            value = int(fields[3]) if grade else float(fields[4])
+            out.setdefault(fields[0], {})[fields[2]] = value
+    return out
+
+
+def test_trec_files_agree_with_a_plain_reader_and_pytrec_eval(tmp_path: Path) -> None:
+    """Generated files (scores of float32 precision written by repr, some tied,
+    tabs and CRLF line ends, comment and blank lines, queries judged but not in
+    the run and the other way round) read by feedrank's readers and evaluated
+    give pytrec_eval's values for the files read line by line."""
+    rng = np.random.default_rng(21)
+    run_lines, qrels_lines = ["# a run"], []
+    for i in range(300):
+        docs = rng.choice(10_000, 50, replace=False)
+        scores = rng.normal(0, 4, 40).astype(np.float32)
+        scores[::9] = scores[0]  # ties, broken by document id
+        if i % 25:
+            sep = "\t" if i % 3 == 0 else " "
+            run_lines += [
+                sep.join([f"q{i}", "Q0", f"d{d}", str(r), repr(float(s)), "run"])
+                for r, (d, s) in enumerate(zip(docs[:40].tolist(), scores.tolist(), strict=True))
+            ]
+            run_lines.append("")
+        if i % 30:
+            judged = rng.choice(50, 12, replace=False)
+            grades = rng.choice([-1, 0, 1, 1, 2, 3], 12)
+            if grades.max() < 0:
+                grades[0] = 1
+            qrels_lines += [
+                f"q{i} 0 d{docs[j]} {g}"
+                for j, g in zip(judged.tolist(), grades.tolist(), strict=True)
+            ]
+    (tmp_path / "run").write_bytes("\r\n".join(run_lines).encode())
+    (tmp_path / "qrels").write_text("\n".join(qrels_lines) + "\n")
+    expected = _pytrec(
+        _plain_read(tmp_path / "run", False), _plain_read(tmp_path / "qrels", True), 1
+    )
+    result = evaluate(
+        read_trec_run(tmp_path / "run"), read_trec_qrels(tmp_path / "qrels"), list(NAMES)
+    )
+    assert result.query_ids.tolist() == sorted(expected)
+    for name in NAMES:
+        for qid, value in zip(
+            result.query_ids.tolist(), result.per_query[name].tolist(), strict=True
+        ):
+            assert value == pytest.approx(expected[qid][name], abs=1e-12, rel=0), (name, qid)
