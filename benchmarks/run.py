@@ -42,7 +42,6 @@ FULL: dict[str, list[str]] = {
     "scale": ["bench_scale.py", "--rows", "1000000", "--base-rows", "100000", "--profile"],
     "import": ["bench_import.py", "--repeats", "30"],
     "audit": ["bench_audit.py", "--repeats", "100", "--records", "1000"],
-    "eval": ["bench_eval.py", "--repeats", "5"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
@@ -64,7 +63,6 @@ QUICK: dict[str, list[str]] = {
     "scale": ["bench_scale.py", "--rows", "100000", "--base-rows", "10000", "--rounds", "2"],
     "import": ["bench_import.py", "--repeats", "5"],
     "audit": ["bench_audit.py", "--repeats", "20", "--records", "100"],
-    "eval": ["bench_eval.py", "--queries", "2000", "--repeats", "2"],
 }
 
 
@@ -211,7 +209,6 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
     table.extend(_engine_rows(results.get("engine", {})))
     table.extend(_scale_rows(results.get("scale", {})))
     table.extend(_audit_rows(results.get("audit", {})))
-    table.extend(_eval_rows(results.get("eval", {})))
     i = results.get("import", {})
     if "ratio" in i:
         med = i["median_ms"]
@@ -353,31 +350,6 @@ def _audit_rows(a: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             "-",
             "-",
             "-",
-        ),
-    ]
-
-
-def _eval_rows(e: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
-    if "time" not in e:
-        return []
-    t, m = e["time"], e["memory"]
-    mib = 1 << 20
-    return [
-        (
-            f"feedrank eval, {e['queries']:,} x {e['docs_per_query']} TREC files: read + evaluate",
-            f"{t['feedrank']['median_s']:.3f} s",
-            f"pytrec_eval + plain reader {t['pytrec_eval']['median_s']:.3f} s",
-            f"{e['speedup_vs_pytrec_eval']:.2f}x",
-            ">= 3x, same values",
-            _yes(e["targets"]["speedup_met"]),
-        ),
-        (
-            "  peak memory growth (fresh process)",
-            f"{m['feedrank']['median_bytes'] / mib:.0f} MiB",
-            f"{m['pytrec_eval']['median_bytes'] / mib:.0f} MiB",
-            f"{e['memory_ratio']:.2f}x",
-            "below pytrec_eval",
-            _yes(e["targets"]["memory_below_pytrec_eval"]),
         ),
     ]
 
