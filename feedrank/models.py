@@ -49,7 +49,7 @@ from pydantic import (
 )
 from pydantic_core import from_json
 
-from feedrank.errors import InputError
+from feedrank.errors import InputError, SpecError
 
 __all__ = [
     "Author",
@@ -353,12 +353,83 @@ def _text_for_number(annotation: Any, value: Any) -> bool:
     return False
 
 
+def spec_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a spec path: ``terms[2].weight``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def spec_error(err: ValidationError) -> SpecError:
+    """A SpecError naming the path of the deepest problem of ``err`` and listing
+    the others. Follow-on errors at a prefix of a deeper error (a list failing
+    because one of its items failed) are dropped: the deepest path is the one to
+    fix."""
+    every = err.errors()
+    problems = [
+        p
+        for p in every
+        if not any(q is not p and q["loc"][: len(p["loc"])] == p["loc"] for q in every)
+    ]
+    first = problems[0]
+    message = first["msg"].removeprefix("Value error, ")
+    if len(problems) > 1:
+        rest = "; ".join(
+            f"{spec_path(p['loc'])}: {p['msg'].removeprefix('Value error, ')}" for p in problems[1:]
+        )
+        message += f" (also: {rest})"
+    expected = {
+        "extra_forbidden": "only the documented keys",
+        "missing": "this key to be present",
+    }.get(first["type"])
+    return SpecError(message, field=spec_path(first["loc"]) or None, expected=expected)
+
+
+_S = TypeVar("_S", bound="SpecModel")
+
+
 class SpecModel(BaseModel):
     """Base of every model a spec is made of: frozen, unknown keys rejected,
     numbers must be finite numbers (a string such as "1" is not silently read
-    as one)."""
+    as one). Building one with bad values raises :class:`~feedrank.errors.SpecError`
+    naming the field.
+
+    >>> from feedrank.stages.filters import MaxAge
+    >>> MaxAge(hours="72")
+    Traceback (most recent call last):
+    feedrank.errors.SpecError: field 'hours': expected a number, got str '72'
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise spec_error(err) from None
+
+    # Nested models are validated by pydantic itself, not through this constructor.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls: type[_S], obj: Any, **kwargs: Any) -> _S:
+        """Validate ``obj`` (a mapping or an instance); SpecError if it is invalid."""
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as err:
+            raise spec_error(err) from None
+
+    @classmethod
+    def model_validate_json(cls: type[_S], json_data: str | bytes | bytearray, **kwargs: Any) -> _S:
+        """Validate a JSON document; SpecError if it is invalid."""
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as err:
+            raise spec_error(err) from None
 
     @field_validator("*", mode="before")
     @classmethod

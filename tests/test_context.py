@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -141,7 +141,7 @@ def test_custom_affinity_model() -> None:
     [{"half_life_hours": 0.0}, {"half_life_hours": float("inf")}, {"weights": {"poke": 1.0}}],
 )
 def test_affinity_model_validation(kwargs: dict) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         fr.AffinityModel(**kwargs)
 
 

@@ -75,3 +75,19 @@ def test_locate_adds_the_file_line_and_record() -> None:
     assert text.startswith(f"posts.jsonl:4, post {'x' * 64!r}… (1000000 characters)")
     assert text.endswith("field 'counts.like': got -1 (expected a count >= 0)")
     assert (err.source, err.line, err.post_id, err.field) == ("posts.jsonl", 4, HUGE, "counts.like")
+
+
+@pytest.mark.parametrize("kind", ["signal", "filter", "reranker"])
+def test_building_any_registered_component_with_a_bad_key_is_a_spec_error(kind: str) -> None:
+    from feedrank.stages.filters import FILTERS
+    from feedrank.stages.rerank import RERANKERS
+    from feedrank.stages.signals import SIGNALS
+
+    registry = {"signal": SIGNALS, "filter": FILTERS, "reranker": RERANKERS}[kind]
+    for tag, cls in registry.items():
+        with pytest.raises(fr.SpecError) as info:
+            cls(no_such_parameter=1)
+        assert "no_such_parameter" in str(info.value), tag
+        with pytest.raises(fr.SpecError) as info:
+            cls.model_validate({"type": tag, "no_such_parameter": 1})
+        assert "no_such_parameter" in str(info.value), tag

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.stages.filters import (
     FILTERS,
     BlockedAuthors,
@@ -94,9 +94,9 @@ def test_max_age_removes_older_posts_and_posts_after_now() -> None:
 
 def test_max_age_needs_positive_hours() -> None:
     for hours in (0, -1, float("nan")):
-        with pytest.raises(ValidationError):
+        with pytest.raises(SpecError):
             MaxAge(hours=hours)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         MaxAge()  # type: ignore[call-arg]
 
 
@@ -166,9 +166,9 @@ def test_labels_reason_with_a_label_listed_twice_is_still_the_first_in_order() -
 
 
 def test_labels_needs_non_blank_labels() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Labels(exclude=())
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Labels(exclude=("nsfw", ""))
 
 

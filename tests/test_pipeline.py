@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.stages.filters import BlockedAuthors, Labels, MaxAge, MutedWords, Seen
 from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Factor, Scorer, Term
@@ -128,7 +128,7 @@ def test_limit_from_the_spec_or_the_call() -> None:
     assert rank(simple_pipeline(), posts, limit=7).next_cursor is None
     with pytest.raises(fr.RankingError):
         rank(simple_pipeline(), posts, limit=0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         simple_pipeline(limit=0)
 
 
@@ -284,7 +284,7 @@ def test_scorer_factor_named_like_a_reranker_factor_keeps_both_parts() -> None:
             ),
             rerankers=(AuthorDiversity(),),
         )
-    except ValidationError:
+    except SpecError:
         return
     ranking = rank(pipe, posts, fr.Viewer(id="v", follows={"bob"}))
     assert len(set(ranking.factor_names)) == len(ranking.factor_names) == 2

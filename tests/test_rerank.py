@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.ranking.ranking import final_order
 from feedrank.stages.rerank import (
     AuthorDiversity,
@@ -115,7 +115,7 @@ def test_author_diversity_custom_decay_and_floor() -> None:
 
 @pytest.mark.parametrize("kwargs", [{"decay": 0}, {"decay": 1.5}, {"floor": -0.1}, {"floor": 2}])
 def test_author_diversity_rejects_invalid_parameters(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         AuthorDiversity(**kwargs)
 
 
@@ -222,9 +222,9 @@ def test_network_caps_of_zero_and_an_anonymous_viewer() -> None:
 
 
 def test_network_caps_need_a_cap() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         NetworkCaps()
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         NetworkCaps(max_in_network=-1)
 
 

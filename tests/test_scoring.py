@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.stages.scoring import Factor, Scorer, Term, combine
 from feedrank.stages.signals import (
     AgeHours,
@@ -224,7 +224,7 @@ def test_overflowing_sum_times_factor_raises_naming_the_post() -> None:
 
 def test_duplicate_term_names_are_rejected() -> None:
     signal = Interactions()
-    with pytest.raises(ValidationError, match="twice"):
+    with pytest.raises(SpecError, match="twice"):
         Scorer(
             terms=[
                 Term(name="likes", signal=signal, weight=1.0),
@@ -234,12 +234,12 @@ def test_duplicate_term_names_are_rejected() -> None:
 
 
 def test_a_factor_named_like_a_term_is_rejected() -> None:
-    with pytest.raises(ValidationError, match="twice"):
+    with pytest.raises(SpecError, match="twice"):
         Scorer(
             terms=[Term(name="x", signal=Interactions(), weight=1.0)],
             factors=[Factor(name="x", signal=ExponentialDecay())],
         )
-    with pytest.raises(ValidationError, match="twice"):
+    with pytest.raises(SpecError, match="twice"):
         Scorer(
             terms=[Term(name="x", signal=Interactions(), weight=1.0)],
             factors=[
@@ -250,21 +250,21 @@ def test_a_factor_named_like_a_term_is_rejected() -> None:
 
 
 def test_at_least_one_term_is_required() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Scorer(terms=[])
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Scorer(terms=[], factors=[Factor(name="d", signal=ExponentialDecay())])
 
 
 @pytest.mark.parametrize("name", ["", "has space", "1starts_with_digit", "x" * 65, "a/b"])
 def test_invalid_part_names_are_rejected(name: str) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Term(name=name, signal=Interactions(), weight=1.0)
 
 
 @pytest.mark.parametrize("weight", [float("nan"), float("inf"), "1.0"])
 def test_invalid_weights_are_rejected(weight: object) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Term(name="t", signal=Interactions(), weight=weight)
 
 

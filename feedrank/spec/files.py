@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from feedrank.canonical import canonical_json
 from feedrank.errors import SpecError
 from feedrank.io.decoding import check_nesting, decode_json, read_text
@@ -68,16 +66,6 @@ def _toml() -> Any:
 Format = Literal["toml", "json"]
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
 def parse_spec(data: Mapping[str, Any]) -> Pipeline:
     """Validate plain data (from TOML or JSON) into a :class:`Pipeline`.
 
@@ -86,29 +74,7 @@ def parse_spec(data: Mapping[str, Any]) -> Pipeline:
     if not isinstance(data, Mapping):
         raise SpecError(f"got {type(data).__name__}", expected="a table at the top level")
     limits.check_spec_limits(data)
-    try:
-        return Pipeline.model_validate(dict(data))
-    except ValidationError as exc:
-        # Drop follow-on errors at a prefix of a deeper error (a list failing because
-        # an item failed): the deepest path is the one to fix.
-        all_problems = exc.errors()
-        problems = [
-            p
-            for p in all_problems
-            if not any(q is not p and q["loc"][: len(p["loc"])] == p["loc"] for q in all_problems)
-        ]
-        first = problems[0]
-        message = first["msg"].removeprefix("Value error, ")
-        if len(problems) > 1:
-            rest = "; ".join(
-                f"{_path(p['loc'])}: {p['msg'].removeprefix('Value error, ')}" for p in problems[1:]
-            )
-            message += f" (also: {rest})"
-        expected = {
-            "extra_forbidden": "only the documented keys",
-            "missing": "this key to be present",
-        }.get(first["type"])
-        raise SpecError(message, field=_path(first["loc"]) or None, expected=expected) from None
+    return Pipeline.model_validate(dict(data))
 
 
 _TOML_PLACE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")

@@ -134,7 +134,8 @@ class Registry(Generic[C]):
             raise ValueError(
                 f"unknown {self.kind} type {value.get('type')!r}; known types: " + ", ".join(self)
             )
-        return cls.model_validate(dict(value))
+        # pydantic's own validator: its errors nest under the caller's path.
+        return cls.__pydantic_validator__.validate_python(dict(value))
 
     def validator(self) -> Callable[[Any], Any]:
         """The bound :meth:`parse`, for ``Annotated[..., BeforeValidator(...)]``."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.bluesky  # registers the preset(s)
+from feedrank.errors import SpecError
 from feedrank.stages.filters.community import CreatedWithin, MinInteractions, TopLevel
 
 UTC = timezone.utc
@@ -125,11 +125,11 @@ def test_each_filter_and_its_reason() -> None:
 
 
 def test_community_filters_validate_and_describe() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         CreatedWithin(hours=0.0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         MinInteractions()  # type: ignore[call-arg]
-    with pytest.raises(ValidationError, match="weights"):
+    with pytest.raises(SpecError, match="weights"):
         MinInteractions(weights={}, at_least=1.0)
     with pytest.raises(fr.SpecError) as info:
         fr.load_spec(

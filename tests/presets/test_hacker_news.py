@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.hacker_news  # registers the preset(s)
+from feedrank.errors import SpecError
 from feedrank.stages.signals.votes import HackerNewsPenalty, Points
 
 UTC = timezone.utc
@@ -211,13 +211,13 @@ def test_future_posts_are_removed_not_crashing(name: str) -> None:
 
 
 def test_penalty_and_points_parameters_are_validated_and_described() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         HackerNewsPenalty.model_validate({"branch": "bury"})
-    with pytest.raises(ValidationError, match="empty label"):
+    with pytest.raises(SpecError, match="empty label"):
         HackerNewsPenalty(non_story_labels=("",))
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Points(exponent=0.0)
-    with pytest.raises(ValidationError, match="weights"):
+    with pytest.raises(SpecError, match="weights"):
         Points(weights={})
     assert Points(offset=1.0, exponent=0.8).describe() == (
         "(upvote − 1)^0.8 if positive, else upvote − 1"

@@ -6,10 +6,10 @@ import math
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.lemmy  # registers the preset(s)
+from feedrank.errors import SpecError
 from feedrank.stages.signals.votes import LogVotes, WindowedGravityDecay
 
 UTC = timezone.utc
@@ -83,11 +83,11 @@ def test_worked_value_one_week_edge() -> None:
 
 
 def test_signals_validate_and_describe() -> None:
-    with pytest.raises(ValidationError, match="larger than min_hours"):
+    with pytest.raises(SpecError, match="larger than min_hours"):
         WindowedGravityDecay(min_hours=10.0, max_hours=5.0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         WindowedGravityDecay(min_hours=-1.0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         LogVotes(floor=-2.0)
     assert WindowedGravityDecay().describe() == "1/(age_h + 2)^1.8 for 0 < age_h < 168, else 0"
     assert LogVotes(shift=2.0, floor=2.0).describe() == "log10(max(2, upvote − downvote + 2))"

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.mastodon  # registers the preset(s)
+from feedrank.errors import SpecError
 from feedrank.stages.rerank.per_author import OnePerAuthor
 from feedrank.stages.signals.votes import Surprise
 
@@ -197,8 +197,8 @@ def test_the_preset_publishes_that_it_removes_the_others() -> None:
 
 
 def test_surprise_validates_and_describes() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Surprise(expected=0.0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Surprise(threshold=-1.0)
     assert Surprise().describe() == "(observed − 1)² / 1 with observed = repost + like; 0 below 5"

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.presets.reddit  # registers the preset(s)
+from feedrank.errors import SpecError
 from feedrank.stages.signals.votes import Controversy, LogVotes, SignedTimestamp
 
 UTC = timezone.utc
@@ -241,13 +241,13 @@ def test_hot_keeps_unrounded_contributions_and_explains() -> None:
 
 
 def test_vote_signals_validate_their_parameters() -> None:
-    with pytest.raises(ValidationError, match="weights"):
+    with pytest.raises(SpecError, match="weights"):
         LogVotes(weights={})
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         LogVotes(floor=0.0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         SignedTimestamp(scale=0.0)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Controversy(positive=())
     with pytest.raises(fr.SpecError) as info:
         fr.load_spec(

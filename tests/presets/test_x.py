@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
 import feedrank.io as fio
@@ -33,6 +32,7 @@ import feedrank.stages.filters.feedback
 import feedrank.stages.signals.feedback
 import feedrank.stages.signals.prediction
 from feedrank.cli.app import main
+from feedrank.errors import SpecError
 from feedrank.presets import PRESETS as REGISTERED
 from feedrank.ranking.provenance import provenance
 from feedrank.stages.filters.feedback import SeeFewer, SocialProof
@@ -442,11 +442,11 @@ def test_fatigue_helpers_and_validation() -> None:
     expected = [0.2, 0.2, 0.2, 0.4, 0.6, 0.8, 1.0, 1.0]
     np.testing.assert_allclose(fatigue_multiplier(days), expected, rtol=0, atol=1e-15)
     assert [fatigue(d) for d in [0, 14, 49, 84, 119, 154]] == pytest.approx(expected[1:7])
-    with pytest.raises(ValidationError, match="not a negative kind"):
+    with pytest.raises(SpecError, match="not a negative kind"):
         FeedbackFatigue(kinds=("like",))
-    with pytest.raises(ValidationError, match="recovery_days"):
+    with pytest.raises(SpecError, match="recovery_days"):
         FeedbackFatigue(filter_days=20, recovery_days=10)
-    with pytest.raises(ValidationError, match="empty"):
+    with pytest.raises(SpecError, match="empty"):
         SeeFewer(kinds=())
     # mute, block, ... can be chosen to mean "see fewer" in a spec
     posts = [fr.Post(id="p", author_id="ann", created_at=NOW)]
@@ -651,9 +651,9 @@ def test_feature_only_source_and_bad_predictions_are_errors_naming_post_and_fiel
     assert info.value.post_id == "over"
     assert info.value.field == "features.p_reply"
     assert "probability" in str(info.value)
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         PredictedEngagement(feature="")
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         PredictedEngagement(feature="p", prior_rate=1.5)
     with pytest.raises(fr.SpecError) as spec_err:
         fr.load_spec(

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.stages.signals import EmbeddingSimilarity, Feature, TopicMatch
 
 UTC = timezone.utc
@@ -175,12 +175,12 @@ def test_feature_does_not_alias_the_batch_column() -> None:
     "kwargs", [{"name": ""}, {"name": "x", "default": float("nan")}, {"name": "x", "default": "1"}]
 )
 def test_feature_rejects_invalid_parameters(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Feature(**kwargs)
 
 
 def test_topic_match_rejects_unknown_normalisation() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         TopicMatch(normalize="max")
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.stages.scoring import Scorer, Term
 from feedrank.stages.signals import Interactions, Timestamp
 
@@ -134,7 +134,7 @@ def test_signed_log10_accepts_negative_sums() -> None:
     ],
 )
 def test_invalid_parameters_are_rejected(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         Interactions(**kwargs)
 
 

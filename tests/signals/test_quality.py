@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.stages.signals import EngagementRate, WilsonLowerBound
 
 UTC = timezone.utc
@@ -70,7 +70,7 @@ def test_wilson_with_other_kinds_and_z() -> None:
 
 
 def test_wilson_rejects_a_non_positive_z() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         WilsonLowerBound(z=0)
 
 
@@ -175,5 +175,5 @@ def test_engagement_rate_per_follower_of_an_unknown_author() -> None:
     ],
 )
 def test_engagement_rate_rejects_invalid_parameters(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         EngagementRate(**kwargs)

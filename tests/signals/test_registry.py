@@ -8,7 +8,6 @@ from typing import ClassVar, Literal
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from pydantic import ValidationError
 
 import feedrank as fr
 from feedrank.stages.scoring import Scorer, Term
@@ -59,14 +58,14 @@ def test_unknown_type_in_a_spec_is_rejected_listing_known_types() -> None:
     assert "'nope'" in str(info.value)
     for tag in SIGNALS:
         assert tag in str(info.value)
-    with pytest.raises(ValidationError, match="known types"):
+    with pytest.raises(fr.SpecError, match="known types"):
         Term.model_validate({"name": "t", "weight": 1.0, "signal": {"type": "nope"}})
 
 
 def test_a_signal_table_without_type_is_rejected() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(fr.SpecError):
         Term.model_validate({"name": "t", "weight": 1.0, "signal": {"scale": 2.0}})
-    with pytest.raises(ValidationError):
+    with pytest.raises(fr.SpecError):
         Term.model_validate({"name": "t", "weight": 1.0, "signal": "timestamp"})
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 import feedrank as fr
+from feedrank.errors import SpecError
 from feedrank.stages.signals import AgeHours, ExponentialDecay, GravityDecay, Timestamp
 
 UTC = timezone.utc
@@ -142,7 +142,7 @@ def test_time_signals_declare_what_they_read() -> None:
     ],
 )
 def test_invalid_parameters_are_rejected(cls: type, kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(SpecError):
         cls(**kwargs)
 
 
