@@ -60,6 +60,7 @@ __all__ = [
     "SpecModel",
     "Viewer",
     "input_error",
+    "spec_error",
 ]
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=512, pattern=r"^[^\x00]*$")]
@@ -353,7 +354,7 @@ def _text_for_number(annotation: Any, value: Any) -> bool:
     return False
 
 
-def spec_path(loc: tuple[int | str, ...]) -> str:
+def _spec_path(loc: tuple[int | str, ...]) -> str:
     """A pydantic error location as a spec path: ``terms[2].weight``."""
     out = ""
     for part in loc:
@@ -379,14 +380,15 @@ def spec_error(err: ValidationError) -> SpecError:
     message = first["msg"].removeprefix("Value error, ")
     if len(problems) > 1:
         rest = "; ".join(
-            f"{spec_path(p['loc'])}: {p['msg'].removeprefix('Value error, ')}" for p in problems[1:]
+            f"{_spec_path(p['loc'])}: {p['msg'].removeprefix('Value error, ')}"
+            for p in problems[1:]
         )
         message += f" (also: {rest})"
     expected = {
         "extra_forbidden": "only the documented keys",
         "missing": "this key to be present",
     }.get(first["type"])
-    return SpecError(message, field=spec_path(first["loc"]) or None, expected=expected)
+    return SpecError(message, field=_spec_path(first["loc"]) or None, expected=expected)
 
 
 _S = TypeVar("_S", bound="SpecModel")

@@ -566,5 +566,5 @@ def test_signal_describes_itself_and_round_trips_as_a_spec_component() -> None:
         Bridging(not_helpful_value=-1.0)
     with pytest.raises(ValueError, match="rule only apply when gate"):
         Bridging(rule=StatusRule(min_ratings=3))
-    with pytest.raises(ValueError, match="extra"):
+    with pytest.raises(fr.SpecError, match="treshold"):
         Bridging.model_validate({"type": "bridging", "treshold": 0.4})
