@@ -83,8 +83,9 @@ def detect_coordination(
         for _ in range(n_null)
     ]
 
-    label = _components(test, n_acc, min_group)
-    groups = _groups(test, label, cols, considered[keep])
+    core = _two_pass(test, n_acc, min_group)
+    label = _join(test, core, a, k)
+    groups = _groups(test, label, core, cols, considered[keep])
     table = _post_table(cols, label)
     members = np.flatnonzero(label >= 0)
     return CoordinationFit(
@@ -161,9 +162,7 @@ class _PairTest:
         *,
         reference: _PairTest | None = None,
     ) -> None:
-        from scipy.special import pdtrc
-
-        self.min_coactions, self.alpha = min_coactions, alpha
+        self.min_coactions, self.alpha, self.min_group = min_coactions, alpha, 2
         co = co_actions(k, s, window, max_neighbours=bounds[0], max_pairs=bounds[1])
         self.first, self.second = co.first, co.second
         x, y = a[co.first], a[co.second]
@@ -175,14 +174,30 @@ class _PairTest:
         self.lo = (codes // n_acc).astype(np.intp)
         self.hi = (codes % n_acc).astype(np.intp)
         self.count = counts.astype(np.int64)
-        degree = np.bincount(a, minlength=n_acc).astype(np.float64)
-        self.rate = null_expectation(k, co.within, n_keys)
-        self.expected = degree[self.lo] * degree[self.hi] * self.rate
+        self.degree = np.bincount(a, minlength=n_acc).astype(np.float64)
         self.threshold = (
             reference.threshold if reference is not None else alpha / max(1, codes.shape[0])
         )
+        self._a, self._k, self._within, self._n_keys = a, k, co.within, n_keys
+        self._test(null_expectation(k, co.within, n_keys))
+
+    def _test(self, rate: float) -> None:
+        from scipy.special import pdtrc
+
+        self.rate = rate
+        self.expected = self.degree[self.lo] * self.degree[self.hi] * rate
         self.p_value = np.asarray(pdtrc(self.count - 1, self.expected), dtype=np.float64)
-        self.edge = (self.count >= min_coactions) & (self.p_value <= self.threshold)
+        self.edge = (self.count >= self.min_coactions) & (self.p_value <= self.threshold)
+
+    def refine(self, core: NDArray[np.int64]) -> None:
+        """Test again with S estimated without the within-window pairs of two
+        accounts of the same group of ``core`` (the coordination found so far)."""
+        ga, gb = core[self._a[self.first]], core[self._a[self.second]]
+        same = (ga >= 0) & (ga == gb)
+        explained = np.bincount(
+            self._k[self.first[same]], minlength=self._n_keys
+        ).astype(np.float64)
+        self._test(null_expectation(self._k, self._within, self._n_keys, explained))
 
 
 def _rewired_edges(
@@ -212,7 +227,20 @@ def _rewired_edges(
         test.alpha,
         reference=test,
     )
+    _two_pass(rewired, n_acc, test.min_group)
     return int(np.count_nonzero(rewired.edge))
+
+
+def _two_pass(test: _PairTest, n_acc: int, min_group: int) -> NDArray[np.int64]:
+    """Groups found, the null rate re-estimated without their synchrony (a
+    campaign's own bursts would otherwise inflate what chance is expected to
+    give), and the groups found again."""
+    test.min_group = min_group
+    core = _components(test, n_acc, min_group)
+    if (core >= 0).any():
+        test.refine(core)
+        core = _components(test, n_acc, min_group)
+    return core
 
 
 def _components(test: _PairTest, n_acc: int, min_group: int) -> NDArray[np.int64]:
@@ -241,8 +269,50 @@ def _components(test: _PairTest, n_acc: int, min_group: int) -> NDArray[np.int64
     return label
 
 
+def _join(
+    test: _PairTest, core: NDArray[np.int64], a: NDArray[np.intp], k: NDArray[np.intp]
+) -> NDArray[np.int64]:
+    """Labels with every outside account x joined to the group g it co-acts with as
+    a whole: on k_xg ≥ min_coactions keys x co-acted with some member of g, with
+    P(Poisson(d_x D_g S) ≥ k_xg) ≤ alpha / (pairs (x, g) tested), D_g the members'
+    actions (the expectation is a union bound, so the test is conservative). An
+    account that qualifies for several groups joins the one with the smallest
+    p-value (ties: the lower group)."""
+    from scipy.special import pdtrc
+
+    label = core.copy()
+    if not (core >= 0).any() or test.first.shape[0] == 0:
+        return label
+    x, y = a[test.first], a[test.second]
+    gx, gy = core[x], core[y]
+    outside = np.concatenate([x[(gx < 0) & (gy >= 0)], y[(gy < 0) & (gx >= 0)]])
+    group = np.concatenate([gy[(gx < 0) & (gy >= 0)], gx[(gy < 0) & (gx >= 0)]])
+    key = np.concatenate([k[test.first][(gx < 0) & (gy >= 0)], k[test.first][(gy < 0) & (gx >= 0)]])
+    if outside.shape[0] == 0:
+        return label
+    n_groups = int(core.max()) + 1
+    n_keys = int(k.max()) + 1
+    cells = np.unique((outside.astype(np.int64) * n_groups + group) * n_keys + key) // n_keys
+    pairs, hits = np.unique(cells, return_counts=True)
+    acc, grp = pairs // n_groups, pairs % n_groups
+    degree = np.bincount(a, minlength=core.shape[0]).astype(np.float64)
+    mass = np.bincount(core[core >= 0], weights=degree[core >= 0], minlength=n_groups)
+    p = np.asarray(pdtrc(hits - 1, degree[acc] * mass[grp] * test.rate), dtype=np.float64)
+    ok = (hits >= test.min_coactions) & (p <= test.alpha / pairs.shape[0])
+    acc, grp, p = acc[ok], grp[ok], p[ok]
+    order = np.lexsort((grp, p, acc))
+    first = np.ones(order.shape[0], dtype=bool)
+    first[1:] = acc[order][1:] != acc[order][:-1]
+    label[acc[order][first]] = grp[order][first]
+    return label
+
+
 def _groups(
-    test: _PairTest, label: NDArray[np.int64], cols: Columns, rows: NDArray[np.intp]
+    test: _PairTest,
+    label: NDArray[np.int64],
+    core: NDArray[np.int64],
+    cols: Columns,
+    rows: NDArray[np.intp],
 ) -> tuple[CoordinatedGroup, ...]:
     """Every group with its evidence; ``rows``: the input row of each kept action."""
     n_groups = int(label.max()) + 1 if label.size else 0
@@ -256,6 +326,7 @@ def _groups(
     expected = np.bincount(g_edge, weights=test.expected[inside], minlength=n_groups)
     worst = np.zeros(n_groups)
     np.maximum.at(worst, g_edge, test.p_value[inside])
+    joined = np.bincount(label[(label >= 0) & (core < 0)], minlength=n_groups)
 
     # windows: co-action pairs of two members of one group, by (group, post, polarity)
     acc = cols.account[rows]
@@ -306,6 +377,7 @@ def _groups(
                 posts=tuple(sorted({w.post for w in windows})),
                 evidence=GroupEvidence(
                     edges=int(edges[g]),
+                    joined=int(joined[g]),
                     coactions=int(coactions[g]),
                     expected=float(expected[g]),
                     max_p_value=float(worst[g]),

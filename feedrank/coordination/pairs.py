@@ -96,7 +96,10 @@ def co_actions(
 
 
 def null_expectation(
-    key: NDArray[np.intp], within: NDArray[np.int64], n_keys: int
+    key: NDArray[np.intp],
+    within: NDArray[np.int64],
+    n_keys: int,
+    explained: NDArray[np.float64] | None = None,
 ) -> float:
     """S, the expected number of within-window co-actions per unit of d_a · d_b.
 
@@ -109,12 +112,18 @@ def null_expectation(
 
         E[c_ab] = Σ_p (d_a n_p / D)(d_b n_p / D) q_p = d_a d_b S,
         S = Σ_p n_p² q_p / D².
+
+    ``explained`` (ndarray (n_keys,), optional): pairs within the window on each
+    key already explained by coordination, left out of W_p so that the null
+    describes the remaining activity.
     """
     d = key.shape[0]
     if d == 0:
         return 0.0
     n_p = np.bincount(key, minlength=n_keys).astype(np.float64)
     w_p = np.bincount(key, weights=within.astype(np.float64), minlength=n_keys)
+    if explained is not None:
+        w_p = np.maximum(w_p - explained, 0.0)
     busy = n_p >= 2
     q = np.zeros(n_keys, dtype=np.float64)
     q[busy] = w_p[busy] / (n_p[busy] * (n_p[busy] - 1.0) / 2.0)

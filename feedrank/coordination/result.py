@@ -58,11 +58,13 @@ class Window:
 @dataclass(frozen=True)
 class GroupEvidence:
     """Why a group was found: its ``edges`` (pairs of members whose co-actions
-    passed the test), their ``coactions`` (Σ c_ab over the edges), the null model's
+    passed the test), ``joined`` (members who passed no pair test but co-act with
+    the group as a whole), the edges' ``coactions`` (Σ c_ab over the edges), the null model's
     ``expected`` (Σ E[c_ab] over the same edges), the largest (weakest) edge
     p-value ``max_p_value``, and the ``windows`` it acted in."""
 
     edges: int
+    joined: int
     coactions: int
     expected: float
     max_p_value: float
@@ -76,6 +78,7 @@ class GroupEvidence:
     def to_dict(self) -> dict[str, Any]:
         return {
             "edges": self.edges,
+            "joined": self.joined,
             "coactions": self.coactions,
             "expected": self.expected,
             "ratio": self.ratio if np.isfinite(self.ratio) else None,
@@ -264,6 +267,7 @@ def _from_dict(data: Any) -> CoordinationFit:
         )
         evidence = GroupEvidence(
             edges=int(ev["edges"]),
+            joined=int(ev["joined"]),
             coactions=int(ev["coactions"]),
             expected=float(ev["expected"]),
             max_p_value=float(ev["max_p_value"]),

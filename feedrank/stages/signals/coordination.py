@@ -105,6 +105,8 @@ def _columns(
     out = []
     for name in names:
         column = batch.features.get(name)
+        if column is None and len(batch) == 0:
+            column = np.zeros(0, dtype=np.float64)
         if column is None or np.isnan(column).any():
             row = 0 if column is None else int(np.argmax(np.isnan(column)))
             raise RankingError(
@@ -191,7 +193,9 @@ class CoordinationDiscount(Signal):
         return value
 
     def _discounted(self, batch: PostBatch) -> PostBatch:
-        return dataclasses.replace(batch, counts=discounted_counts(batch, self.kinds, self.prefix))
+        values = {f.name: getattr(batch, f.name) for f in dataclasses.fields(PostBatch) if f.init}
+        values["counts"] = discounted_counts(batch, self.kinds, self.prefix)
+        return PostBatch(**values)
 
     def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
         return self.signal.compute_many(self._discounted(batch), requests)
