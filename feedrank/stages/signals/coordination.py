@@ -192,9 +192,25 @@ class CoordinationDiscount(Signal):
             raise ValueError("names a kind twice; expected distinct interaction kinds")
         return value
 
+    @property
+    def discounted_kinds(self) -> tuple[InteractionKind, ...]:
+        """The kinds of ``kinds`` the wrapped signal names in its options (its
+        weights, positive and negative kinds, base...): the counts the discount
+        can change. All of ``kinds`` when the signal names none."""
+        named: set[InteractionKind] = set()
+        for name in type(self.signal).model_fields:
+            value = getattr(self.signal, name)
+            items = value.keys() if isinstance(value, dict) else value
+            if isinstance(items, InteractionKind):
+                items = (items,)
+            if isinstance(items, (tuple, list, type({}.keys()))):
+                named.update(v for v in items if isinstance(v, InteractionKind))
+        picked = tuple(k for k in self.kinds if k in named)
+        return picked if named else self.kinds
+
     def _discounted(self, batch: PostBatch) -> PostBatch:
         values = {f.name: getattr(batch, f.name) for f in dataclasses.fields(PostBatch) if f.init}
-        values["counts"] = discounted_counts(batch, self.kinds, self.prefix)
+        values["counts"] = discounted_counts(batch, self.discounted_kinds, self.prefix)
         return PostBatch(**values)
 
     def compute_many(self, batch: PostBatch, requests: Requests) -> NDArray[np.float64]:
@@ -205,12 +221,13 @@ class CoordinationDiscount(Signal):
         return self.signal.domain()
 
     def notes(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_] | None:
-        """Per post, what was discounted in each kind, then the wrapped signal's note."""
+        """Per post, what was discounted in each kind (where a group had more than one
+        action), then the wrapped signal's note."""
         n = len(batch)
         parts: list[NDArray[np.str_]] = []
-        for kind in self.kinds:
+        for kind in self.discounted_kinds:
             actions, groups, accounts = _columns(batch, kind, self.prefix)
-            rows = np.flatnonzero(actions > 0)
+            rows = np.flatnonzero(actions > groups)
             if not rows.size:
                 continue
             count = batch.count(kind)
