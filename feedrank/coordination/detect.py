@@ -159,8 +159,6 @@ class _PairTest:
         bounds: tuple[int, int],
         min_coactions: int,
         alpha: float,
-        *,
-        reference: _PairTest | None = None,
     ) -> None:
         self.min_coactions, self.alpha, self.min_group = min_coactions, alpha, 2
         co = co_actions(k, s, window, max_neighbours=bounds[0], max_pairs=bounds[1])
@@ -175,9 +173,7 @@ class _PairTest:
         self.hi = (codes % n_acc).astype(np.intp)
         self.count = counts.astype(np.int64)
         self.degree = np.bincount(a, minlength=n_acc).astype(np.float64)
-        self.threshold = (
-            reference.threshold if reference is not None else alpha / max(1, codes.shape[0])
-        )
+        self.threshold = alpha / max(1, codes.shape[0])
         self._a, self._k, self._within, self._n_keys = a, k, co.within, n_keys
         self._test(null_expectation(k, co.within, n_keys))
 
@@ -211,8 +207,9 @@ def _rewired_edges(
     test: _PairTest,
     generator: np.random.Generator,
 ) -> int:
-    """Edges the same test finds after the accounts are permuted across the actions
-    (every account keeps its number of actions, every post its actions and times)."""
+    """Edges the same test (with its own correction for the pairs it tests) finds
+    after the accounts are permuted across the actions (every account keeps its
+    number of actions, every post its actions and times)."""
     shuffled = a[generator.permutation(a.shape[0])]
     keep = first_actions(shuffled, k, s)
     rewired = _PairTest(
@@ -225,7 +222,6 @@ def _rewired_edges(
         bounds,
         test.min_coactions,
         test.alpha,
-        reference=test,
     )
     _two_pass(rewired, n_acc, test.min_group)
     return int(np.count_nonzero(rewired.edge))

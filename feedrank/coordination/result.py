@@ -229,14 +229,18 @@ class CoordinationFit:
 
 
 def _table(data: Any, name: str, rows: int, cols: int) -> NDArray[np.int64]:
-    arr = np.asarray(data, dtype=np.int64).reshape(-1, cols) if rows else np.zeros((0, cols))
+    problem = InputError(
+        f"posts.{name} is not a table of {rows} × {cols}",
+        field=f"posts.{name}",
+        expected=f"{rows} rows of {cols} non-negative integers",
+    )
+    try:
+        arr = np.asarray(data, dtype=np.int64) if rows else np.zeros((0, cols), dtype=np.int64)
+    except (TypeError, ValueError):
+        raise problem from None
     if arr.shape != (rows, cols) or (arr < 0).any():
-        raise InputError(
-            f"posts.{name} has shape {arr.shape}",
-            field=f"posts.{name}",
-            expected=f"{rows} rows of {cols} non-negative integers",
-        )
-    return arr.astype(np.int64)
+        raise problem
+    return arr
 
 
 def _micros(text: str) -> int:

@@ -7,7 +7,7 @@ from feedrank.presets.basic import balanced
 from feedrank.presets.registry import register_preset
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.scoring import Term
-from feedrank.stages.signals import Interactions
+from feedrank.stages.signals import EngagementRate
 from feedrank.stages.signals.coordination import CoordinationDiscount
 
 __all__ = ["balanced_coordination_aware"]
@@ -32,8 +32,10 @@ def balanced_coordination_aware() -> Pipeline:
       replies and bookmarks of a group's accounts on a post count as one of each,
       so a campaign of nine sock puppets adds what one account adds. Each post's
       explanation says how many actions were discounted.
-    - A ``reports`` term, −1 · ln(1 + reports), with the same discount: a
-      reporting brigade counts as one report. ``balanced`` reads no community
+    - A ``reports`` term, −10 × reports / (views + 20), with the same discount: a
+      reporting brigade counts as one report. Reports are read per view so that
+      no single account can bury a post: one report among 30 views costs 0.2,
+      nine cost 1.8 (a post without a view count gets no report penalty). ``balanced`` reads no community
       reports at all (a brigade could otherwise bury an author); counted once per
       group, reports can inform the feed without handing it to a brigade.
 
@@ -55,12 +57,19 @@ def balanced_coordination_aware() -> Pipeline:
         Term(
             name="reports",
             signal=CoordinationDiscount(
-                signal=Interactions(weights={K.REPORT: 1.0}, transform="log1p")
+                signal=EngagementRate(
+                    weights={K.REPORT: 1.0},
+                    base=K.VIEW,
+                    prior_rate=0.0,
+                    prior_strength=20.0,
+                    missing_base="prior",
+                )
             ),
-            weight=-1.0,
+            weight=-10.0,
             why=(
-                "Posts other people reported, with diminishing returns; a coordinated "
-                "brigade of reports counts as one report."
+                "Reports per view (smoothed with 20 views at no report): a post many of "
+                "its readers reported sinks, one account's report barely moves it, and a "
+                "coordinated brigade of reports counts as one report."
             ),
         )
     )
