@@ -91,5 +91,5 @@ def test_bad_input_is_one_line_naming_the_line_and_field(tmp_path: Path) -> None
     )
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("feedrank: error:") and "line 1" in last and "kind" in last
+    assert last.startswith("feedrank: error:") and f"{bad}:1" in last and "'kind'" in last
     assert "Traceback" not in proc.stderr
