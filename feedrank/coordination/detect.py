@@ -37,7 +37,7 @@ def detect_coordination(
     min_group: int = 3,
     min_coactions: int = 3,
     alpha: float = 0.01,
-    max_neighbours: int = 50,
+    max_neighbours: int = 20,
     max_pairs: int = 50_000_000,
     n_null: int = 1,
 ) -> CoordinationFit:
@@ -182,8 +182,12 @@ class _PairTest:
 
         self.rate = rate
         self.expected = self.degree[self.lo] * self.degree[self.hi] * rate
-        self.p_value = np.asarray(pdtrc(self.count - 1, self.expected), dtype=np.float64)
-        self.edge = (self.count >= self.min_coactions) & (self.p_value <= self.threshold)
+        # only pairs with enough co-actions can be edges: the tail is computed for those
+        tested = np.flatnonzero(self.count >= self.min_coactions)
+        self.p_value = np.ones(self.count.shape[0], dtype=np.float64)
+        self.p_value[tested] = pdtrc(self.count[tested] - 1, self.expected[tested])
+        self.edge = self.p_value <= self.threshold
+        self.edge[self.count < self.min_coactions] = False
 
     def refine(self, core: NDArray[np.int64]) -> None:
         """Test again with S estimated without the within-window pairs of two
