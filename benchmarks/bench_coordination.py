@@ -83,9 +83,7 @@ def synthetic_log(n: int, seed: int) -> dict[str, Any]:
         "posts": np.char.add("post", np.char.zfill(post_all[order].astype(str), width)),
         "kinds": np.concatenate([p[2] for p in parts])[order],
         "times": np.concatenate([p[3] for p in parts]).astype(np.int64)[order],
-        "planted": {
-            f"acct{str(a).zfill(width)}" for a in members.reshape(-1).tolist()
-        },
+        "planted": {f"acct{str(a).zfill(width)}" for a in members.reshape(-1).tolist()},
         "planted_rows": planted_rows,
         "accounts_n": n_acc,
         "posts_n": n_post,

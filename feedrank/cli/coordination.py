@@ -100,9 +100,7 @@ def add_coordination_commands(subparsers: Any) -> None:
         ),
     )
     detect.add_argument("--interactions", required=True, type=Path, help="JSON Lines")
-    detect.add_argument(
-        "--window-minutes", type=_positive_minutes, default=10.0, help="default 10"
-    )
+    detect.add_argument("--window-minutes", type=_positive_minutes, default=10.0, help="default 10")
     detect.add_argument("--min-group", type=positive_int, default=3, help="default 3")
     detect.add_argument("--min-coactions", type=positive_int, default=3, help="default 3")
     detect.add_argument(

@@ -59,7 +59,8 @@ accounts reposting a post is one repost, a brigade's reports are one report.
 >>> from feedrank import Interaction
 >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
 >>> log = [Interaction(viewer_id=f"s{i}", post_id=f"p{p}", kind="like",
-...                    at=t + timedelta(hours=3 * p, minutes=i)) for p in range(5) for i in range(5)]
+...                    at=t + timedelta(hours=3 * p, minutes=i))
+...        for p in range(5) for i in range(5)]
 >>> log += [Interaction(viewer_id=f"u{u}", post_id=f"p{u % 5}", kind="like",
 ...                     at=t + timedelta(minutes=41 * u)) for u in range(50)]
 >>> fit = detect_interactions(log, rng=0)

@@ -194,9 +194,9 @@ class _PairTest:
         accounts of the same group of ``core`` (the coordination found so far)."""
         ga, gb = core[self._a[self.first]], core[self._a[self.second]]
         same = (ga >= 0) & (ga == gb)
-        explained = np.bincount(
-            self._k[self.first[same]], minlength=self._n_keys
-        ).astype(np.float64)
+        explained = np.bincount(self._k[self.first[same]], minlength=self._n_keys).astype(
+            np.float64
+        )
         self._test(null_expectation(self._k, self._within, self._n_keys, explained))
 
 
@@ -280,7 +280,7 @@ def _join(
     p-value (ties: the lower group)."""
     from scipy.special import pdtrc
 
-    label = core.copy()
+    label: NDArray[np.int64] = core.copy()
     if not (core >= 0).any() or test.first.shape[0] == 0:
         return label
     x, y = a[test.first], a[test.second]

@@ -85,7 +85,9 @@ class CampaignReport:
     @property
     def brigaded_restored(self) -> float:
         """brigaded_aware / brigaded_organic (1: fully restored)."""
-        return self.brigaded_aware / self.brigaded_organic if self.brigaded_organic else float("nan")
+        return (
+            self.brigaded_aware / self.brigaded_organic if self.brigaded_organic else float("nan")
+        )
 
 
 def campaign_report(

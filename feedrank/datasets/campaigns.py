@@ -126,7 +126,10 @@ def plant_campaigns(
     per_author = np.bincount(post_author[old], minlength=n_u)
     people = gen.permutation(n_u)
     cut = plan.n_campaigns * plan.accounts
-    members = [np.sort(people[c * plan.accounts : (c + 1) * plan.accounts]) for c in range(plan.n_campaigns)]
+    members = [
+        np.sort(people[c * plan.accounts : (c + 1) * plan.accounts])
+        for c in range(plan.n_campaigns)
+    ]
     brigade = np.sort(people[cut : cut + plan.brigade_accounts])
     taken = set(people[: cut + plan.brigade_accounts].tolist())
     parts: list[tuple[NDArray[np.intp], NDArray[np.intp], int, NDArray[np.int64]]] = []
@@ -166,17 +169,20 @@ def plant_campaigns(
             room = min(2 * _HOUR_US, (now_us - int(created[p])) // 2)
             start = int(created[p]) + int(gen.integers(0, room))
             join = brigade[gen.random(brigade.size) < plan.brigade_rate]
-            at = start + gen.integers(0, spread, size=join.size)
-            parts.append((join, np.full(join.size, p), _KINDS.index(InteractionKind.REPORT), at))
+            report_at = start + gen.integers(0, spread, size=join.size)
+            report = _KINDS.index(InteractionKind.REPORT)
+            parts.append((join, np.full(join.size, p), report, report_at))
     viewer = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.intp)
     post = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.intp)
-    kind = (
+    kinds: NDArray[np.intp] = (
         np.concatenate([np.full(p[0].size, p[2]) for p in parts])
         if parts
         else np.zeros(0, dtype=np.intp)
     )
-    at = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    assert not at.size or int(at.max()) < now_us  # every planted action is before now
+    times: NDArray[np.int64] = (
+        np.concatenate([p[3] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    )
+    assert not times.size or int(times.max()) < now_us  # every planted action is before now
     truth = CampaignTruth(
         members=tuple(tuple(user_ids[m].tolist()) for m in members),
         targets=tuple(tuple(post_ids[t].tolist()) for t in targets),
@@ -188,7 +194,7 @@ def plant_campaigns(
     return PlantedActions(
         viewer=viewer.astype(np.intp),
         post=post.astype(np.intp),
-        kind=kind.astype(np.intp),
-        at=at.astype(np.int64),
+        kind=kinds.astype(np.intp),
+        at=times.astype(np.int64),
         truth=truth,
     )

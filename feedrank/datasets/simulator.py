@@ -222,7 +222,9 @@ def simulate(
     }
     if campaigns is not None and not isinstance(campaigns, Campaigns):
         raise InputError(
-            f"got {type(campaigns).__name__}", field="campaigns", expected="a Campaigns plan or None"
+            f"got {type(campaigns).__name__}",
+            field="campaigns",
+            expected="a Campaigns plan or None",
         )
 
     # 1-3: groups, interests, languages, author traits

@@ -35,9 +35,10 @@ def balanced_coordination_aware() -> Pipeline:
     - A ``reports`` term, −10 × reports / (views + 20), with the same discount: a
       reporting brigade counts as one report. Reports are read per view so that
       no single account can bury a post: one report among 30 views costs 0.2,
-      nine cost 1.8 (a post without a view count gets no report penalty). ``balanced`` reads no community
-      reports at all (a brigade could otherwise bury an author); counted once per
-      group, reports can inform the feed without handing it to a brigade.
+      nine cost 1.8 (a post without a view count gets no report penalty).
+      ``balanced`` reads no community reports at all (a brigade could otherwise
+      bury an author); counted once per group, reports can inform the feed
+      without handing it to a brigade.
 
     Everything else (filters, the other terms and factors, re-rankers) is
     ``balanced``'s.

@@ -11,7 +11,8 @@ every kind (votes, views, replies, ...), topics, labels (``spam``, ``nsfw``,
 ``poll``, ``lightweight``), text, languages, URLs (some blank, some images),
 replies, reposts and quotes, author follower counts, embeddings (some posts
 without one) and features: ``quality_estimate``, the ``bridging_*`` columns,
-the ``coordination_*`` columns (actions by coordinated groups) and the prediction features ``p_*`` of the X presets (on most posts, not all).
+the ``coordination_*`` columns (actions by coordinated groups) and the
+prediction features ``p_*`` of the X presets (on most posts, not all).
 One post is dated a quarter of an hour after the first request's ``now``.
 
 >>> data = sample_data()

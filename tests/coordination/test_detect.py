@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +26,12 @@ SEEDS = (0, 1, 2, 3)
 T = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-@lru_cache(maxsize=None)
+@cache
 def planted(seed: int) -> SimulatedNetwork:
     return simulate(rng=seed, campaigns=Campaigns())
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(seed: int) -> CoordinationFit:
     return detect_interactions(planted(seed).interactions, rng=0)
 
@@ -39,7 +39,10 @@ def fitted(seed: int) -> CoordinationFit:
 def columns(net: SimulatedNetwork) -> tuple[list[str], list[str], list[str], np.ndarray]:
     items = net.interactions
     micros = np.array(
-        [(i.at - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1) for i in items]
+        [
+            (i.at - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
+            for i in items
+        ]
     )
     return (
         [i.viewer_id for i in items],
@@ -141,7 +144,8 @@ def test_save_and_load_round_trip_and_attach(tmp_path: Path) -> None:
     target = planted(0).campaigns.targets[0][0]  # type: ignore[union-attr]
     row = int(np.flatnonzero(batch.ids == target)[0])
     likes = a.features["coordination_like_actions"][row]
-    assert likes >= 2 and a.features["coordination_like_groups"][row] == 1
+    assert likes >= 2
+    assert a.features["coordination_like_groups"][row] == 1
     assert likes <= batch.count(InteractionKind.LIKE)[row]
 
 
@@ -167,7 +171,8 @@ def test_bad_columns_and_options_are_clear_errors() -> None:
     t = np.array([0, 1], dtype=np.int64)
     with pytest.raises(InputError) as err:
         detect_coordination(["a", "b"], ["p", "p"], ["like", "cheer"], t, rng=0)
-    assert err.value.field == "kinds" and "kinds[1]" in str(err.value)
+    assert err.value.field == "kinds"
+    assert "kinds[1]" in str(err.value)
     with pytest.raises(InputError) as err:
         detect_coordination(["a", "b"], ["p"], ["like", "like"], t, rng=0)
     assert err.value.field == "posts"

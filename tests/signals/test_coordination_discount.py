@@ -25,11 +25,17 @@ def batch(reposts: int, actions: float, groups: float, accounts: float) -> fr.Po
     return fr.PostBatch.from_posts(
         [
             fr.Post(
-                id="p", author_id="a", created_at=T, counts={"repost": reposts, "view": 100},
+                id="p",
+                author_id="a",
+                created_at=T,
+                counts={"repost": reposts, "view": 100},
                 features=cols,
             ),
             fr.Post(
-                id="q", author_id="b", created_at=T, counts={"repost": reposts, "view": 100},
+                id="q",
+                author_id="b",
+                created_at=T,
+                counts={"repost": reposts, "view": 100},
                 features=dict.fromkeys(coordination_feature_names(), 0.0),
             ),
         ]
@@ -56,7 +62,8 @@ def test_two_groups_count_twice_and_rates_are_discounted_too() -> None:
     wrapped = CoordinationDiscount(signal=rate)
     assert wrapped.compute(b, ctx).tolist() == pytest.approx([12 / 110, 30 / 110])
     notes = wrapped.notes(b, ctx)
-    assert notes is not None and "counted as 2" in str(notes[0])
+    assert notes is not None
+    assert "counted as 2" in str(notes[0])
 
 
 def test_missing_columns_and_impossible_counts_are_errors_naming_the_post() -> None:
@@ -65,13 +72,15 @@ def test_missing_columns_and_impossible_counts_are_errors_naming_the_post() -> N
     signal = CoordinationDiscount(signal=Interactions(weights={"like": 1.0}))
     with pytest.raises(RankingError) as err:
         signal.compute(plain, ctx)
-    assert err.value.post_id == "p" and "CoordinationFit.attach" in str(err.value)
+    assert err.value.post_id == "p"
+    assert "CoordinationFit.attach" in str(err.value)
     b = batch(5, 9.0, 1.0, 9.0)  # more coordinated reposts than the post has
     with pytest.raises(RankingError) as err:
         CoordinationDiscount(signal=Interactions(weights={"repost": 1.0})).compute(
             b, fr.Context.build(b, now=T)
         )
-    assert err.value.post_id == "p" and err.value.field == "features.coordination_repost_actions"
+    assert err.value.post_id == "p"
+    assert err.value.field == "features.coordination_repost_actions"
 
 
 def test_only_signals_of_counts_can_be_wrapped_and_the_spec_round_trips() -> None:
@@ -82,7 +91,8 @@ def test_only_signals_of_counts_can_be_wrapped_and_the_spec_round_trips() -> Non
     pipe = fr.preset("balanced-coordination-aware")
     for fmt in ("toml", "json"):
         again = fr.load_spec(fr.dump_spec(pipe, fmt), format=fmt)  # type: ignore[arg-type]
-        assert again == pipe and again.fingerprint == pipe.fingerprint
+        assert again == pipe
+        assert again.fingerprint == pipe.fingerprint
 
 
 def test_discount_only_lowers_and_never_below_one_per_group() -> None:

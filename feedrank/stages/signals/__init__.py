@@ -13,8 +13,8 @@ from feedrank.stages.signals.domain import Domain
 
 if TYPE_CHECKING:
     from feedrank.stages.signals.bridging import Bridging
-    from feedrank.stages.signals.coordination import CoordinationDiscount
     from feedrank.stages.signals.content import EmbeddingSimilarity, Feature, TopicMatch
+    from feedrank.stages.signals.coordination import CoordinationDiscount
     from feedrank.stages.signals.engagement import Interactions
     from feedrank.stages.signals.feedback import FeedbackFatigue
     from feedrank.stages.signals.prediction import PredictedEngagement

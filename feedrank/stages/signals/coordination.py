@@ -92,7 +92,9 @@ def coordination_feature_names(
     ('coordination_report_actions', 'coordination_report_groups', 'coordination_report_accounts')
     """
     return tuple(
-        f"{prefix}_{kind.value}_{part}" for kind in kinds for part in ("actions", "groups", "accounts")
+        f"{prefix}_{kind.value}_{part}"
+        for kind in kinds
+        for part in ("actions", "groups", "accounts")
     )
 
 
@@ -142,7 +144,7 @@ def discounted_counts(
 ) -> NDArray[np.int64]:
     """``batch.counts`` with every coordinated group counted once in each of ``kinds``:
     ndarray (n, len(KINDS)), int64 (a new array; the batch is not changed)."""
-    counts = batch.counts.copy()
+    counts: NDArray[np.int64] = batch.counts.copy()
     for kind in kinds:
         actions, groups, _ = _columns(batch, kind, prefix)
         counts[:, kind_index(kind)] -= (actions - groups).astype(np.int64)
