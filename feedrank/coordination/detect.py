@@ -70,16 +70,19 @@ def detect_coordination(
     considered = np.flatnonzero(polarity >= 0)
     acc = cols.account[considered]
     key = (cols.post[considered] * 2 + polarity[considered]).astype(np.intp)
-    sec = cols.micros[considered] // 1_000_000
+    micros = cols.micros[considered]
+    kind = cols.kind[considered]
+    sec = micros // 1_000_000
     n_keys = 2 * int(cols.post_ids.shape[0])
     n_acc = int(cols.account_ids.shape[0])
     bounds = (max_neighbours, max_pairs)
 
-    keep = first_actions(acc, key, sec)
+    keep = first_actions(acc, key, micros, kind)
     a, k, s = acc[keep], key[keep], sec[keep]
+    order_of = (micros[keep], kind[keep])
     test = _PairTest(a, k, s, window, n_keys, n_acc, bounds, min_coactions, alpha)
     null_edges = [
-        _rewired_edges(a, k, s, window, n_keys, n_acc, bounds, test, generator)
+        _rewired_edges(a, k, s, order_of, window, n_keys, n_acc, bounds, test, generator)
         for _ in range(n_null)
     ]
 
@@ -204,6 +207,7 @@ def _rewired_edges(
     a: NDArray[np.intp],
     k: NDArray[np.intp],
     s: NDArray[np.int64],
+    order_of: tuple[NDArray[np.int64], NDArray[np.intp]],
     window: int,
     n_keys: int,
     n_acc: int,
@@ -215,7 +219,7 @@ def _rewired_edges(
     after the accounts are permuted across the actions (every account keeps its
     number of actions, every post its actions and times)."""
     shuffled = a[generator.permutation(a.shape[0])]
-    keep = first_actions(shuffled, k, s)
+    keep = first_actions(shuffled, k, order_of[0], order_of[1])
     rewired = _PairTest(
         shuffled[keep],
         k[keep],

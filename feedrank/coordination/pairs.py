@@ -19,18 +19,23 @@ __all__ = ["CoActions", "co_actions", "first_actions", "null_expectation"]
 
 
 def first_actions(
-    account: NDArray[np.intp], key: NDArray[np.intp], seconds: NDArray[np.int64]
+    account: NDArray[np.intp],
+    key: NDArray[np.intp],
+    micros: NDArray[np.int64],
+    kind: NDArray[np.intp],
 ) -> NDArray[np.intp]:
     """Rows of the first action of every (account, key), ordered by key, then time,
-    then account: ndarray (m,), intp. Ties in time keep the lowest row."""
+    then account: ndarray (m,), intp. Two first actions at the same microsecond
+    keep the lower kind (in ``KINDS`` order), so the result does not depend on
+    the order of the rows."""
     if account.shape[0] == 0:
         return np.zeros(0, dtype=np.intp)
-    order = np.lexsort((seconds, account, key))
+    order = np.lexsort((kind, micros, account, key))
     a, k = account[order], key[order]
     new = np.ones(order.shape[0], dtype=bool)
     new[1:] = (a[1:] != a[:-1]) | (k[1:] != k[:-1])
     kept = order[new]
-    again = np.lexsort((account[kept], seconds[kept], key[kept]))
+    again = np.lexsort((account[kept], micros[kept], key[kept]))
     out: NDArray[np.intp] = kept[again].astype(np.intp)
     return out
 
