@@ -42,6 +42,7 @@ FULL: dict[str, list[str]] = {
     "scale": ["bench_scale.py", "--rows", "1000000", "--base-rows", "100000", "--profile"],
     "import": ["bench_import.py", "--repeats", "30"],
     "audit": ["bench_audit.py", "--repeats", "100", "--records", "1000"],
+    "coordination": ["bench_coordination.py", "--interactions", "1000000", "--repeats", "5"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
@@ -63,6 +64,15 @@ QUICK: dict[str, list[str]] = {
     "scale": ["bench_scale.py", "--rows", "100000", "--base-rows", "10000", "--rounds", "2"],
     "import": ["bench_import.py", "--repeats", "5"],
     "audit": ["bench_audit.py", "--repeats", "20", "--records", "100"],
+    "coordination": [
+        "bench_coordination.py",
+        "--interactions",
+        "50000",
+        "--repeats",
+        "1",
+        "--seeds",
+        "0",
+    ],
 }
 
 
@@ -209,6 +219,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
     table.extend(_engine_rows(results.get("engine", {})))
     table.extend(_scale_rows(results.get("scale", {})))
     table.extend(_audit_rows(results.get("audit", {})))
+    table.extend(_coordination_rows(results.get("coordination", {})))
     i = results.get("import", {})
     if "ratio" in i:
         med = i["median_ms"]
@@ -350,6 +361,51 @@ def _audit_rows(a: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
             "-",
             "-",
             "-",
+        ),
+    ]
+
+
+def _coordination_rows(c: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "detection" not in c:
+        return []
+    d, n = c["detection"], c["workload"]["interactions"]
+    figures = c["figures"]
+    worst_ratio = max(f["target_ratio"] for f in figures)
+    worst_overlap = min(f["organic_top100_overlap"] for f in figures)
+    worst_p = min(f["precision"] for f in figures)
+    worst_r = min(f["recall"] for f in figures)
+    return [
+        (
+            f"coordination detection, {n:,} interactions (CPU)",
+            f"{d['detect_s']:.2f} s",
+            f"code + sort floor {d['floor_s']:.2f} s",
+            f"{d['ratio_detect_to_floor']:.2f}x the floor",
+            "<= 10 s",
+            _yes(d["detect_s"] <= 10),
+        ),
+        (
+            f"  planted campaigns, {len(figures)} seeds: worst precision / recall",
+            f"{worst_p:.3f} / {worst_r:.3f}",
+            "-",
+            "-",
+            ">= 0.9 each",
+            _yes(worst_p >= 0.9 and worst_r >= 0.9),
+        ),
+        (
+            "  campaign targets' exposure, aware / balanced (worst seed)",
+            f"{worst_ratio:.3f}",
+            "-",
+            "-",
+            "<= 0.5",
+            _yes(worst_ratio <= 0.5),
+        ),
+        (
+            "  organic top-100 overlap (worst seed)",
+            f"{worst_overlap:.2f}",
+            "-",
+            "-",
+            ">= 0.9",
+            _yes(worst_overlap >= 0.9),
         ),
     ]
 

@@ -7,6 +7,7 @@
     feedrank bench --dataset simulated|movielens [--path P] --rankers A,spec.toml [...]
     feedrank spec show|validate|schema
     feedrank presets
+    feedrank coordination detect --interactions I.jsonl [--window-minutes M] [--format json]
 
 Errors print one line naming the file, record, field and what was expected,
 and exit with status 2. Output piped to a reader that stops early (``feedrank
@@ -25,6 +26,7 @@ from typing import TextIO
 from feedrank._version import __version__
 from feedrank.cli.audit import add_audit_commands
 from feedrank.cli.bench import add_bench_command
+from feedrank.cli.coordination import add_coordination_commands
 from feedrank.cli.eval import add_eval_command
 from feedrank.cli.rank import add_rank_commands
 from feedrank.cli.specs import add_spec_commands
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub)
     add_eval_command(sub)
     add_bench_command(sub)
+    add_coordination_commands(sub)
 
     return parser
 

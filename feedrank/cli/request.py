@@ -56,6 +56,11 @@ def add_request_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--follow-graph", type=Path, help='who follows whom, a JSON object {"account": [ids]}'
     )
+    parser.add_argument(
+        "--coordination",
+        type=Path,
+        help="a saved coordination detection (feedrank coordination detect --output)",
+    )
 
 
 def build_request(args: argparse.Namespace) -> Request:
@@ -66,6 +71,11 @@ def build_request(args: argparse.Namespace) -> Request:
     pipeline = spec_or_preset(args.spec)
     authors = read_authors(args.authors) if args.authors else None
     batch = PostBatch.from_posts(read_posts(args.posts), authors)
+    coordination: Path | None = getattr(args, "coordination", None)
+    if coordination is not None:
+        from feedrank.coordination import CoordinationFit
+
+        batch = CoordinationFit.load(coordination).attach(batch)
     viewer = read_viewer(args.viewer) if args.viewer else None
     interactions = read_interactions(args.interactions) if args.interactions else []
     cursor: str | None = getattr(args, "cursor", None)

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
+from feedrank.datasets.campaigns import CampaignTruth
 from feedrank.errors import InputError
 from feedrank.models import Author, Interaction, Post, Viewer
 
@@ -143,6 +144,8 @@ class SimulatedNetwork:
     groups: tuple[str, ...]
     truth: GroundTruth
     parameters: Mapping[str, object]
+    campaigns: CampaignTruth | None = None
+    """Ground truth of the planted campaigns (None: an organic network)."""
     _cache: _Cache = field(default_factory=_Cache, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:

@@ -99,6 +99,7 @@ from numpy.typing import NDArray
 from feedrank._time import EPOCH, from_micros, to_micros
 from feedrank.datasets.arguments import as_generator, as_groups, as_integer, as_real
 from feedrank.datasets.behaviour import actions, reactions
+from feedrank.datasets.campaigns import Campaigns, plant_campaigns
 from feedrank.datasets.feeds import sessions
 from feedrank.datasets.follows import follow_graph
 from feedrank.datasets.network import (
@@ -146,6 +147,7 @@ def simulate(
     position_bias: float = 0.8,
     reply_share: float = 0.15,
     embedding_dim: int | None = 8,
+    campaigns: Campaigns | None = None,
 ) -> SimulatedNetwork:
     """Simulate a network over ``[start, start + hours)``; the module states the model.
 
@@ -166,6 +168,10 @@ def simulate(
       feed_size``: the logged feeds; ``position_bias >= 0``: η of ``(i + 1)^(−η)``.
     - ``reply_share`` in [0, 1]: share of posts that reply to an earlier one.
     - ``embedding_dim``: dimension of post and viewer embeddings, or None for none.
+    - ``campaigns``: coordinated campaigns and a reporting brigade to plant
+      (:class:`~feedrank.datasets.campaigns.Campaigns`; their ground truth is
+      ``SimulatedNetwork.campaigns``), or None for an organic network only. The
+      organic network of a seed is the same either way.
     """
     gen = as_generator(rng)
     n_u = as_integer("n_users", n_users, 2)
@@ -212,7 +218,14 @@ def simulate(
         "position_bias": eta,
         "reply_share": replies,
         "embedding_dim": dim,
+        "campaigns": None if campaigns is None else dict(vars(campaigns)),
     }
+    if campaigns is not None and not isinstance(campaigns, Campaigns):
+        raise InputError(
+            f"got {type(campaigns).__name__}",
+            field="campaigns",
+            expected="a Campaigns plan or None",
+        )
 
     # 1-3: groups, interests, languages, author traits
     group = gen.choice(len(names), size=n_u, p=shares).astype(np.intp)
@@ -313,11 +326,18 @@ def simulate(
     )
     kinds = list(InteractionKind)
     imp, kind_code, at = actions(outcome, shown_at, dwell, viewer)
+    planted = None
+    if campaigns is not None:
+        planted = plant_campaigns(
+            gen.spawn(1)[0], campaigns, user_ids, post_ids, post_author, created, now_us
+        )
 
     # 8: state at now
     before = at < now_us
     counts = np.zeros((n_p, len(kinds)), dtype=np.int64)
     np.add.at(counts, (post[imp[before]], kind_code[before]), 1)
+    if planted is not None:
+        np.add.at(counts, (planted.post, planted.kind), 1)
     hides = imp[kind_code == kinds.index(InteractionKind.HIDE)]
     mute = gen.random(len(hides)) < _MUTE_AFTER_HIDE
     muted_pairs = {
@@ -384,6 +404,13 @@ def simulate(
         for u in range(n_u)
     ]
     iv, ip = user_ids[viewer[imp]].tolist(), post_ids[post[imp]].tolist()
+    if planted is not None:  # merged into the organic log by time (stable)
+        order = np.argsort(np.concatenate([at, planted.at]), kind="stable")
+        iv = np.array(iv + user_ids[planted.viewer].tolist(), dtype=object)[order].tolist()
+        ip = np.array(ip + post_ids[planted.post].tolist(), dtype=object)[order].tolist()
+        kind_code = np.concatenate([kind_code, planted.kind])[order]
+        at = np.concatenate([at, planted.at])[order]
+        imp = np.zeros(len(order), dtype=np.intp)
     interactions = [
         Interaction(
             viewer_id=iv[j],
@@ -405,6 +432,7 @@ def simulate(
         groups=names,
         truth=truth,
         parameters=parameters,
+        campaigns=None if planted is None else planted.truth,
     )
 
 

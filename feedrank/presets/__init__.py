@@ -17,6 +17,7 @@ PRESETS.declare(
             "basic": ("chronological", "balanced"),
             "bluesky": ("bluesky-whats-hot",),
             "bridging": ("community-notes-bridging",),
+            "coordination": ("balanced-coordination-aware",),
             "hacker_news": ("hacker-news", "hacker-news-simple"),
             "lemmy": ("lemmy-hot",),
             "mastodon": ("mastodon-trends",),

@@ -40,6 +40,7 @@ from feedrank.stages.signals import (
     AuthorAffinity,
     Bridging,
     Controversy,
+    CoordinationDiscount,
     EmbeddingSimilarity,
     EngagementRate,
     ExponentialDecay,
@@ -102,6 +103,14 @@ SIGNAL_EXAMPLES: Mapping[str, tuple[Signal, ...]] = _by_type(
         ),
         Bridging(prefix="unrated", default=0.0),
         Controversy(),
+        CoordinationDiscount(signal=Interactions(weights={K.LIKE: 1.0, K.REPOST: 2.0})),
+        CoordinationDiscount(
+            signal=EngagementRate(weights={K.LIKE: 1.0}, prior_rate=0.05),
+            kinds=(K.LIKE,),
+        ),
+        CoordinationDiscount(
+            signal=Interactions(weights={K.REPORT: 1.0}, transform="log1p"), kinds=(K.REPORT,)
+        ),
         Controversy(positive=(K.LIKE, K.REPOST), negative=(K.HIDE, K.REPORT)),
         EmbeddingSimilarity(),
         EmbeddingSimilarity(missing=-1.0),

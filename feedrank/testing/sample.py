@@ -10,8 +10,9 @@ follow. The candidates carry every column a built-in component reads: counts of
 every kind (votes, views, replies, ...), topics, labels (``spam``, ``nsfw``,
 ``poll``, ``lightweight``), text, languages, URLs (some blank, some images),
 replies, reposts and quotes, author follower counts, embeddings (some posts
-without one) and features: ``quality_estimate``, the ``bridging_*`` columns
-and the prediction features ``p_*`` of the X presets (on most posts, not all).
+without one) and features: ``quality_estimate``, the ``bridging_*`` columns,
+the ``coordination_*`` columns (actions by coordinated groups) and the
+prediction features ``p_*`` of the X presets (on most posts, not all).
 One post is dated a quarter of an hour after the first request's ``now``.
 
 >>> data = sample_data()
@@ -50,6 +51,7 @@ from feedrank.datasets.simulator import simulate
 from feedrank.errors import InputError
 from feedrank.models import Interaction, InteractionKind, Post, Viewer
 from feedrank.presets.x import ENGAGEMENTS_2023, ENGAGEMENTS_2026
+from feedrank.stages.signals.coordination import COORDINATION_KINDS, coordination_feature_names
 
 __all__ = ["BRIDGING_FEATURES", "PREDICTION_FEATURES", "SampleData", "sample_data"]
 
@@ -258,6 +260,7 @@ def _posts(net: SimulatedNetwork, gen: np.random.Generator) -> list[Post]:
                 }
             )
         )
+    out = _coordination(out)
     first = net.posts[0]
     out.append(
         Post(
@@ -265,12 +268,39 @@ def _posts(net: SimulatedNetwork, gen: np.random.Generator) -> list[Post]:
             author_id=first.author_id,
             created_at=net.now + timedelta(minutes=15),
             counts={InteractionKind.VIEW: 1},
-            features={"quality_estimate": 0.5, **dict.fromkeys(BRIDGING_FEATURES, 0.0)},
+            features={
+                "quality_estimate": 0.5,
+                **dict.fromkeys(BRIDGING_FEATURES, 0.0),
+                **dict.fromkeys(coordination_feature_names(), 0.0),
+            },
             topics=first.topics,
             lang=first.lang,
             text="posted a moment from now",
         )
     )
+    return out
+
+
+def _coordination(posts: list[Post]) -> list[Post]:
+    """``posts`` with the ``coordination_*`` columns: on about a fifth of the posts
+    with at least two actions of a kind, some of them came from one to three
+    coordinated groups. Drawn from a generator of their own, so the rest of the
+    sample does not depend on them."""
+    gen = np.random.default_rng(2026)
+    out = []
+    for post in posts:
+        features = dict(post.features)
+        for kind in COORDINATION_KINDS:
+            count = post.counts.get(kind, 0)
+            actions = groups = accounts = 0
+            if count >= 2 and gen.random() < 0.2:
+                actions = int(gen.integers(2, count + 1))
+                groups = int(gen.integers(1, min(actions, 3) + 1))
+                accounts = int(gen.integers(groups, actions + 1))
+            names = coordination_feature_names((kind,))
+            for name, value in zip(names, (actions, groups, accounts), strict=True):
+                features[name] = float(value)
+        out.append(post.model_copy(update={"features": features}))
     return out
 
 

@@ -14,6 +14,7 @@ from feedrank.stages.signals.domain import Domain
 if TYPE_CHECKING:
     from feedrank.stages.signals.bridging import Bridging
     from feedrank.stages.signals.content import EmbeddingSimilarity, Feature, TopicMatch
+    from feedrank.stages.signals.coordination import CoordinationDiscount
     from feedrank.stages.signals.engagement import Interactions
     from feedrank.stages.signals.feedback import FeedbackFatigue
     from feedrank.stages.signals.prediction import PredictedEngagement
@@ -35,6 +36,7 @@ _CLASSES = {
     "AuthorAffinity": "social",
     "Bridging": "bridging",
     "Controversy": "votes",
+    "CoordinationDiscount": "coordination",
     "EmbeddingSimilarity": "content",
     "EngagementRate": "quality",
     "ExponentialDecay": "time",
@@ -62,6 +64,7 @@ _TYPES = {
     "author_affinity": "social",
     "bridging": "bridging",
     "controversy": "votes",
+    "coordination_discount": "coordination",
     "embedding_similarity": "content",
     "engagement_rate": "quality",
     "exponential_decay": "time",
@@ -94,6 +97,7 @@ __all__ = [
     "AuthorAffinity",
     "Bridging",
     "Controversy",
+    "CoordinationDiscount",
     "Domain",
     "EmbeddingSimilarity",
     "EngagementRate",
