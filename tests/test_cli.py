@@ -188,14 +188,16 @@ def test_demo_shows_explained_feeds() -> None:
     assert out2 == out  # seeded: the same network and the same feeds
 
 
-def test_console_script_runs_as_a_subprocess(files: dict[str, Path]) -> None:
+@pytest.mark.parametrize("module", ["feedrank", "feedrank.cli.app"])
+def test_console_script_runs_as_a_subprocess(files: dict[str, Path], module: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "feedrank.cli.app", *_rank_args(files, "--format", "json")],
+        [sys.executable, "-W", "error", "-m", module, *_rank_args(files, "--format", "json")],
         capture_output=True,
         text=True,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no warning, e.g. runpy's about a module imported twice
     assert json.loads(proc.stdout)["items"]
 
 

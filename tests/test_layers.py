@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "feedrank.testing",
     ),
     ("feedrank.cli", "feedrank.serve"),
+    ("feedrank.__main__",),
 )
 """From the bottom up: a module may import its own layer and the ones below."""
 
