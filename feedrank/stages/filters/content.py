@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.stages.filters.base import Codes, Filter, flag, id_array, register_filter
+from feedrank.stages.policy import Effect
 
 __all__ = ["Labels", "Language", "MaxAge"]
 
@@ -70,9 +71,14 @@ class Language(Filter):
 @register_filter
 class Labels(Filter):
     """Remove posts carrying any of ``exclude``; the reason names the first label
-    in ``exclude`` order (``label:nsfw``)."""
+    in ``exclude`` order (``label:nsfw``).
+
+    Removing a post for a label a moderator or a classifier put on it is a
+    visibility restriction: a pipeline needs the filter's ``policy``.
+    """
 
     type: Literal["labels"] = "labels"
+    effect: ClassVar[Effect] = "visibility_restriction"
     exclude: Annotated[tuple[str, ...], Field(min_length=1)]
 
     @field_validator("exclude")
