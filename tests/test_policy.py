@@ -54,7 +54,8 @@ def test_a_declared_policy_round_trips_and_sets_the_effect() -> None:
         rerankers=[AuthorDiversity()],
     )
     again = fr.load_spec(fr.dump_spec(pipe, "toml"), format="toml")
-    assert again == pipe and again.fingerprint == pipe.fingerprint
+    assert again == pipe
+    assert again.fingerprint == pipe.fingerprint
     effects = {use.path: (use.effect, use.restricts) for use in pipe.policies}
     assert effects == {
         "filters[0]": ("viewer_choice", False),
@@ -96,8 +97,10 @@ def test_a_restriction_policy_needs_its_category_and_explanation() -> None:
 def test_the_card_lists_every_policy_and_the_viewers_own_choices() -> None:
     md = card_markdown(build_card(fr.preset("balanced")))
     spam = fr.preset("balanced").filters[6].policy
-    assert spam is not None and spam.describe() in md
-    assert "| `filters[0]` |" in md and "the viewer's own choice" in md
+    assert spam is not None
+    assert spam.describe() in md
+    assert "| `filters[0]` |" in md
+    assert "the viewer's own choice" in md
     assert "visibility restriction (moderation)" in md
     mastodon = card_markdown(build_card(fr.preset("mastodon-trends")))
     assert "trends-eligibility: ranking preference" in mastodon
