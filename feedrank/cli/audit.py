@@ -5,7 +5,7 @@
     feedrank audit report LOG [--authors PATH] [--data-key-file PATH] [--format text|json]
     feedrank audit visibility LOG --author ID [--since T] [--until T] [--control SPEC]
         [--format table|json|html] [--output FILE] [--seed N] [--resamples B]
-    feedrank audit statements LOG [--policy NAME] --out FILE.jsonl
+    feedrank audit statements LOG [--policy NAME] --out FILE.jsonl [--since T] [--until T]
 
 ``verify`` and ``replay`` exit 0 when the log is clean (and, for replay, every
 request ranks again exactly as logged) and 1 when they find a problem; errors
@@ -156,6 +156,26 @@ def _cmd_visibility(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_statements(args: argparse.Namespace, out: TextIO) -> int:
+    from feedrank.audit.statements import statements, write_statements
+    from feedrank.cli.request import parse_now
+
+    found = statements(
+        args.log,
+        policy=args.policy,
+        since=parse_now(args.since, "--since") if args.since else None,
+        until=parse_now(args.until, "--until") if args.until else None,
+        data_key=_data_key(args),
+    )
+    done = write_statements(found, args.out)
+    text = (
+        f"wrote {done.written} statement(s) of reasons to {done.path}"
+        f" ({done.kept} already there, same PUID)"
+    )
+    emit(out, "text", None, text)
+    return 0
+
+
 def _data_key_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-key-file",
@@ -251,6 +271,24 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
     )
     _data_key_option(seen)
     seen.set_defaults(run=_cmd_visibility)
+
+    sor = sub.add_parser(
+        "statements",
+        help="DSA statements of reasons (Transparency Database API format), one per post "
+        "and restriction policy",
+    )
+    sor.add_argument("log", type=Path, help="the decision log (JSON Lines)")
+    sor.add_argument("--policy", help="only the statements of this policy")
+    sor.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="JSON Lines file; statements whose PUID it holds already are not written again",
+    )
+    sor.add_argument("--since", help="only requests ranked at or after this time (ISO 8601)")
+    sor.add_argument("--until", help="only requests ranked at or before this time (ISO 8601)")
+    _data_key_option(sor)
+    sor.set_defaults(run=_cmd_statements)
     add_transparency_commands(sub)
     return audit
 
