@@ -158,3 +158,19 @@ def test_the_html_page_shows_every_post_and_every_reason(logged, tmp_path: Path)
             assert " ".join(line.split()) in shown
     for text in report.policies.values():
         assert " ".join(text.split()) in shown
+
+
+def test_the_log_report_shows_both_amplifications_labelled(logged) -> None:  # type: ignore[no-untyped-def]
+    from feedrank.audit.reports import log_report
+
+    path, planted, _ = logged
+    report = log_report(path, planted.groups, data_key=DATA_KEY)
+    text = report.summary()
+    assert "reach-based (Huszár et al. 2022)" in text
+    assert "position-weighted: the group's exposure" in text
+    for group, amp in report.amplification.items():
+        row = next(line for line in text.splitlines() if line.startswith(group))
+        assert f"{amp.percent:+.1f}%" in row
+        assert f"{amp.position_weighted:+.1f}%" in row
+    data = report.to_dict()["amplification"]
+    assert set(data[planted.flagged_group]) >= {"percent", "position_weighted", "reach_interval"}
