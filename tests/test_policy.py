@@ -104,3 +104,21 @@ def test_the_card_lists_every_policy_and_the_viewers_own_choices() -> None:
     assert "visibility restriction (moderation)" in md
     mastodon = card_markdown(build_card(fr.preset("mastodon-trends")))
     assert "trends-eligibility: ranking preference" in mastodon
+
+
+def test_the_readme_policy_example_loads() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### For platforms", 1)[1].split("\n## ", 1)[0]
+    (toml,) = re.findall(r"```toml\n(.+?)\n```", section, flags=re.S)
+    spec = (
+        'name = "readme"\n' + toml + '\n\n[[scorer.terms]]\nname = "t"\nweight = 1.0\n'
+        '[scorer.terms.signal]\ntype = "timestamp"\n'
+    )
+    pipe = fr.load_spec(spec, format="toml")
+    (use,) = [u for u in pipe.policies if u.restricts]
+    assert use.policy is not None
+    assert use.policy.name == "spam"
+    assert use.policy.url == "https://example.org/terms#spam"
