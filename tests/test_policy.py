@@ -7,7 +7,7 @@ import pytest
 
 import feedrank as fr
 from feedrank.audit.card import build_card, card_markdown
-from feedrank.stages.filters import BlockedAuthors, Labels, MaxAge, MutedWords, Seen
+from feedrank.stages.filters import BlockedAuthors, Labels, Language, MaxAge, MutedWords, Seen
 from feedrank.stages.policy import Policy
 from feedrank.stages.rerank import AuthorDiversity
 from feedrank.stages.scoring import Factor, Scorer, Term
@@ -122,3 +122,8 @@ def test_the_readme_policy_example_loads() -> None:
     assert use.policy is not None
     assert use.policy.name == "spam"
     assert use.policy.url == "https://example.org/terms#spam"
+
+
+def test_a_language_filter_is_the_viewers_choice_unless_the_spec_names_languages() -> None:
+    pipe = fr.Pipeline(name="p", filters=[Language(), Language(languages=("en",))], scorer=SCORER)
+    assert [u.effect for u in pipe.policies] == ["viewer_choice", "ranking_preference"]

@@ -158,6 +158,13 @@ def _statement(d: _Decision) -> dict[str, Any]:
         out["content_language"] = d.lang.upper()
     out["content_date"] = _date(d.created_at)
     out["application_date"] = _date(min(a.now for a in d.actions))
+    for name, earliest in (("content_date", "2000-01-01"), ("application_date", "2020-01-01")):
+        if out[name] < earliest:
+            raise InputError(
+                f"post {d.post_id}: {name} {out[name]} is before {earliest}",
+                field=name,
+                expected=f"a date the DSA Transparency Database takes (>= {earliest})",
+            )
     out["decision_facts"] = _facts(d)
     out["source_type"] = p.source_type
     out["automated_detection"] = "Yes" if p.automated_detection else "No"

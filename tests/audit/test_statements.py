@@ -10,6 +10,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedrank.audit import read_log
 from feedrank.audit.statements import puid, statement_schema, statements
@@ -68,6 +70,8 @@ def test_every_exported_line_follows_the_shipped_schema(exported) -> None:  # ty
     assert not validator.is_valid({**terms, "puid": "has space"})
     assert not validator.is_valid({k: v for k, v in terms.items() if k != "territorial_scope"})
     assert not validator.is_valid({**terms, "category": "STATEMENT_CATEGORY_PIRACY"})
+    assert not validator.is_valid({**terms, "application_date": "2019-12-31"})
+    assert validator.is_valid({**terms, "application_date": "2020-01-01"})
 
 
 def test_one_statement_per_post_and_restriction_policy(exported) -> None:  # type: ignore[no-untyped-def]
@@ -133,3 +137,12 @@ def test_the_wheel_ships_the_schema(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         shipped = json.loads(archive.read("feedrank/audit/schemas/dsa_statement.schema.json"))
     assert shipped == statement_schema()
+
+
+@given(st.text(min_size=1, max_size=200), st.text(min_size=1, max_size=600))
+def test_a_puid_is_what_the_database_accepts_and_names_its_decision(policy: str, post: str) -> None:
+    made = puid(policy, post)
+    assert jsonschema.Draft202012Validator(statement_schema()["properties"]["puid"]).is_valid(made)
+    assert made == puid(policy, post)
+    assert made != puid(policy + "x", post)
+    assert made != puid(policy, post + "x")

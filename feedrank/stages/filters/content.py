@@ -48,6 +48,12 @@ class Language(Filter):
     languages: tuple[str, ...] = ()
     keep_unknown: bool = True
 
+    @property
+    def intrinsic_effect(self) -> Effect:
+        """The viewer's own choice when it keeps the viewer's languages; a ranking
+        preference when the spec names the languages."""
+        return "ranking_preference" if self.languages else "viewer_choice"
+
     def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         if self.languages:
             return flag(self._outside(batch.lang, self.languages), "language")
