@@ -7,10 +7,13 @@ per request, Σ 1 / log2(1 + rank) over the group's served posts. Per group:
 
 - ``change``: the mean over requests of (new − old) exposure, and ``relative``
   = change / the old mean exposure;
-- a paired 95 % confidence interval (Student's t over the per-request
-  differences, divided by the old mean), and the paired t-test's two-sided
-  p-value (``p`` = 1 when every difference is 0, 0 when they are all equal and
-  not 0);
+- a paired 95 % interval of ``relative``: the percentile bootstrap over the
+  requests, each resample taking a request's old and new feeds together
+  (:data:`~feedrank.audit.bootstrap.DEFAULT_RESAMPLES` resamples,
+  ``numpy.random.default_rng(seed)``, seed 0 unless given), so it stays within
+  what exposure can do (never below −100 %);
+- the paired t-test's two-sided p-value over the per-request differences (``p``
+  = 1 when every difference is 0, 0 when they are all equal and not 0);
 - ``p_holm``: the p-values adjusted for testing every group at once (Holm
   1979: the i-th smallest p times (m − i + 1), made monotone, at most 1).
 
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from feedrank.audit.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile, resamples
 from feedrank.audit.reports import _served, position_weights
 from feedrank.errors import InputError
 
@@ -105,7 +109,7 @@ class GateReport:
         lines = [
             f"exposure by {self.group_by} over {self.requests} logged request(s), "
             f"{self.old[:16]} -> {self.new[:16]} (position-weighted, per request; paired "
-            "95% CI; Holm-adjusted p)",
+            "bootstrap 95% CI; paired t-test p, Holm-adjusted)",
             f"{'group':<16}{'old':>9}{'new':>9}{'change':>10}{'95% CI':>22}{'p':>9}"
             f"{'p (Holm)':>10}",
         ]
@@ -135,19 +139,26 @@ def _exposure(ranking: Ranking, names: list[str], groups: Mapping[str, str]) -> 
     return out
 
 
-def _paired(d: NDArray[np.float64]) -> tuple[float, float, float]:
-    """(mean, half-width of the 95 % t interval, two-sided p) of the differences."""
+def _paired_p(d: NDArray[np.float64]) -> float:
+    """The paired t-test's two-sided p-value of the differences ``d``."""
     from scipy import stats
 
     n = d.shape[0]
     mean = float(d.mean())
     sd = float(d.std(ddof=1)) if n > 1 else 0.0
     if sd == 0.0 or not math.isfinite(sd):
-        return mean, 0.0, 1.0 if mean == 0.0 else 0.0
-    se = sd / math.sqrt(n)
-    half = float(stats.t.ppf(0.975, n - 1)) * se
-    p = float(2.0 * stats.t.sf(abs(mean / se), n - 1))
-    return mean, half, p
+        return 1.0 if mean == 0.0 else 0.0
+    return float(2.0 * stats.t.sf(abs(mean / (sd / math.sqrt(n))), n - 1))
+
+
+def _relative(new: NDArray[np.float64], old: NDArray[np.float64]) -> NDArray[np.float64]:
+    """new / old − 1 of mean exposures along the last axis (0 when both are 0, inf
+    when only the new one is > 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: NDArray[np.float64] = np.where(
+            old > 0, new / np.where(old > 0, old, 1.0) - 1.0, np.where(new > 0, np.inf, 0.0)
+        )
+    return out
 
 
 def release_gate(
@@ -160,11 +171,14 @@ def release_gate(
     max_change: float = 0.1,
     alpha: float = 0.05,
     data_key: bytes | None = None,
+    seed: int = DEFAULT_SEED,
+    n_boot: int = DEFAULT_RESAMPLES,
 ) -> GateReport:
     """Replay the log at ``path`` under ``old`` and ``new`` and compare each author
     group's exposure (``groups``: author id -> group; others count as "unknown").
     ``max_change``: the bound on the relative change (0.1 = 10 %); ``alpha``: the
-    level of the Holm-adjusted tests. See the module docstring."""
+    level of the Holm-adjusted tests; ``seed`` and ``n_boot``: the bootstrap of the
+    intervals. See the module docstring."""
     from feedrank.audit.reports import _opened
     from feedrank.audit.secret_check import check_secret
     from feedrank.audit.verify import read_log
@@ -191,27 +205,24 @@ def release_gate(
         before[i] = _exposure(old.rank(batch, ctx, limit=limit), names, groups)
         after[i] = _exposure(new.rank(batch, ctx, limit=limit), names, groups)
     present = [j for j in range(len(names)) if before[:, j].any() or after[:, j].any()]
-    rows = []
-    for j in present:
-        mean, half, p = _paired(after[:, j] - before[:, j])
-        base = float(before[:, j].mean())
-        scale = base if base > 0 else float("nan")
-        relative = mean / scale if base > 0 else (math.inf if mean > 0 else 0.0)
-        rows.append((names[j], base, float(after[:, j].mean()), mean, relative, half / scale, p))
-    adjusted = holm(np.array([r[-1] for r in rows])) if rows else np.zeros(0)
+    idx = resamples(len(records), seed, n_boot)
+    boot = _relative(after[idx].mean(axis=1), before[idx].mean(axis=1))
+    relative = _relative(after.mean(axis=0), before.mean(axis=0))
+    ps = np.array([_paired_p(after[:, j] - before[:, j]) for j in present])
+    adjusted = holm(ps) if present else np.zeros(0)
     changes = tuple(
         GroupChange(
-            group=name,
-            exposure_old=base,
-            exposure_new=now,
-            change=mean,
-            relative=relative,
-            interval=(relative - half, relative + half),
-            p=p,
+            group=names[j],
+            exposure_old=float(before[:, j].mean()),
+            exposure_new=float(after[:, j].mean()),
+            change=float((after[:, j] - before[:, j]).mean()),
+            relative=float(relative[j]),
+            interval=percentile(boot[:, j]),
+            p=float(p),
             p_holm=float(q),
-            exceeds=bool(abs(relative) > max_change and q <= alpha),
+            exceeds=bool(abs(relative[j]) > max_change and q <= alpha),
         )
-        for (name, base, now, mean, relative, half, p), q in zip(rows, adjusted, strict=True)
+        for j, p, q in zip(present, ps, adjusted, strict=True)
     )
     return GateReport(
         old.fingerprint, new.fingerprint, len(records), group_by, max_change, alpha, changes

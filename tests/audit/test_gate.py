@@ -44,6 +44,12 @@ def _neutral(p: Planted) -> fr.Pipeline:
     return fr.load_spec(data)
 
 
+def _reweighted(p: Planted) -> fr.Pipeline:
+    data = p.pipeline.to_spec()
+    data["scorer"]["terms"][0]["weight"] = 1.1  # engagement: a change for everyone alike
+    return fr.load_spec(data)
+
+
 def test_holm_matches_its_definition() -> None:
     p = np.array([0.04, 0.001, 0.03, 0.2])
     m = len(p)
@@ -65,7 +71,7 @@ def test_the_gate_trips_on_a_spec_that_demotes_one_group(gate_log) -> None:  # t
     hit = {g.group: g for g in report.groups}[planted.flagged_group]
     assert hit.exceeds
     assert hit.relative < -0.1
-    assert hit.interval[1] < 0
+    assert -1.0 <= hit.interval[0] <= hit.relative <= hit.interval[1] < 0
     assert hit.p_holm <= 0.05
 
 
@@ -77,6 +83,14 @@ def test_the_gate_stays_quiet_on_a_neutral_change(gate_log) -> None:  # type: ig
     assert not report.tripped
     assert all(g.change == 0.0 and g.p == 1.0 for g in report.groups)
     assert "OK: no group's exposure changes" in report.summary()
+    moved = release_gate(
+        log, planted.pipeline, _reweighted(planted), planted.groups, data_key=DATA_KEY
+    )
+    assert not moved.tripped
+    assert any(g.change != 0.0 for g in moved.groups)
+    for g in moved.groups:
+        assert abs(g.relative) < 0.1
+        assert g.interval[0] <= g.relative <= g.interval[1]
 
 
 def test_the_numbers_are_the_paired_tests_by_hand(gate_log) -> None:  # type: ignore[no-untyped-def]
