@@ -83,8 +83,8 @@ class LoggedRequest:
         return _rank_again(self.record, self.pipeline, self.batch, self.ctx)
 
 
-def _micros(t: datetime | None) -> int | None:
-    return None if t is None else to_micros(t)
+def _micros(t: datetime | None, field: str) -> int | None:
+    return None if t is None else to_micros(t, field=field)
 
 
 def logged_requests(
@@ -102,7 +102,7 @@ def logged_requests(
     from feedrank.audit.verify import read_log
 
     key = None if data_key is None else check_secret(data_key, field="data_key")
-    lo, hi = _micros(since), _micros(until)
+    lo, hi = _micros(since, "since"), _micros(until, "until")
     cache: dict[str, Pipeline] = {}
     for stored in read_log(path).records:
         if (lo is not None and stored.now < lo) or (hi is not None and stored.now > hi):

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from feedrank._time import iso
+from feedrank._time import iso, to_micros
 from feedrank.audit.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, sum_interval
 from feedrank.audit.ledger import Action, actions_of, logged_requests
 from feedrank.errors import InputError
@@ -368,8 +368,8 @@ def visibility_report(
         author=author,
         log=str(path),
         requests=requests,
-        since=None if since is None else _micros(since),
-        until=None if until is None else _micros(until),
+        since=None if since is None else to_micros(since, field="since"),
+        until=None if until is None else to_micros(until, field="until"),
         specs=tuple(specs),
         control=baseline.name,
         control_fingerprint=baseline.fingerprint,
@@ -380,12 +380,6 @@ def visibility_report(
         resamples=n_boot,
         policies=dict(sorted(policies.items())),
     )
-
-
-def _micros(t: datetime) -> int:
-    from feedrank._time import to_micros
-
-    return to_micros(t)
 
 
 def _per_request_totals(tallies: dict[str, _Tally]) -> NDArray[np.float64]:
