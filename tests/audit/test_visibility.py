@@ -129,6 +129,18 @@ def test_the_window_keeps_the_requests_ranked_in_it(logged) -> None:  # type: ig
     assert inside.requests == report.requests
 
 
+def test_an_author_without_posts_and_a_sealed_log_without_its_key(logged) -> None:  # type: ignore[no-untyped-def]
+    path, _, _ = logged
+    nobody = visibility_report(path, "no-such-author", data_key=DATA_KEY)
+    assert nobody.requests == 0
+    assert nobody.posts == ()
+    assert "Nothing removed or demoted a post." in nobody.table()
+    with pytest.raises(fr.audit.AuditError, match="sealed: needs the data key"):
+        visibility_report(path, "no-such-author")
+    args = ["audit", "visibility", str(path), "--author", "u00"]
+    assert main(args, out=io.StringIO()) == 2
+
+
 def test_the_command_writes_table_json_and_html(logged, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path, planted, report = logged
     key = tmp_path / "data.key"
