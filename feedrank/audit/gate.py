@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.audit.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile, resamples
-from feedrank.audit.reports import _served, position_weights
+from feedrank.audit.reports import _served, json_values, position_weights
 from feedrank.errors import InputError
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class GateReport:
             "max_change": self.max_change,
             "alpha": self.alpha,
             "tripped": self.tripped,
-            "groups": [vars(g) for g in self.groups],
+            "groups": [json_values(vars(g)) for g in self.groups],
         }
 
     def summary(self) -> str:

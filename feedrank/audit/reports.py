@@ -40,6 +40,7 @@ __all__ = [
     "exposure",
     "gini",
     "influence",
+    "json_values",
     "log_report",
     "position_weights",
 ]
@@ -347,7 +348,7 @@ class LogReport:
             "influence": [vars(i) for i in self.influence],
             "exposure": self.exposure.to_dict(),
             "control_exposure": self.control_exposure.to_dict(),
-            "amplification": {g: vars(a) for g, a in self.amplification.items()},
+            "amplification": {g: json_values(vars(a)) for g, a in self.amplification.items()},
         }
 
     def summary(self) -> str:
@@ -384,6 +385,24 @@ class LogReport:
             f"effective authors {e.effective_authors:.1f} (control {c.effective_authors:.1f})",
         ]
         return "\n".join(lines)
+
+
+def json_values(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every float that JSON cannot hold (inf, NaN), also inside
+    tuples, written as None.
+
+    >>> json_values({"a": float("inf"), "b": (1.0, float("nan")), "c": "x"})
+    {'a': None, 'b': [1.0, None], 'c': 'x'}
+    """
+
+    def one(x: Any) -> Any:
+        if isinstance(x, float) and not np.isfinite(x):
+            return None
+        if isinstance(x, tuple):
+            return [one(v) for v in x]
+        return x
+
+    return {k: one(v) for k, v in data.items()}
 
 
 def _pct(value: float, interval: tuple[float, float]) -> str:
