@@ -13,6 +13,7 @@ import pytest
 
 import feedrank as fr
 from feedrank.audit import read_log
+from feedrank.audit.statements import statements
 from feedrank.audit.visibility import VIEWER_CHOICES, VisibilityReport, visibility_report
 from feedrank.cli.app import main
 from tests.audit.keys import DATA_KEY, DATA_KEY_HEX
@@ -186,3 +187,37 @@ def test_the_log_report_shows_both_amplifications_labelled(logged) -> None:  # t
         assert f"{amp.position_weighted:+.1f}%" in row
     data = report.to_dict()["amplification"]
     assert set(data[planted.flagged_group]) >= {"percent", "position_weighted", "reach_interval"}
+
+
+def test_removals_by_a_reranker_and_author_settings_are_named(tmp_path: Path) -> None:
+    """Mastodon trends: the author's other posts are removed by the one-per-author
+    re-ranker, and a post the author marked sensitive by the labels filter, whose
+    policy is a ranking preference (the author's own setting)."""
+    from datetime import datetime, timezone
+
+    from feedrank.audit import DecisionLog
+    from tests.audit.keys import KEY
+
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    posts = [
+        fr.Post(
+            id=f"p{i}",
+            author_id="ann",
+            created_at=now - timedelta(minutes=10 * i),
+            counts={"like": 10 + i},
+            labels=("sensitive",) if i == 2 else (),
+        )
+        for i in range(4)
+    ]
+    batch = fr.PostBatch.from_posts(posts)
+    path = tmp_path / "log.jsonl"
+    with DecisionLog(path, key=KEY) as log:
+        fr.preset("mastodon-trends").rank(batch, fr.Context.build(batch, now=now), audit=log)
+    report = visibility_report(path, "ann")
+    removals = {r.reason: r for p in report.posts for r in p.removals}
+    assert removals["one_per_author"].path == "rerankers[0]"
+    assert removals["one_per_author"].effect == "ranking_preference"
+    assert removals["label:sensitive"].path == "filters[1]"
+    assert removals["label:sensitive"].policy == "trends-eligibility"
+    assert removals["label:sensitive"].effect == "ranking_preference"
+    assert statements(path) == []  # no restriction: nothing to file
