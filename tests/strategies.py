@@ -28,6 +28,7 @@ from feedrank.stages.filters import (
     MutedWords,
     Seen,
 )
+from feedrank.stages.policy import Policy
 from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import (
@@ -75,6 +76,17 @@ EMBED_DIM = 3
 
 small_floats = st.integers(-8, 8).map(lambda k: k / 4)
 """Floats on a quarter grid: exact, varied, and prone to ties."""
+
+ADULT_POLICY = Policy(
+    name="adult-content",
+    kind="visibility_restriction",
+    ground="terms",
+    reference="Test terms: adult and graphic content stays out of feeds",
+    url="https://example.org/terms#adult",
+    explanation="The post carries a label for adult or graphic content.",
+    category="STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+)
+"""The policy of the label filters of the test pipelines."""
 
 
 @st.composite
@@ -217,7 +229,7 @@ def rich_pipeline(*, limit: int = 50, likes_weight: float = 1.5) -> fr.Pipeline:
             Seen(),
             MaxAge(hours=72),
             Language(),
-            Labels(exclude=("nsfw", "gore")),
+            Labels(exclude=("nsfw", "gore"), policy=ADULT_POLICY),
         ),
         scorer=Scorer(
             terms=(

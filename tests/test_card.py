@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import feedrank.io as fio
 from feedrank.audit.card import build_card, card_html, card_markdown
 from feedrank.cli.app import main
 from feedrank.datasets import simulate_demo
+from tests.browser import SHOW_TEXT, Shown, as_shown, chromium, headless
 
 
 @pytest.fixture(scope="module")
@@ -100,90 +99,26 @@ def test_card_and_diff_commands(tmp_path: Path) -> None:
     assert main(["diff", "balanced", "balanced"], out=io.StringIO()) == 0
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-_SHOW_TEXT = (
-    "<script>document.addEventListener('DOMContentLoaded', () => {"
-    "const out = document.createElement('pre'); out.id = 'shown-text';"
-    "out.textContent = document.body.innerText; document.body.append(out);});</script>"
-)
-
-
-class _Shown(HTMLParser):
-    """The text of ``<pre id="shown-text">`` in a dumped DOM."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.inside = False
-        self.text = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.inside = self.inside or (tag == "pre" and ("id", "shown-text") in attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "pre":
-            self.inside = False
-
-    def handle_data(self, data: str) -> None:
-        if self.inside:
-            self.text += data
-
-
-def _headless(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    browser = _chromium()
-    assert browser is not None, "headless Chromium is not installed (apt-get install chromium)"
-    return subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1000,1600",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def _as_shown(markdown: str) -> str:
-    """Text as a browser shows it: code spans without their backticks, spaces collapsed."""
-    return " ".join(markdown.replace("`", "").split())
-
-
-@pytest.mark.skipif(_chromium() is None, reason="headless Chromium is not installed")
+@pytest.mark.skipif(chromium() is None, reason="headless Chromium is not installed")
 def test_card_shows_its_content_in_headless_chromium(card, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """What the browser shows (the body's rendered text, innerText) holds every
     parameter, its reason and measured share, the fingerprints and the changes."""
     html = card_html(card)
     page = tmp_path / "card.html"
-    page.write_text(html.replace("</body>", _SHOW_TEXT + "</body>", 1), encoding="utf-8")
-    proc = _headless(tmp_path, "--dump-dom", page.as_uri())
+    page.write_text(html.replace("</body>", SHOW_TEXT + "</body>", 1), encoding="utf-8")
+    proc = headless(tmp_path, "--dump-dom", page.as_uri())
     assert proc.returncode == 0, proc.stderr[-2000:]
-    parser = _Shown()
+    parser = Shown()
     parser.feed(proc.stdout)
     shown = " ".join(parser.text.split())
     pipe = card.pipeline
     assert pipe.fingerprint in shown
     assert fr.preset("chronological").fingerprint in shown
     for term in pipe.scorer.terms:
-        assert _as_shown(term.why) in shown, term.name
-        assert _as_shown(term.signal.describe()) in shown, term.name
+        assert as_shown(term.why) in shown, term.name
+        assert as_shown(term.signal.describe()) in shown, term.name
     for stage in (*pipe.filters, *pipe.rerankers):
-        assert _as_shown(stage.describe()) in shown
+        assert as_shown(stage.describe()) in shown
     for influence in card.influence:
         assert f"{influence.share:.1%}" in shown, influence.term
     assert "scorer.terms[engagement].weight" in shown
@@ -191,7 +126,7 @@ def test_card_shows_its_content_in_headless_chromium(card, tmp_path: Path) -> No
     shot = tmp_path / "card.png"
     plain = tmp_path / "plain.html"
     plain.write_text(html, encoding="utf-8")
-    proc = _headless(tmp_path, f"--screenshot={shot}", plain.as_uri())
+    proc = headless(tmp_path, f"--screenshot={shot}", plain.as_uri())
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -24,7 +24,7 @@ from feedrank.stages.filters import (
 )
 from feedrank.testing import SampleData, check_component
 from feedrank.testing.examples import FILTER_EXAMPLES
-from tests.strategies import NOW, WORDS, Feed, feeds, texts
+from tests.strategies import ADULT_POLICY, NOW, WORDS, Feed, feeds, texts
 
 HOUR = timedelta(hours=1)
 
@@ -287,7 +287,7 @@ def test_filters_round_trip_through_a_spec() -> None:
         "name": "filtered",
         "filters": [
             {"type": "max_age", "hours": 48},
-            {"type": "labels", "exclude": ["nsfw", "spam"]},
+            {"type": "labels", "exclude": ["nsfw", "spam"], "policy": ADULT_POLICY.model_dump()},
             {"type": "language", "languages": ["en"], "keep_unknown": False},
         ],
         "scorer": {"terms": [{"name": "t", "weight": 1.0, "signal": {"type": "timestamp"}}]},
@@ -295,7 +295,7 @@ def test_filters_round_trip_through_a_spec() -> None:
     pipe = fr.load_spec(data)
     assert pipe.filters == (
         MaxAge(hours=48),
-        Labels(exclude=("nsfw", "spam")),
+        Labels(exclude=("nsfw", "spam"), policy=ADULT_POLICY),
         Language(languages=("en",), keep_unknown=False),
     )
     with pytest.raises(fr.SpecError, match="known types"):

@@ -17,7 +17,7 @@ from feedrank.stages.filters import BlockedAuthors, Labels, MaxAge, MutedWords, 
 from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import ExponentialDecay, Feature, InNetwork, Interactions
-from tests.strategies import NOW, rich_pipeline, simple_pipeline
+from tests.strategies import ADULT_POLICY, NOW, rich_pipeline, simple_pipeline
 
 HOUR = timedelta(hours=1)
 
@@ -35,7 +35,12 @@ def likes_posts() -> list[fr.Post]:
 
 def filtered_pipeline() -> fr.Pipeline:
     return simple_pipeline(
-        filters=(Seen(), MaxAge(hours=48), Labels(exclude=("nsfw",)), MutedWords())
+        filters=(
+            Seen(),
+            MaxAge(hours=48),
+            Labels(exclude=("nsfw",), policy=ADULT_POLICY),
+            MutedWords(),
+        )
     )
 
 
@@ -65,7 +70,9 @@ def test_filters_then_score_order_and_removed_reasons() -> None:
 def test_a_post_removed_by_several_filters_keeps_the_first_reason() -> None:
     posts = [fr.Post(id="x", author_id="ann", created_at=NOW - 100 * HOUR, labels=("nsfw",))]
     viewer = fr.Viewer(id="v", seen={"x"}, blocked={"ann"})
-    order_a = simple_pipeline(filters=(Labels(exclude=("nsfw",)), Seen(), MaxAge(hours=1)))
+    order_a = simple_pipeline(
+        filters=(Labels(exclude=("nsfw",), policy=ADULT_POLICY), Seen(), MaxAge(hours=1))
+    )
     order_b = simple_pipeline(filters=(MaxAge(hours=1), BlockedAuthors(), Seen()))
     assert rank(order_a, posts, viewer).removed() == {"x": "label:nsfw"}
     assert rank(order_b, posts, viewer).removed() == {"x": "older_than:1h"}

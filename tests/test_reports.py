@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -12,6 +13,9 @@ from hypothesis import strategies as st
 import feedrank as fr
 from feedrank.audit.reports import amplification, exposure, gini, influence, position_weights
 from feedrank.datasets import simulate_demo
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals import Interactions
+from tests.strategies import NOW
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +107,61 @@ def test_influence_shares_sum_to_one_and_zero_weight_terms_do_nothing(feeds) -> 
         influence([])
     with pytest.raises(fr.InputError, match="different specs"):
         influence([treat[0], rankings[0]])
+
+
+def test_position_weighted_amplification_is_the_ratio_of_mean_exposure(feeds) -> None:  # type: ignore[no-untyped-def]
+    treat, control, groups = feeds
+    result = amplification(treat, control, groups, paired=True)
+
+    def mean_exposure(rankings: list[fr.Ranking], group: str) -> float:
+        total = 0.0
+        for ranking in rankings:
+            rows = ranking.candidates.index_of(ranking.post_ids)
+            authors = ranking.candidates.author_ids[rows].tolist()
+            total += sum(
+                1 / math.log2(1 + rank)
+                for rank, a in enumerate(authors, 1)
+                if groups.get(a, "unknown") == group
+            )
+        return total / len(rankings)
+
+    moved = False
+    for group, amp in result.items():
+        t, c = mean_exposure(treat, group), mean_exposure(control, group)
+        assert amp.exposure_treatment == pytest.approx(t)
+        assert amp.exposure_control == pytest.approx(c)
+        assert amp.position_weighted == pytest.approx((t / c - 1) * 100)
+        lo, hi = amp.position_weighted_interval
+        assert lo <= amp.position_weighted <= hi
+        lo, hi = amp.reach_interval
+        assert lo <= amp.percent <= hi
+        moved |= abs(amp.position_weighted) > 1.0
+    assert moved, "the demo feeds move exposure between groups"
+    again = amplification(treat, control, groups, paired=True)
+    assert again == result  # the bootstrap is seeded
+
+
+def test_reach_alone_misses_what_position_weighting_sees() -> None:
+    """Both groups are on every page, so reach reads 0 %; the treatment serves group
+    a on top and the control serves it last, and position weighting says so."""
+    t0 = fr.Post(id="x", author_id="a1", created_at=NOW - timedelta(hours=1), counts={"like": 9})
+    posts = [
+        t0,
+        *(
+            fr.Post(id=f"y{i}", author_id="b1", created_at=NOW - timedelta(minutes=i))
+            for i in range(3)
+        ),
+    ]
+    batch = fr.PostBatch.from_posts(posts)
+    ctx = fr.Context.build(batch, now=NOW)
+    likes = fr.Pipeline(
+        name="likes",
+        scorer=Scorer(terms=[Term(name="likes", signal=Interactions(), weight=1.0)]),
+    )
+    treat = [likes.rank(batch, ctx)] * 4
+    control = [fr.preset("chronological").rank(batch, ctx)] * 4
+    result = amplification(treat, control, {"a1": "a", "b1": "b"}, paired=True)
+    assert result["a"].percent == 0.0
+    assert result["b"].percent == 0.0
+    assert result["a"].position_weighted > 50.0
+    assert result["b"].position_weighted < 0.0

@@ -189,6 +189,7 @@ from feedrank.audit.replay import PostDiff, RecordReplay, ReplayReport, replay, 
 from feedrank.audit.secret_check import check_secret
 from feedrank.audit.verify import LogContents, Problem, VerifyReport, read_log, verify
 from feedrank.audit.viewer import PseudonymPeriod, period_label, pseudonym
+from feedrank.audit.visibility import VisibilityReport, visibility_report
 from feedrank.errors import AuditError
 
 __all__ = [
@@ -211,6 +212,7 @@ __all__ = [
     "TornTail",
     "VerifierKey",
     "VerifyReport",
+    "VisibilityReport",
     "check_secret",
     "keygen",
     "load_public_key",
@@ -226,4 +228,5 @@ __all__ = [
     "sign_checkpoint",
     "verify",
     "verify_checkpoint",
+    "visibility_report",
 ]

@@ -20,7 +20,9 @@ from feedrank.audit.reports import TermInfluence, influence
 from feedrank.presets import preset
 from feedrank.ranking.ranking import Ranking
 from feedrank.spec.files import SpecChange, diff_specs
-from feedrank.spec.pipeline import Pipeline
+from feedrank.spec.pipeline import Pipeline, PolicyUse
+from feedrank.stages.components import Component
+from feedrank.stages.scoring import Factor
 
 __all__ = ["Card", "build_card", "card_html", "card_markdown"]
 
@@ -125,6 +127,7 @@ def card_markdown(card: Card) -> str:
         out += [f"- {r.describe()}" for r in p.rerankers]
     else:
         out.append("- Nothing: the feed is in score order.")
+    out += _policy_lines(p)
     chrono = preset("chronological")
     out += [
         "",
@@ -142,6 +145,48 @@ def card_markdown(card: Card) -> str:
         out += ["", f"## Changes since `{(card.previous_fingerprint or '')[:16]}`", ""]
         out += [f"- `{c}`" for c in card.changes] or ["- No change."]
     return "\n".join(out).rstrip() + "\n"
+
+
+_EFFECTS = {
+    "visibility_restriction": "visibility restriction (moderation)",
+    "ranking_preference": "ranking preference",
+    "viewer_choice": "the viewer's own choice",
+}
+
+
+def _policy_lines(p: Pipeline) -> list[str]:
+    """The card's list of every component that can lower a post's reach, with the
+    policy behind it (:attr:`Pipeline.policies`)."""
+    out = ["", "## Policies: what can lower a post's reach, and why", ""]
+    uses = p.policies
+    if not uses:
+        return [*out, "- Nothing removes or demotes a post: the feed is in score order."]
+    out += [
+        "Each filter, multiplier and re-ranker below is a *visibility restriction* "
+        "(a decision about the post, under the policy named), a *ranking preference* "
+        "(a rule that applies to every post alike) or *the viewer's own choice* "
+        "(their blocks, mutes and what they have seen: nothing is decided about the "
+        "post or its author). Authors can see every restriction of their posts "
+        "(`feedrank audit visibility`); each restriction is a statement of reasons "
+        "(`feedrank audit statements`).",
+        "",
+        "| component | does | effect | policy |",
+        "|---|---|---|---|",
+    ]
+    for use in uses:
+        what = (
+            use.component.describe() if isinstance(use.component, Component) else _factor_text(use)
+        )
+        policy = use.policy.describe() if use.policy is not None else "—"
+        cells = [f"`{use.path}`", what, _EFFECTS[use.effect], policy]
+        out.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return out
+
+
+def _factor_text(use: PolicyUse) -> str:
+    factor = use.component
+    assert isinstance(factor, Factor)
+    return f"{factor.name}: {factor.signal.describe()}"
 
 
 def _bar_chart(title: str, rows: Sequence[tuple[str, float]], fmt: str) -> str:

@@ -5,10 +5,13 @@
 - :func:`exposure`: position-weighted exposure by author and by author group,
   v(rank) = 1 / log2(1 + rank) (Singh & Joachims 2018), with concentration:
   Gini (zero-exposure authors included), HHI = Σ s², effective number 1 / HHI.
-- :func:`amplification`: reach of each group's posts among the people served by
-  a treatment algorithm versus a control (``chronological``), Huszár et al. 2022:
-  a(T) = ((|U_T ∩ treat| + 1) / (ratio · |U_T ∩ control| + 1) − 1) × 100 %,
-  ratio = |treat| / |control|; 0 % means no amplification.
+- :func:`amplification`: each group's amplification by a treatment algorithm
+  versus a control (``chronological``), two ways side by side. Reach-based
+  (Huszár et al. 2022): a(T) = ((|U_T ∩ treat| + 1) / (ratio · |U_T ∩ control|
+  + 1) − 1) × 100 %, ratio = |treat| / |control|, U_T the people whose page
+  shows the group; position-weighted: (mean exposure per feed under the
+  treatment / under the control − 1) × 100 %. 0 % means no amplification; each
+  has a bootstrap interval over the feeds.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from feedrank.audit.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile, resamples
 from feedrank.errors import AuditError, InputError
 from feedrank.ranking.ranking import Ranking
 
@@ -36,6 +40,7 @@ __all__ = [
     "exposure",
     "gini",
     "influence",
+    "json_values",
     "log_report",
     "position_weights",
 ]
@@ -186,13 +191,68 @@ def exposure(
 
 @dataclass(frozen=True)
 class Amplification:
-    """Reach of one group's posts under the treatment and the control."""
+    """One group's amplification, treatment vs control, measured two ways.
+
+    **Reach-based** (Huszár et al. 2022): ``reached_treatment`` and
+    ``reached_control`` count the feeds (people) whose page holds at least one
+    post of the group; ``percent`` = ((t + 1) / (ratio · c + 1) − 1) × 100,
+    ``ratio`` = |treatment| / |control|. It sees only *whether* a group is on a
+    page: with pages of 10 posts every group may be on every page, and it reads
+    0 % however the group's posts are ranked.
+
+    **Position-weighted**: ``exposure_treatment`` and ``exposure_control`` are the
+    group's mean exposure per feed, Σ 1 / log2(1 + rank) over its served posts
+    (Singh & Joachims 2018); ``position_weighted`` = (treatment / control − 1) ×
+    100 (inf when only the treatment exposes the group, 0 when neither does). It
+    counts how many of the group's posts are served and how high.
+
+    Each comes with a 95 % percentile bootstrap interval over the feeds
+    (``reach_interval``, ``position_weighted_interval``; NaN when not computed).
+    """
 
     group: str
     reached_treatment: int
     reached_control: int
     ratio: float
     percent: float
+    reach_interval: tuple[float, float] = (float("nan"), float("nan"))
+    exposure_treatment: float = float("nan")
+    exposure_control: float = float("nan")
+    position_weighted: float = float("nan")
+    position_weighted_interval: tuple[float, float] = (float("nan"), float("nan"))
+
+
+def _per_feed(
+    rankings: Sequence[Ranking], names: list[str], groups: Mapping[str, str], k: int | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(reach, exposure): arrays (feeds, groups), 1 where a feed shows the group and
+    the group's position-weighted exposure in the feed."""
+    index = {g: j for j, g in enumerate(names)}
+    reach = np.zeros((len(rankings), len(names)))
+    expo = np.zeros((len(rankings), len(names)))
+    for i, ranking in enumerate(rankings):
+        authors, ranks = _served(ranking, k)
+        weights = position_weights(ranks)
+        for author, w in zip(authors.tolist(), weights.tolist(), strict=True):
+            j = index[groups.get(author, "unknown")]
+            reach[i, j] = 1.0
+            expo[i, j] += w
+    return reach, expo
+
+
+def _reach_percent(
+    t: NDArray[np.float64], c: NDArray[np.float64], ratio: float
+) -> NDArray[np.float64]:
+    out: NDArray[np.float64] = ((t + 1.0) / (ratio * c + 1.0) - 1.0) * 100.0
+    return out
+
+
+def _exposure_percent(t: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: NDArray[np.float64] = np.where(
+            c > 0, (t / np.where(c > 0, c, 1.0) - 1.0) * 100.0, np.where(t > 0, np.inf, 0.0)
+        )
+    return out
 
 
 def amplification(
@@ -201,14 +261,20 @@ def amplification(
     groups: Mapping[str, str],
     *,
     k: int | None = None,
+    paired: bool = False,
+    rng: np.random.Generator | int | None = None,
+    n_boot: int = DEFAULT_RESAMPLES,
 ) -> dict[str, Amplification]:
-    """Huszár et al.'s amplification of each author group, treatment vs control.
+    """Amplification of each author group, treatment vs control: reach-based
+    (Huszár et al.) and position-weighted, each with a bootstrap interval
+    (:class:`Amplification`).
 
     Each ranking is one person's feed; a person is reached by a group when at
     least one post of an author of that group is on their page (or top ``k``).
     ``ratio`` = |treatment| / |control| corrects for populations of different
     size. With the same people ranked both ways (a counterfactual audit),
-    ratio = 1.
+    ratio = 1 and ``paired=True`` resamples each person's two feeds together.
+    ``rng`` (seed 0 when None) and ``n_boot`` drive the bootstrap.
     """
     if not treatment or not control:
         raise InputError(
@@ -216,23 +282,50 @@ def amplification(
             field="rankings",
             expected="non-empty lists of rankings",
         )
+    if paired and len(treatment) != len(control):
+        raise InputError(
+            f"paired feeds: {len(treatment)} treated, {len(control)} control",
+            field="control",
+            expected="one control feed per treated feed",
+        )
     ratio = len(treatment) / len(control)
-
-    def reached(rankings: Sequence[Ranking]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for ranking in rankings:
-            authors, _ = _served(ranking, k)
-            for group in {groups.get(a, "unknown") for a in authors.tolist()}:
-                counts[group] = counts.get(group, 0) + 1
-        return counts
-
-    treat, ctrl = reached(treatment), reached(control)
+    seen = {
+        groups.get(a, "unknown") for r in (*treatment, *control) for a in _served(r, k)[0].tolist()
+    }
+    names = sorted(set(groups.values()) | seen)
+    reach_t, expo_t = _per_feed(treatment, names, groups, k)
+    reach_c, expo_c = _per_feed(control, names, groups, k)
+    idx_t = resamples(len(treatment), rng, n_boot)
+    idx_c = idx_t if paired else resamples(len(control), _next(rng), n_boot)
+    boot_reach = _reach_percent(reach_t[idx_t].sum(1), reach_c[idx_c].sum(1), ratio)
+    boot_expo = _exposure_percent(expo_t[idx_t].mean(1), expo_c[idx_c].mean(1))
+    mean_t, mean_c = expo_t.mean(0), expo_c.mean(0)
+    point_expo = _exposure_percent(mean_t, mean_c)
     out: dict[str, Amplification] = {}
-    for group in sorted(set(groups.values()) | set(treat) | set(ctrl)):
-        t, c = treat.get(group, 0), ctrl.get(group, 0)
-        pct = ((t + 1) / (ratio * c + 1) - 1.0) * 100.0
-        out[group] = Amplification(group, t, c, ratio, pct)
+    for j, group in enumerate(names):
+        t, c = int(reach_t[:, j].sum()), int(reach_c[:, j].sum())
+        out[group] = Amplification(
+            group,
+            t,
+            c,
+            ratio,
+            float(
+                _reach_percent(np.array(t, dtype=np.float64), np.array(c, dtype=np.float64), ratio)
+            ),
+            percentile(boot_reach[:, j]),
+            float(mean_t[j]),
+            float(mean_c[j]),
+            float(point_expo[j]),
+            percentile(boot_expo[:, j]),
+        )
     return out
+
+
+def _next(rng: np.random.Generator | int | None) -> np.random.Generator | int:
+    """A second stream for an independent control resample (seed + 1 for a seed)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return (DEFAULT_SEED if rng is None else rng) + 1
 
 
 @dataclass(frozen=True)
@@ -255,7 +348,7 @@ class LogReport:
             "influence": [vars(i) for i in self.influence],
             "exposure": self.exposure.to_dict(),
             "control_exposure": self.control_exposure.to_dict(),
-            "amplification": {g: vars(a) for g, a in self.amplification.items()},
+            "amplification": {g: json_values(vars(a)) for g, a in self.amplification.items()},
         }
 
     def summary(self) -> str:
@@ -267,12 +360,23 @@ class LogReport:
         ]
         for i in sorted(self.influence, key=lambda i: -i.share):
             lines.append(f"{i.term:<24}{i.share:>8.1%}{i.kendall_tau:>12.2f}")
-        lines += ["", f"{'group':<24}{'exposure':>10}{'control':>10}{'amplification':>15}"]
+        lines += [
+            "",
+            "amplification of each group, personalised vs control (95% bootstrap intervals "
+            "over the feeds):",
+            "  reach-based (Huszár et al. 2022): how many people see the group at all",
+            "  position-weighted: the group's exposure 1/log2(1 + rank), summed over its "
+            "served posts",
+            "",
+            f"{'group':<16}{'exposure':>10}{'control':>10}"
+            f"{'reach-based [95% CI]':>30}{'position-weighted [95% CI]':>34}",
+        ]
         for group, amp in self.amplification.items():
             lines.append(
-                f"{group:<24}{self.exposure.share_by_group.get(group, 0.0):>10.1%}"
+                f"{group:<16}{self.exposure.share_by_group.get(group, 0.0):>10.1%}"
                 f"{self.control_exposure.share_by_group.get(group, 0.0):>10.1%}"
-                f"{amp.percent:>+14.1f}%"
+                f"{_pct(amp.percent, amp.reach_interval):>30}"
+                f"{_pct(amp.position_weighted, amp.position_weighted_interval):>34}"
             )
         e, c = self.exposure, self.control_exposure
         lines += [
@@ -281,6 +385,31 @@ class LogReport:
             f"effective authors {e.effective_authors:.1f} (control {c.effective_authors:.1f})",
         ]
         return "\n".join(lines)
+
+
+def json_values(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every float that JSON cannot hold (inf, NaN), also inside
+    tuples, written as None.
+
+    >>> json_values({"a": float("inf"), "b": (1.0, float("nan")), "c": "x"})
+    {'a': None, 'b': [1.0, None], 'c': 'x'}
+    """
+
+    def one(x: Any) -> Any:
+        if isinstance(x, float) and not np.isfinite(x):
+            return None
+        if isinstance(x, tuple):
+            return [one(v) for v in x]
+        return x
+
+    return {k: one(v) for k, v in data.items()}
+
+
+def _pct(value: float, interval: tuple[float, float]) -> str:
+    def one(x: float) -> str:
+        return "inf" if np.isinf(x) else f"{x:+.1f}%"
+
+    return f"{one(value)} [{one(interval[0])}, {one(interval[1])}]"
 
 
 def _opened(record: AuditRecord, data_key: bytes | None) -> AuditRecord:
@@ -343,5 +472,5 @@ def log_report(
         influence=tuple(influence(treated)),
         exposure=exposure(treated, groups),
         control_exposure=exposure(controlled, groups),
-        amplification=amplification(treated, controlled, groups or {}),
+        amplification=amplification(treated, controlled, groups or {}, paired=True),
     )

@@ -3,6 +3,9 @@
     feedrank audit verify LOG [--anchor HASH] [--format text|json]
     feedrank audit replay LOG [--spec S] [--data-key-file PATH] [--rtol X] [--format text|json]
     feedrank audit report LOG [--authors PATH] [--data-key-file PATH] [--format text|json]
+    feedrank audit visibility LOG --author ID [--since T] [--until T] [--control SPEC]
+        [--format table|json|html] [--output FILE] [--seed N] [--resamples B]
+    feedrank audit statements LOG [--policy NAME] --out FILE.jsonl [--since T] [--until T]
 
 ``verify`` and ``replay`` exit 0 when the log is clean (and, for replay, every
 request ranks again exactly as logged) and 1 when they find a problem; errors
@@ -26,6 +29,7 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
+from feedrank.audit.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from feedrank.audit.log import DecisionLog
 from feedrank.audit.replay import replay
 from feedrank.audit.secret_check import secret_from_hex
@@ -128,6 +132,58 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_visibility(args: argparse.Namespace, out: TextIO) -> int:
+    from feedrank.audit.visibility import visibility_report
+    from feedrank.cli.output import emit_text
+    from feedrank.cli.request import parse_now
+
+    report = visibility_report(
+        args.log,
+        args.author,
+        control=args.control,
+        since=parse_now(args.since, "--since") if args.since else None,
+        until=parse_now(args.until, "--until") if args.until else None,
+        data_key=_data_key(args),
+        seed=args.seed,
+        n_boot=args.resamples,
+    )
+    if args.format == "html":
+        emit_text(out, report.html(), args.output)
+    elif args.format == "json":
+        emit(out, "json", report.to_dict())
+    else:
+        emit(out, "text", None, report.table())
+    return 0
+
+
+def _cmd_statements(args: argparse.Namespace, out: TextIO) -> int:
+    from feedrank.audit.statements import statements, write_statements
+    from feedrank.cli.request import parse_now
+
+    found = statements(
+        args.log,
+        policy=args.policy,
+        since=parse_now(args.since, "--since") if args.since else None,
+        until=parse_now(args.until, "--until") if args.until else None,
+        data_key=_data_key(args),
+    )
+    done = write_statements(found, args.out)
+    text = (
+        f"wrote {done.written} statement(s) of reasons to {done.path}"
+        f" ({done.kept} already there, same PUID)"
+    )
+    emit(out, "text", None, text)
+    return 0
+
+
+def _data_key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-key-file",
+        type=Path,
+        help=f"file holding the log's data key, 64 hex digits (default: ${DATA_KEY_ENV})",
+    )
+
+
 def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``audit verify``, ``audit replay`` and ``audit report`` to the ``feedrank``
     subcommands.
@@ -191,6 +247,48 @@ def add_audit_commands(subparsers: Any) -> argparse.ArgumentParser:
     )
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.set_defaults(run=_cmd_report)
+
+    seen = sub.add_parser(
+        "visibility",
+        help="an author's posts: served, removed and demoted (by which policy), and the "
+        "same requests under a control",
+    )
+    seen.add_argument("log", type=Path, help="the decision log (JSON Lines)")
+    seen.add_argument("--author", required=True, help="the author id")
+    seen.add_argument("--since", help="only requests ranked at or after this time (ISO 8601)")
+    seen.add_argument("--until", help="only requests ranked at or before this time (ISO 8601)")
+    seen.add_argument("--control", default="chronological", help="the control spec file or preset")
+    seen.add_argument("--format", choices=("table", "json", "html"), default="table")
+    seen.add_argument("--output", help="write the HTML page to this file")
+    seen.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help="seed of the bootstrap (default 0)"
+    )
+    seen.add_argument(
+        "--resamples",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})",
+    )
+    _data_key_option(seen)
+    seen.set_defaults(run=_cmd_visibility)
+
+    sor = sub.add_parser(
+        "statements",
+        help="DSA statements of reasons (Transparency Database API format), one per post "
+        "and restriction policy",
+    )
+    sor.add_argument("log", type=Path, help="the decision log (JSON Lines)")
+    sor.add_argument("--policy", help="only the statements of this policy")
+    sor.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="JSON Lines file; statements whose PUID it holds already are not written again",
+    )
+    sor.add_argument("--since", help="only requests ranked at or after this time (ISO 8601)")
+    sor.add_argument("--until", help="only requests ranked at or before this time (ISO 8601)")
+    _data_key_option(sor)
+    sor.set_defaults(run=_cmd_statements)
     add_transparency_commands(sub)
     return audit
 

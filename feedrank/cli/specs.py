@@ -1,4 +1,13 @@
-"""``feedrank spec``, ``presets``, ``diff`` and ``card``: reading and publishing specs."""
+"""``feedrank spec``, ``presets``, ``diff`` and ``card``: reading and publishing specs.
+
+    feedrank diff OLD NEW [--exit-code]
+    feedrank diff OLD NEW --log LOG --authors AUTHORS.jsonl --group-by ATTR
+        [--max-change P] [--alpha A] [--data-key-file PATH] [--format text|json]
+
+With ``--log``, ``diff`` is a release gate (:mod:`feedrank.audit.gate`): it
+replays the logged requests under both specs and exits 1 when an author group's
+exposure changes by more than ``--max-change`` beyond chance.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +26,7 @@ from feedrank.models import Viewer
 from feedrank.presets import PRESETS, preset, spec_or_preset
 from feedrank.ranking.ranking import Ranking
 from feedrank.spec.files import diff_specs, dump_spec, spec_schema
+from feedrank.spec.pipeline import Pipeline
 
 __all__ = ["add_spec_commands"]
 
@@ -53,8 +63,56 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO) -> int:
     lines.extend(str(change) for change in changes)
     if not changes:
         lines.append("no change")
-    emit(out, "text", None, "\n".join(lines))
-    return 1 if changes and args.exit_code else 0
+    differ = 1 if changes and args.exit_code else 0
+    if args.log is None:
+        for option in ("authors", "max_change"):
+            if getattr(args, option) is not None:
+                raise InputError(
+                    f"--{option.replace('_', '-')} without --log",
+                    field="--log",
+                    expected="a decision log to replay under both specs",
+                )
+        emit(out, args.format, {"changes": [str(c) for c in changes]}, "\n".join(lines))
+        return differ
+    return _gate(args, out, old, new, lines, differ)
+
+
+def _gate(
+    args: argparse.Namespace,
+    out: TextIO,
+    old: Pipeline,
+    new: Pipeline,
+    lines: list[str],
+    differ: int,
+) -> int:
+    from feedrank.audit.gate import release_gate
+    from feedrank.cli.audit import DATA_KEY_ENV, read_secret
+
+    if args.authors is None:
+        raise InputError(
+            "the groups come from the authors' attributes",
+            field="--authors",
+            expected=f"--authors AUTHORS.jsonl whose attribute {args.group_by!r} names the group",
+        )
+    groups = {
+        a.id: str(a.attributes.get(args.group_by, "unknown")) for a in read_authors(args.authors)
+    }
+    key = read_secret(
+        value=None, file=args.data_key_file, env=DATA_KEY_ENV, option="--data-key-file"
+    )
+    report = release_gate(
+        args.log,
+        old,
+        new,
+        groups,
+        group_by=args.group_by,
+        max_change=0.1 if args.max_change is None else args.max_change,
+        alpha=args.alpha,
+        data_key=key,
+    )
+    data = {"changes": lines[1:], **report.to_dict()}
+    emit(out, args.format, data, "\n".join([*lines, "", report.summary()]))
+    return 1 if report.tripped else differ
 
 
 def _cmd_spec(args: argparse.Namespace, out: TextIO) -> int:
@@ -93,10 +151,32 @@ def add_spec_commands(sub: Any) -> None:
     card.add_argument("--output", help="write to this file instead of standard output")
     card.set_defaults(run=_cmd_card)
 
-    diff = sub.add_parser("diff", help="what changed between two specs")
+    diff = sub.add_parser(
+        "diff",
+        help="what changed between two specs; with --log, a release gate on each author "
+        "group's exposure",
+    )
     diff.add_argument("old")
     diff.add_argument("new")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when they differ")
+    diff.add_argument(
+        "--log", type=Path, help="a decision log: replay its requests under both specs"
+    )
+    diff.add_argument("--authors", type=Path, help="authors (JSON Lines) with attributes")
+    diff.add_argument("--group-by", default="group", help="the author attribute to group by")
+    diff.add_argument(
+        "--max-change",
+        type=float,
+        help="the bound on a group's relative change in exposure (default 0.1 = 10%%); "
+        "exit 1 when a change exceeds it beyond chance",
+    )
+    diff.add_argument(
+        "--alpha", type=float, default=0.05, help="level of the Holm-adjusted tests (0.05)"
+    )
+    diff.add_argument(
+        "--data-key-file", type=Path, help="file holding the log's data key, 64 hex digits"
+    )
+    diff.add_argument("--format", choices=("text", "json"), default="text")
     diff.set_defaults(run=_cmd_diff)
 
     spec = sub.add_parser("spec", help="show, validate or describe specs")

@@ -14,6 +14,7 @@ from feedrank.stages.filters import (
     SeeFewer,
     Seen,
 )
+from feedrank.stages.policy import Policy
 from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import (
@@ -28,7 +29,23 @@ from feedrank.stages.signals import (
     TopicMatch,
 )
 
-__all__ = ["balanced", "chronological"]
+__all__ = ["SPAM_POLICY", "balanced", "chronological"]
+
+SPAM_POLICY = Policy(
+    name="spam",
+    kind="visibility_restriction",
+    ground="terms",
+    reference="The platform's terms of service: spam is not allowed",
+    explanation=(
+        "The post carries the label 'spam', put on it by the platform's spam classifier; "
+        "posts labelled spam are not shown in this feed."
+    ),
+    category="STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+    automated_detection=True,
+    automated_decision="fully",
+)
+"""The policy of ``balanced``'s spam filter. A platform publishing the preset
+states its own terms: ``reference`` the clause and ``url`` where users read it."""
 
 
 @register_preset("chronological")
@@ -86,7 +103,7 @@ def balanced() -> Pipeline:
             Seen(),
             SeeFewer(kinds=(K.HIDE,), days=14.0),
             MaxAge(hours=72),
-            Labels(exclude=("spam",)),
+            Labels(exclude=("spam",), policy=SPAM_POLICY),
         ],
         scorer=Scorer(
             terms=[

@@ -20,6 +20,7 @@ from feedrank.presets.registry import register_preset
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.filters import Labels
 from feedrank.stages.filters.community import CreatedWithin, MinInteractions, TopLevel
+from feedrank.stages.policy import Policy
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import GravityDecay, Interactions
 
@@ -72,7 +73,24 @@ def bluesky_whats_hot() -> Pipeline:
             TopLevel(),
             CreatedWithin(hours=24.0, inclusive=False),
             MinInteractions(weights={K.LIKE: 1.0}, at_least=float(MIN_LIKES)),
-            Labels(exclude=NO_WHATS_HOT_LABELS),
+            Labels(
+                exclude=NO_WHATS_HOT_LABELS,
+                policy=Policy(
+                    name="no-whats-hot-labels",
+                    kind="visibility_restriction",
+                    ground="terms",
+                    reference="Bluesky Community Guidelines; labelled content is kept out of "
+                    "What's Hot",
+                    url="https://bsky.social/about/support/community-guidelines",
+                    explanation=(
+                        "The post carries a moderation label (adult, graphic or self-harm "
+                        "content, or !no-promote) that keeps it out of What's Hot."
+                    ),
+                    category="STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+                    automated_detection=True,
+                    automated_decision="fully",
+                ),
+            ),
         ],
         scorer=Scorer(
             terms=[

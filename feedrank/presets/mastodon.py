@@ -20,6 +20,7 @@ from feedrank.presets.registry import register_preset
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.filters import Labels
 from feedrank.stages.filters.community import CreatedWithin, TopLevel
+from feedrank.stages.policy import Policy
 from feedrank.stages.rerank.per_author import OnePerAuthor
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import ExponentialDecay
@@ -69,7 +70,21 @@ def mastodon_trends() -> Pipeline:
         ),
         filters=[
             TopLevel(exclude_reposts=True),
-            Labels(exclude=NOT_TRENDABLE_LABELS),
+            Labels(
+                exclude=NOT_TRENDABLE_LABELS,
+                policy=Policy(
+                    name="trends-eligibility",
+                    kind="ranking_preference",
+                    ground="terms",
+                    reference="Mastodon trends: only public posts without a content warning "
+                    "or a sensitive mark trend (Trends::Statuses#eligible?)",
+                    url="https://github.com/mastodon/mastodon/blob/main/app/models/trends/statuses.rb",
+                    explanation=(
+                        "The labels record the author's own settings (marked sensitive, a "
+                        "content warning, not public): nothing is decided about the post."
+                    ),
+                ),
+            ),
             CreatedWithin(hours=None),
         ],
         scorer=Scorer(

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated, Any, Protocol
 
@@ -37,10 +38,11 @@ from feedrank.errors import RankingError
 from feedrank.models import SpecModel
 from feedrank.ranking.ranking import Ranking, RankingBatch
 from feedrank.stages.filters import FilterSpec
+from feedrank.stages.policy import Declares, Effect, Policy
 from feedrank.stages.rerank import RerankerSpec
 from feedrank.stages.scoring import Scorer
 
-__all__ = ["DecisionSink", "Pipeline"]
+__all__ = ["DecisionSink", "Pipeline", "PolicyUse"]
 
 
 class Pipeline(SpecModel):
@@ -77,6 +79,44 @@ class Pipeline(SpecModel):
                     "re-ranker; rename the scorer factor"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _restrictions_declare_policies(self) -> Pipeline:
+        named: dict[str, tuple[str, Policy]] = {}
+        for use in self.policies:
+            if use.component.intrinsic_effect == "visibility_restriction" and use.policy is None:
+                raise ValueError(
+                    f"{use.path} ({use.type}) restricts the visibility of the posts it acts on "
+                    "and needs a declared policy: policy = {name, kind = "
+                    '"visibility_restriction", ground = "terms" or "law", reference, '
+                    "explanation, category, ...}"
+                )
+            if use.policy is None:
+                continue
+            seen = named.setdefault(use.policy.name, (use.path, use.policy))
+            if seen[1] != use.policy:
+                raise ValueError(
+                    f"{use.path} and {seen[0]} declare different policies named "
+                    f"{use.policy.name!r}; a policy name stands for one policy"
+                )
+        return self
+
+    @property
+    def policies(self) -> tuple[PolicyUse, ...]:
+        """Every filter, scorer factor and re-ranker with its path in the spec,
+        what it does to a post's reach and its declared policy (None if none):
+        the published list of what can lower a post's reach and why."""
+        out: list[PolicyUse] = []
+        for i, f in enumerate(self.filters):
+            out.append(PolicyUse(f"filters[{i}]", f.type, "filter", f, f.declared_effect, i))
+        for factor in self.scorer.factors:
+            path = f"scorer.factors[{factor.name}]"
+            out.append(
+                PolicyUse(path, factor.signal.type, "factor", factor, factor.declared_effect, -1)
+            )
+        for i, r in enumerate(self.rerankers):
+            out.append(PolicyUse(f"rerankers[{i}]", r.type, "reranker", r, r.declared_effect, i))
+        return tuple(out)
 
     @property
     def rerank_factor_names(self) -> tuple[str, ...]:
@@ -154,6 +194,32 @@ class Pipeline(SpecModel):
                 expected="one Context per request, each built for that request's rows",
             )
         return RankingBatch(run(self, batch, requests, limit=limit, cursors=cursors))
+
+
+@dataclass(frozen=True)
+class PolicyUse:
+    """One component of a pipeline that can lower a post's reach: its ``path`` in
+    the spec (``filters[6]``, ``scorer.factors[age]``, ``rerankers[0]``), its
+    ``type`` (the signal's for a factor), its ``stage`` (``filter``, ``factor``,
+    ``reranker``), the ``component``, its ``effect`` and ``index`` (position
+    among the filters or re-rankers; -1 for a factor)."""
+
+    path: str
+    type: str
+    stage: str
+    component: Declares
+    effect: Effect
+    index: int
+
+    @property
+    def policy(self) -> Policy | None:
+        """The declared policy, or None."""
+        return self.component.policy
+
+    @property
+    def restricts(self) -> bool:
+        """Whether this is a visibility restriction (with its declared policy)."""
+        return self.effect == "visibility_restriction" and self.component.policy is not None
 
 
 class DecisionSink(Protocol):

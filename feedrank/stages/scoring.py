@@ -30,6 +30,7 @@ from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.models import SpecModel
+from feedrank.stages.policy import Declares, Effect
 from feedrank.stages.signals.base import Signal, SignalSpec
 
 __all__ = [
@@ -60,11 +61,18 @@ class Term(_Part):
     why: str = ""
 
 
-class Factor(_Part):
+class Factor(Declares, _Part):
     """A multiplicative factor: the signal's value (finite, >= 0) multiplies the
-    score. ``why``: the published rationale."""
+    score. ``why``: the published rationale; ``policy``: the rule behind it
+    (:class:`~feedrank.stages.policy.Policy`). Its effect without a policy is
+    its signal's (``Signal.effect``)."""
 
     why: str = ""
+
+    @property
+    def intrinsic_effect(self) -> Effect:
+        """The signal's class effect (a ``has_label`` factor restricts visibility)."""
+        return self.signal.effect
 
 
 @dataclass(frozen=True, eq=False)

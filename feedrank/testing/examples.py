@@ -48,6 +48,7 @@ from feedrank.stages.signals import (
     FeedbackFatigue,
     GravityDecay,
     HackerNewsPenalty,
+    HasLabel,
     InNetwork,
     Interactions,
     IsReply,
@@ -136,6 +137,8 @@ SIGNAL_EXAMPLES: Mapping[str, tuple[Signal, ...]] = _by_type(
             for b in ("non_story", "no_url", "lightweight", "controversy")
         ),
         HackerNewsPenalty(min_comments=5, lightweight_labels=("lightweight",)),
+        HasLabel(labels=("spam",)),
+        HasLabel(labels=("nsfw", "gore"), true_value=0.0, false_value=1.0),
         InNetwork(),
         InNetwork(true_value=1.0, false_value=0.75),
         Interactions(),

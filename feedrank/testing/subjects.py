@@ -22,6 +22,7 @@ from feedrank.models import InteractionKind
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.components import Registry
 from feedrank.stages.filters.base import FILTERS, Codes, Filter
+from feedrank.stages.policy import Declares, Policy
 from feedrank.stages.rerank.base import RERANKERS, CodedStep, Reranker, RerankStep
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals.base import SIGNALS, Signal
@@ -32,6 +33,7 @@ from feedrank.testing.compare import (
 from feedrank.testing.sample import SampleData
 
 __all__ = [
+    "CONFORMANCE_POLICY",
     "ENGAGEMENT",
     "PAGE",
     "ContractError",
@@ -45,7 +47,32 @@ __all__ = [
     "checked_array",
     "checked_reasons",
     "subject_of",
+    "with_policy",
 ]
+
+CONFORMANCE_POLICY = Policy(
+    name="conformance",
+    kind="visibility_restriction",
+    ground="terms",
+    reference="the conformance suite's own rule",
+    explanation="Declared so that a restricting component can run in a pipeline.",
+    category="STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+)
+"""The policy the conformance wrappers give a restricting component that declares
+none (a pipeline refuses a visibility restriction without a policy)."""
+
+
+def with_policy(component: Any) -> Any:
+    """``component``, with :data:`CONFORMANCE_POLICY` if it restricts visibility and
+    declares no policy (anything else is returned as it is)."""
+    if (
+        isinstance(component, Declares)
+        and component.intrinsic_effect == "visibility_restriction"
+        and component.policy is None
+    ):
+        return component.model_copy(update={"policy": CONFORMANCE_POLICY})
+    return component
+
 
 ENGAGEMENT = Scorer(
     terms=(
@@ -195,7 +222,8 @@ class SignalSubject(PartSubject):
         factor = Pipeline(
             name="conformance-signal-factor",
             scorer=Scorer(
-                terms=ENGAGEMENT.terms, factors=(Factor(name="value", signal=self.component),)
+                terms=ENGAGEMENT.terms,
+                factors=(with_policy(Factor(name="value", signal=self.component)),),
             ),
         )
         return term, factor
@@ -229,7 +257,8 @@ class FilterSubject(PartSubject):
         return {"reasons": found.reasons(), "keep": found.codes == 0}
 
     def wrappers(self) -> tuple[Pipeline, ...]:
-        return (Pipeline(name="conformance-filter", filters=(self.component,), scorer=ENGAGEMENT),)
+        filters = (with_policy(self.component),)
+        return (Pipeline(name="conformance-filter", filters=filters, scorer=ENGAGEMENT),)
 
 
 class RerankerSubject(PartSubject):
@@ -309,7 +338,8 @@ class RerankerSubject(PartSubject):
         return _reasons_for_removals(out, "adjust_many()")
 
     def wrappers(self) -> tuple[Pipeline, ...]:
-        pipe = Pipeline(name="conformance-reranker", scorer=ENGAGEMENT, rerankers=(self.component,))
+        rerankers = (with_policy(self.component),)
+        pipe = Pipeline(name="conformance-reranker", scorer=ENGAGEMENT, rerankers=rerankers)
         return (pipe,)
 
 

@@ -18,6 +18,7 @@ from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
+from feedrank.stages.policy import Declares
 
 __all__ = [
     "FILTERS",
@@ -46,7 +47,7 @@ class Codes(NamedTuple):
         return names[self.codes]
 
 
-class Filter(Component):
+class Filter(Declares, Component):
     """Base class of filters; filters are idempotent (applied to their own output
     they remove nothing more).
 
@@ -55,6 +56,10 @@ class Filter(Component):
     code table. A filter that does not need that speed implements only
     :meth:`reasons` for one request ("" keeps a post, any other string removes
     it and is its reason), and :meth:`codes_many` calls it request by request.
+
+    ``policy``: the published rule behind the filter
+    (:class:`~feedrank.stages.policy.Policy`); ``effect`` (a class attribute)
+    says what the filter does to a post's reach when no policy is declared.
     """
 
     def reasons(self, batch: PostBatch, ctx: Context) -> NDArray[np.str_]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.stages.filters.base import Codes, Filter, flag, id_array, register_filter
+from feedrank.stages.policy import Effect
 
 __all__ = ["Labels", "Language", "MaxAge"]
 
@@ -47,6 +48,12 @@ class Language(Filter):
     languages: tuple[str, ...] = ()
     keep_unknown: bool = True
 
+    @property
+    def intrinsic_effect(self) -> Effect:
+        """The viewer's own choice when it keeps the viewer's languages; a ranking
+        preference when the spec names the languages."""
+        return "ranking_preference" if self.languages else "viewer_choice"
+
     def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         if self.languages:
             return flag(self._outside(batch.lang, self.languages), "language")
@@ -70,9 +77,14 @@ class Language(Filter):
 @register_filter
 class Labels(Filter):
     """Remove posts carrying any of ``exclude``; the reason names the first label
-    in ``exclude`` order (``label:nsfw``)."""
+    in ``exclude`` order (``label:nsfw``).
+
+    Removing a post for a label a moderator or a classifier put on it is a
+    visibility restriction: a pipeline needs the filter's ``policy``.
+    """
 
     type: Literal["labels"] = "labels"
+    effect: ClassVar[Effect] = "visibility_restriction"
     exclude: Annotated[tuple[str, ...], Field(min_length=1)]
 
     @field_validator("exclude")

@@ -18,7 +18,7 @@ author, and out-of-network posts without social proof.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -27,6 +27,7 @@ from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.models import InteractionKind
 from feedrank.stages.filters.base import Codes, Filter, flag, register_filter
+from feedrank.stages.policy import Effect
 from feedrank.stages.signals.feedback import _see_fewer_kinds, days_since_see_fewer
 
 __all__ = ["SeeFewer", "SocialProof"]
@@ -41,6 +42,7 @@ class SeeFewer(Filter):
     """
 
     type: Literal["see_fewer"] = "see_fewer"
+    effect: ClassVar[Effect] = "viewer_choice"
     kinds: tuple[InteractionKind, ...] = SEE_FEWER_KINDS
     days: Annotated[float, Field(gt=0)] = 14.0
 

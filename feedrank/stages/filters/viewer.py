@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,6 +13,7 @@ from feedrank.batch.requests import Requests
 from feedrank.batch.text import LowerText, word_pattern
 from feedrank.models import Viewer
 from feedrank.stages.filters.base import Codes, Filter, flag, register_filter
+from feedrank.stages.policy import Effect
 
 __all__ = ["BlockedAuthors", "MutedAuthors", "MutedWords", "Seen", "authors_in"]
 
@@ -48,6 +49,7 @@ class BlockedAuthors(Filter):
     """Remove posts by authors the viewer blocked (reason ``blocked_author``)."""
 
     type: Literal["blocked_authors"] = "blocked_authors"
+    effect: ClassVar[Effect] = "viewer_choice"
 
     def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         return flag(authors_in(batch, requests, lambda v: v.blocked), "blocked_author")
@@ -58,6 +60,7 @@ class MutedAuthors(Filter):
     """Remove posts by authors the viewer muted (reason ``muted_author``)."""
 
     type: Literal["muted_authors"] = "muted_authors"
+    effect: ClassVar[Effect] = "viewer_choice"
 
     def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         return flag(authors_in(batch, requests, lambda v: v.muted), "muted_author")
@@ -76,6 +79,7 @@ class MutedWords(Filter):
     """
 
     type: Literal["muted_words"] = "muted_words"
+    effect: ClassVar[Effect] = "viewer_choice"
 
     def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         hit = np.zeros(len(batch), dtype=bool)
@@ -99,6 +103,7 @@ class Seen(Filter):
     """Remove posts the viewer has already seen (reason ``seen``)."""
 
     type: Literal["seen"] = "seen"
+    effect: ClassVar[Effect] = "viewer_choice"
 
     def codes_many(self, batch: PostBatch, requests: Requests) -> Codes:
         return flag(requests.seen, "seen")

@@ -26,6 +26,7 @@ from feedrank.batch.segments import rank_within_groups
 from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
 from feedrank.stages.filters.base import encode_reasons
+from feedrank.stages.policy import Declares
 
 __all__ = [
     "RERANKERS",
@@ -73,7 +74,7 @@ class CodedStep:
         return RerankStep(self.multiplier, self.tier, names[self.codes], self.removed)
 
 
-class Reranker(Component):
+class Reranker(Declares, Component):
     """Base class of re-rankers.
 
     The engine calls :meth:`adjust_many` once for the kept posts of every

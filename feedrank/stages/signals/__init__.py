@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from feedrank.stages.signals.coordination import CoordinationDiscount
     from feedrank.stages.signals.engagement import Interactions
     from feedrank.stages.signals.feedback import FeedbackFatigue
+    from feedrank.stages.signals.moderation import HasLabel
     from feedrank.stages.signals.prediction import PredictedEngagement
     from feedrank.stages.signals.quality import EngagementRate, WilsonLowerBound
     from feedrank.stages.signals.social import AuthorAffinity, InNetwork, IsReply, NegativeFeedback
@@ -43,6 +44,7 @@ _CLASSES = {
     "Feature": "content",
     "FeedbackFatigue": "feedback",
     "GravityDecay": "time",
+    "HasLabel": "moderation",
     "HackerNewsPenalty": "votes",
     "InNetwork": "social",
     "Interactions": "engagement",
@@ -71,6 +73,7 @@ _TYPES = {
     "feature": "content",
     "feedback_fatigue": "feedback",
     "gravity_decay": "time",
+    "has_label": "moderation",
     "hn_penalty": "votes",
     "in_network": "social",
     "interactions": "engagement",
@@ -106,6 +109,7 @@ __all__ = [
     "FeedbackFatigue",
     "GravityDecay",
     "HackerNewsPenalty",
+    "HasLabel",
     "InNetwork",
     "Interactions",
     "IsReply",

@@ -30,6 +30,7 @@ from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.errors import RankingError
 from feedrank.stages.components import Component, Registry
+from feedrank.stages.policy import Effect
 from feedrank.stages.signals.domain import Domain
 
 __all__ = ["SIGNALS", "Signal", "SignalSpec", "register_signal"]
@@ -49,6 +50,9 @@ class Signal(Component):
     """Batch columns and context arrays the signal reads (shown in explanations)."""
     value_domain: ClassVar[Domain] = Domain.real()
     """What :meth:`domain` returns when the values do not depend on the options."""
+    effect: ClassVar[Effect] = "ranking_preference"
+    """What a factor of this signal does to a post's reach when the factor declares
+    no policy (:mod:`feedrank.stages.policy`)."""
 
     def compute(self, batch: PostBatch, ctx: Context) -> NDArray[np.float64]:
         """Evaluate the signal for every post of ``batch`` (one request):
