@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedrank.audit.reports import TermInfluence, influence
-from feedrank.presets import preset
+from feedrank.errors import FeedrankError
 from feedrank.ranking.ranking import Ranking
 from feedrank.spec.files import SpecChange, diff_specs
 from feedrank.spec.pipeline import Pipeline
@@ -125,13 +125,8 @@ def card_markdown(card: Card) -> str:
         out += [f"- {r.describe()}" for r in p.rerankers]
     else:
         out.append("- Nothing: the feed is in score order.")
-    chrono = preset("chronological")
+    out += ["", "## Your choice", "", *_choice_lines(p)]
     out += [
-        "",
-        "## Your choice",
-        "",
-        "You can switch to a feed that is not based on profiling: the `chronological` "
-        f"algorithm shows the newest posts first (fingerprint `{chrono.fingerprint}`).",
         "",
         "## Check it yourself",
         "",
@@ -142,6 +137,40 @@ def card_markdown(card: Card) -> str:
         out += ["", f"## Changes since `{(card.previous_fingerprint or '')[:16]}`", ""]
         out += [f"- `{c}`" for c in card.changes] or ["- No change."]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _choice_lines(p: Pipeline) -> list[str]:
+    """The controls a viewer may set and the alternatives they may switch to."""
+    from feedrank.spec.choice import resolve_alternative, viewer_reads
+
+    out: list[str] = []
+    if p.controls:
+        out += [
+            "You can change these settings of this feed (`--set NAME=VALUE`); "
+            "what you chose is recorded with each feed served.",
+            "",
+            "| setting | what it changes | default | you can choose | part of the algorithm |",
+            "|---|---|---|---|---|",
+        ]
+        for c in p.controls:
+            default = ("on" if c.default else "off") if c.kind == "switch" else f"{c.default:g}"
+            out.append(f"| {c.name} | {c.label} | {default} | {c.bounds_text()} | `{c.target}` |")
+        out.append("")
+    out.append("You can switch to another published algorithm (`--choose NAME`):")
+    out.append("")
+    for alt in p.menu:
+        try:
+            spec = resolve_alternative(alt)
+        except FeedrankError as err:
+            out.append(f"- **{alt.name}**: {alt.label} (not available here: {err.message})")
+            continue
+        reads = viewer_reads(spec)
+        data = "uses no personal data" if not reads else "uses " + ", ".join(reads)
+        out.append(
+            f"- **{alt.name}**: {alt.label}. Spec `{spec.name}`, fingerprint "
+            f"`{spec.fingerprint}`; {data}."
+        )
+    return out
 
 
 def _bar_chart(title: str, rows: Sequence[tuple[str, float]], fmt: str) -> str:
