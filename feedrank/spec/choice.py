@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any
 
 from feedrank.canonical import canonical_json
 from feedrank.errors import InputError, RankingError, SpecError
-from feedrank.presets.registry import preset
 from feedrank.ranking.stamp import ChoiceStamp
 from feedrank.spec.controls import Alternative, Value, current, edit, find
 from feedrank.spec.files import load_spec
@@ -80,6 +79,16 @@ class Choice:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values, the form :func:`choice_from_json` reads."""
         return {"alternative": self.alternative, "settings": dict(self.settings)}
+
+    def apply(
+        self,
+        published: Pipeline,
+        *,
+        specs: Mapping[str, Pipeline] | None = None,
+        base_dir: str | Path | None = None,
+    ) -> Chosen:
+        """:func:`choose` this choice on ``published``."""
+        return choose(published, self, specs=specs, base_dir=base_dir)
 
 
 def choice_from_json(data: Any, *, field: str = "choice") -> Choice:
@@ -155,6 +164,9 @@ def resolve_alternative(
     ``base_dir``), or the spec with its fingerprint among ``specs``
     (fingerprint -> Pipeline). SpecError if it has another fingerprint than the
     one the menu pins, or cannot be found."""
+    # imported here: the presets load specs through this package
+    from feedrank.presets.registry import preset
+
     where = f"alternatives[{alternative.name}]"
     if alternative.preset is not None:
         spec = preset(alternative.preset)
@@ -313,6 +325,7 @@ def viewer_reads(pipeline: Pipeline) -> tuple[str, ...]:
     each counts as reading the viewer). Empty for a spec that uses no personal
     data, such as ``chronological``.
 
+    >>> from feedrank.presets import preset
     >>> viewer_reads(preset("chronological"))
     ()
     >>> viewer_reads(preset("balanced"))[:2]
