@@ -113,7 +113,7 @@ def test_out_of_bounds_or_off_step_values_are_refused_with_the_controls_path(
     inside = 0 <= round(k) <= steps  # a value within 1e-9 steps of a step is that step
     if on_grid and inside:
         chosen = choose(balanced(), Choice(settings={name: value}))
-        assert chosen.settings[name] == pytest.approx(value)
+        assert chosen.settings[name] == pytest.approx(control.min + round(k) * control.step)
         return
     with pytest.raises(InputError) as info:
         choose(balanced(), Choice(settings={name: value}))
@@ -307,3 +307,43 @@ def test_the_command_line_refuses_a_value_out_of_bounds_with_the_path(
     code, _ = run(["rank", *files, "--set", "interests"])
     assert code == 2
     assert "CONTROL=VALUE" in capsys.readouterr().err
+
+
+def test_an_auditor_proves_and_counts_the_choices_made_on_the_command_line(
+    files: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedrank.audit import choice_counts
+    from feedrank.cli.audit import DATA_KEY_ENV, KEY_ENV
+    from tests.audit.keys import DATA_KEY_HEX, KEY_HEX
+
+    monkeypatch.setenv(KEY_ENV, KEY_HEX)
+    monkeypatch.setenv(DATA_KEY_ENV, DATA_KEY_HEX)
+    log = tmp_path / "decisions.jsonl"
+    asked = [
+        ["--set", "interests=0.5"],
+        ["--set", "interests=0.5", "--set", "in_network=off"],
+        ["--choose", "chronological"],
+        [],
+        ["--set", "max_age=24"],
+    ]
+    for extra in asked:
+        code, _ = run(["rank", *files, *extra, "--limit", "5", "--audit-log", str(log)])
+        assert code == 0
+    code, text = run(["audit", "replay", str(log)])
+    assert code == 0, text
+    assert "5 identical, 0 differ" in text
+    counts = choice_counts(log)
+    assert counts.requests == 5
+    assert counts.by_alternative == {"(published)": 3, "chronological": 1, "(no choice)": 1}
+    assert counts.by_control["interests"] == {"(not set)": 2, "0.5": 2}
+    assert counts.by_control["in_network"] == {"(not set)": 3, "off": 1}
+    assert counts.by_control["max_age"] == {"(not set)": 3, "24": 1}
+    assert len(counts.by_spec) == 5
+    code, text = run(["audit", "report", str(log), "--format", "json"])
+    assert code == 0, text
+    doc = json.loads(text)
+    assert doc["choices"] == counts.to_dict()
+    assert len(doc["influence_by_spec"]) == 5
+    code, text = run(["audit", "report", str(log)])
+    assert "viewers' choices:" in text
+    assert "chronological" in text

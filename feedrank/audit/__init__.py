@@ -181,6 +181,7 @@ from feedrank.audit.checkpoint import (
     sign_checkpoint,
     verify_checkpoint,
 )
+from feedrank.audit.choices import ChoiceCounts, choice_counts
 from feedrank.audit.keys import (
     KeyFiles,
     keygen,
@@ -204,6 +205,7 @@ __all__ = [
     "AuditError",
     "AuditRecord",
     "Checkpoint",
+    "ChoiceCounts",
     "DecisionLog",
     "FsyncPolicy",
     "KeyFiles",
@@ -218,6 +220,7 @@ __all__ = [
     "VerifierKey",
     "VerifyReport",
     "check_secret",
+    "choice_counts",
     "keygen",
     "load_public_key",
     "load_secret",
