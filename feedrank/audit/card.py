@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from feedrank.audit.reports import TermInfluence, influence
 from feedrank.errors import FeedrankError
+from feedrank.evaluate.controls import ControlEffect
 from feedrank.ranking.ranking import Ranking
 from feedrank.spec.files import SpecChange, diff_specs
 from feedrank.spec.pipeline import Pipeline
@@ -35,15 +36,19 @@ class Card:
     sample_posts: int
     changes: tuple[SpecChange, ...] | None
     previous_fingerprint: str | None
+    control_effects: tuple[ControlEffect, ...] = ()
+    """The measured effectiveness of each control (:mod:`feedrank.evaluate.controls`)."""
 
 
 def build_card(
     pipeline: Pipeline,
     sample: Sequence[Ranking] = (),
     previous: Pipeline | None = None,
+    control_effects: Sequence[ControlEffect] = (),
 ) -> Card:
     """Measure ``pipeline`` on ``sample`` (rankings it produced) and diff it
-    against ``previous``."""
+    against ``previous``; ``control_effects``: its controls measured (see
+    :func:`feedrank.evaluate.control_effects`), shown with the controls."""
     measured = tuple(influence(sample)) if sample else ()
     return Card(
         pipeline=pipeline,
@@ -52,6 +57,7 @@ def build_card(
         sample_posts=sum(len(r.candidates) for r in sample),
         changes=tuple(diff_specs(previous, pipeline)) if previous is not None else None,
         previous_fingerprint=previous.fingerprint if previous is not None else None,
+        control_effects=tuple(control_effects),
     )
 
 
@@ -125,7 +131,7 @@ def card_markdown(card: Card) -> str:
         out += [f"- {r.describe()}" for r in p.rerankers]
     else:
         out.append("- Nothing: the feed is in score order.")
-    out += ["", "## Your choice", "", *_choice_lines(p)]
+    out += ["", "## Your choice", "", *_choice_lines(p), *_effect_lines(card)]
     out += [
         "",
         "## Check it yourself",
@@ -169,6 +175,31 @@ def _choice_lines(p: Pipeline) -> list[str]:
         out.append(
             f"- **{alt.name}**: {alt.label}. Spec `{spec.name}`, fingerprint "
             f"`{spec.fingerprint}`; {data}."
+        )
+    return out
+
+
+def _effect_lines(card: Card) -> list[str]:
+    """The measured section: how much of the targeted exposure each control removes."""
+    if not card.control_effects:
+        return []
+    first = card.control_effects[0]
+    out = [
+        "",
+        "### Do the controls work?",
+        "",
+        f"Measured on the simulator ({first.requests} requests by each person): the "
+        "share of the exposure of the posts a control is about that turning it "
+        f"removes over the next requests, with a {first.confidence:.0%} bootstrap interval "
+        "over people (100% removes them all, 0% changes nothing).",
+        "",
+        "| control | turned | targeted exposure removed | interval | people |",
+        "|---|---|---:|---|---:|",
+    ]
+    for e in card.control_effects:
+        out.append(
+            f"| {e.control} | {e.setting} | {e.share:.1%} | {e.low:.1%} to {e.high:.1%} "
+            f"| {e.viewers} |"
         )
     return out
 
