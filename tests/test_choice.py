@@ -347,3 +347,15 @@ def test_an_auditor_proves_and_counts_the_choices_made_on_the_command_line(
     code, text = run(["audit", "report", str(log)])
     assert "viewers' choices:" in text
     assert "chronological" in text
+
+
+def test_the_readme_example_of_a_choice_runs_as_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Viewers' choice", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out == "{'in_network': False, 'interests': 0.5}\n"
+    toml = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert fr.load_spec(
+        balanced().algorithm_spec() | {"controls": fr.spec.files._toml().loads(toml)["controls"]}
+    ).controls == balanced().controls[:2]
