@@ -146,3 +146,12 @@ def test_the_card_lists_the_controls_and_the_menu() -> None:
     assert chrono.fingerprint in md
     assert "uses no personal data." in md
     assert viewer_reads(chrono) == ()
+
+
+def test_too_many_controls_are_refused_before_validation() -> None:
+    from feedrank.spec import limits
+
+    many = [interests(name=f"c{i}") for i in range(limits.MAX_SPEC_CONTROLS + 1)]
+    err = refusal(with_controls(*many))
+    assert err.field == "controls"
+    assert f"more than MAX_SPEC_CONTROLS = {limits.MAX_SPEC_CONTROLS}" in err.message
