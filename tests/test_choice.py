@@ -359,3 +359,19 @@ def test_the_readme_example_of_a_choice_runs_as_shown(capsys: pytest.CaptureFixt
     controls = fr.spec.files._toml().loads(toml)["controls"]
     shown = fr.load_spec(balanced().algorithm_spec() | {"controls": controls})
     assert shown.controls == balanced().controls[:2]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"settings": {"interests": [1]}}, "choice.settings.interests"),
+        ({"settings": {"interests": float("nan")}}, "choice.settings.interests"),
+        ({"settings": {"interests": float("inf")}}, "choice.settings.interests"),
+        ({"settings": [("interests", 1.0)]}, "choice.settings"),
+        ({"alternative": 3}, "choice.alternative"),
+    ],
+)
+def test_a_choice_is_checked_when_made(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        Choice(**kwargs)
+    assert info.value.field == field

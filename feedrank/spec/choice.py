@@ -31,6 +31,7 @@ scorer.terms[interests].weight | a number from 0 to 4 in steps of 0.5
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -70,6 +71,30 @@ class Choice:
 
     alternative: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.alternative is not None and not isinstance(self.alternative, str):
+            raise InputError(
+                f"got {type(self.alternative).__name__}",
+                field="choice.alternative",
+                expected="the name of an alternative on the menu, or None",
+            )
+        if not isinstance(self.settings, Mapping):
+            raise InputError(
+                f"got {type(self.settings).__name__}",
+                field="choice.settings",
+                expected="a mapping of control name -> value",
+            )
+        for name, value in self.settings.items():
+            ok = isinstance(value, (bool, int, str)) or (
+                isinstance(value, float) and math.isfinite(value)
+            )
+            if not isinstance(name, str) or not ok:
+                raise InputError(
+                    f"{name!r}: {value!r}",
+                    field=f"choice.settings.{name}",
+                    expected="a control name and a number, a bool, or text such as on/off",
+                )
 
     @property
     def key(self) -> str:
