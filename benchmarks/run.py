@@ -43,6 +43,7 @@ FULL: dict[str, list[str]] = {
     "import": ["bench_import.py", "--repeats", "30"],
     "audit": ["bench_audit.py", "--repeats", "100", "--records", "1000"],
     "coordination": ["bench_coordination.py", "--interactions", "1000000", "--repeats", "5"],
+    "controls": ["bench_controls.py", "--viewers", "60", "--repeats", "200"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
@@ -72,6 +73,19 @@ QUICK: dict[str, list[str]] = {
         "1",
         "--seeds",
         "0",
+    ],
+    "controls": [
+        "bench_controls.py",
+        "--seeds",
+        "0",
+        "--users",
+        "60",
+        "--posts",
+        "400",
+        "--viewers",
+        "10",
+        "--repeats",
+        "10",
     ],
 }
 
@@ -220,6 +234,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
     table.extend(_scale_rows(results.get("scale", {})))
     table.extend(_audit_rows(results.get("audit", {})))
     table.extend(_coordination_rows(results.get("coordination", {})))
+    table.extend(_controls_rows(results.get("controls", {})))
     i = results.get("import", {})
     if "ratio" in i:
         med = i["median_ms"]
@@ -408,6 +423,54 @@ def _coordination_rows(c: dict[str, Any]) -> list[tuple[str, str, str, str, str,
             _yes(worst_overlap >= 0.9),
         ),
     ]
+
+
+def _controls_rows(c: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "effectiveness" not in c:
+        return []
+    e, cost = c["effectiveness"], c["cost"]
+    table = [
+        (
+            f"balanced's controls: targeted exposure removed ({len(e['seeds'])} seeds)",
+            "-",
+            "-",
+            "-",
+            "report",
+            "-",
+        )
+    ]
+    for row in e["pooled"]:
+        table.append(
+            (
+                f"  {row['setting']}",
+                f"{row['share']:.1%}",
+                f"95% CI {row['low']:.1%} to {row['high']:.1%}",
+                "-",
+                "report",
+                "-",
+            )
+        )
+    table.append(
+        (
+            f"  choose(spec, choice), cached, vs ranking {cost['candidates']} candidates",
+            f"{cost['choose_cached']['median_ms'] * 1000:.1f} us",
+            f"rank {cost['rank']['median_ms']:.3f} ms",
+            f"{cost['ratio_cached_to_rank']:.4f}x",
+            "<= 0.05x",
+            _yes(cost["ratio_cached_to_rank"] <= 0.05),
+        )
+    )
+    table.append(
+        (
+            "  choose(spec, choice), a new choice (validates the effective spec)",
+            f"{cost['choose_new']['median_ms']:.3f} ms",
+            f"rank {cost['rank']['median_ms']:.3f} ms",
+            f"{cost['ratio_new_to_rank']:.2f}x",
+            "report",
+            "-",
+        )
+    )
+    return table
 
 
 def _yes(flag: bool) -> str:

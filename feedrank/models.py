@@ -388,7 +388,10 @@ def spec_error(err: ValidationError) -> SpecError:
         "extra_forbidden": "only the documented keys",
         "missing": "this key to be present",
     }.get(first["type"])
-    return SpecError(message, field=_spec_path(first["loc"]) or None, expected=expected)
+    path = (first.get("ctx") or {}).get("path") if first["type"] == "spec_path" else None
+    if path is not None and first["loc"]:
+        path = f"{_spec_path(first['loc'])}.{path}"
+    return SpecError(message, field=path or _spec_path(first["loc"]) or None, expected=expected)
 
 
 _S = TypeVar("_S", bound="SpecModel")

@@ -24,6 +24,7 @@ def card() -> object:
     data = old.to_spec()
     data["version"] = "2"
     data["scorer"]["terms"][0]["weight"] = 1.5
+    data["controls"][2]["default"] = 1.5  # the popularity control sets this weight
     new = fr.load_spec(data)
     sample = [new.rank(batch, net.context(v.id, batch)) for v in net.viewers[:6]]
     return build_card(new, sample, previous=old)

@@ -166,7 +166,7 @@ def test_replay_distributed_is_clean_and_equals_replay(client: Any, log_path: Pa
 
 def test_replay_distributed_detects_a_changed_spec(client: Any, log_path: Path) -> None:
     base = fr.preset("balanced")
-    data = base.to_spec()
+    data = base.algorithm_spec()  # without the menu: a control sets this weight
     data["scorer"]["terms"][0]["weight"] *= 2.0
     changed = fr.Pipeline.model_validate(data)
     report = replay_distributed(client, log_path, changed, partitions=3, data_key=DATA_KEY)

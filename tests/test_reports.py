@@ -94,7 +94,7 @@ def test_influence_shares_sum_to_one_and_zero_weight_terms_do_nothing(feeds) -> 
     treat, _, _ = feeds
     result = influence(treat[:5])
     assert sum(r.share for r in result) == pytest.approx(1.0)
-    data = fr.preset("balanced").to_spec()
+    data = fr.preset("balanced").algorithm_spec()  # the algorithm without its menu
     data["scorer"]["terms"][0]["weight"] = 0.0
     zeroed = fr.load_spec(data)
     net = simulate_demo()

@@ -193,6 +193,7 @@ def test_the_readme_states_the_limits_the_code_enforces() -> None:
     stated = {
         "MAX_SPEC_BYTES": "1 MiB",
         "MAX_SPEC_PARTS": f"{limits.MAX_SPEC_PARTS:,}",
+        "MAX_SPEC_CONTROLS": f"{limits.MAX_SPEC_CONTROLS}",
         "MAX_SPEC_STRING": f"{limits.MAX_SPEC_STRING:,}",
         "MAX_SPEC_VALUES": f"{limits.MAX_SPEC_VALUES:,}",
         "MAX_SPEC_DEPTH": f"{limits.MAX_SPEC_DEPTH}",

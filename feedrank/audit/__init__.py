@@ -62,6 +62,12 @@ several times faster to write than decimal floats. A log opened with
   ``name``, ``version`` and, unless the log was opened with
   ``embed_spec=False``, ``canonical``: the spec itself with every default
   written out (:func:`verify` checks that it hashes to ``fingerprint``).
+- ``choice`` (only in the record of a request that carried a viewer's choice,
+  :mod:`feedrank.spec.choice`; in clear, before ``hash``): ``published``
+  (the spec whose menu and controls the viewer used, written like ``spec``),
+  ``alternative`` (the name picked from its menu, or null) and ``settings``
+  (control name -> value). ``spec`` is then the effective spec; :func:`replay`
+  derives it again from ``published`` and the choice and checks that it is.
 - ``inputs``: what ranking read. In a sealed record only ``viewer`` (``{"id":
   pseudonym}``, or null), ``pseudonym_period`` (with a pseudonym) and
   ``sealed``; in a clear record ``batch``, ``context``, ``page`` and ``viewer``
@@ -175,6 +181,7 @@ from feedrank.audit.checkpoint import (
     sign_checkpoint,
     verify_checkpoint,
 )
+from feedrank.audit.choices import ChoiceCounts, choice_counts
 from feedrank.audit.keys import (
     KeyFiles,
     keygen,
@@ -199,6 +206,7 @@ __all__ = [
     "AuditError",
     "AuditRecord",
     "Checkpoint",
+    "ChoiceCounts",
     "DecisionLog",
     "FsyncPolicy",
     "KeyFiles",
@@ -214,6 +222,7 @@ __all__ = [
     "VerifyReport",
     "VisibilityReport",
     "check_secret",
+    "choice_counts",
     "keygen",
     "load_public_key",
     "load_secret",

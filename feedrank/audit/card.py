@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedrank.audit.reports import TermInfluence, influence
-from feedrank.presets import preset
+from feedrank.errors import FeedrankError
+from feedrank.evaluate.controls import ControlEffect
 from feedrank.ranking.ranking import Ranking
 from feedrank.spec.files import SpecChange, diff_specs
 from feedrank.spec.pipeline import Pipeline, PolicyUse
@@ -37,15 +38,19 @@ class Card:
     sample_posts: int
     changes: tuple[SpecChange, ...] | None
     previous_fingerprint: str | None
+    control_effects: tuple[ControlEffect, ...] = ()
+    """The measured effectiveness of each control (:mod:`feedrank.evaluate.controls`)."""
 
 
 def build_card(
     pipeline: Pipeline,
     sample: Sequence[Ranking] = (),
     previous: Pipeline | None = None,
+    control_effects: Sequence[ControlEffect] = (),
 ) -> Card:
     """Measure ``pipeline`` on ``sample`` (rankings it produced) and diff it
-    against ``previous``."""
+    against ``previous``; ``control_effects``: its controls measured (see
+    :func:`feedrank.evaluate.control_effects`), shown with the controls."""
     measured = tuple(influence(sample)) if sample else ()
     return Card(
         pipeline=pipeline,
@@ -54,6 +59,7 @@ def build_card(
         sample_posts=sum(len(r.candidates) for r in sample),
         changes=tuple(diff_specs(previous, pipeline)) if previous is not None else None,
         previous_fingerprint=previous.fingerprint if previous is not None else None,
+        control_effects=tuple(control_effects),
     )
 
 
@@ -128,13 +134,8 @@ def card_markdown(card: Card) -> str:
     else:
         out.append("- Nothing: the feed is in score order.")
     out += _policy_lines(p)
-    chrono = preset("chronological")
+    out += ["", "## Your choice", "", *_choice_lines(p), *_effect_lines(card)]
     out += [
-        "",
-        "## Your choice",
-        "",
-        "You can switch to a feed that is not based on profiling: the `chronological` "
-        f"algorithm shows the newest posts first (fingerprint `{chrono.fingerprint}`).",
         "",
         "## Check it yourself",
         "",
@@ -187,6 +188,65 @@ def _factor_text(use: PolicyUse) -> str:
     factor = use.component
     assert isinstance(factor, Factor)
     return f"{factor.name}: {factor.signal.describe()}"
+
+
+def _choice_lines(p: Pipeline) -> list[str]:
+    """The controls a viewer may set and the alternatives they may switch to."""
+    from feedrank.spec.choice import resolve_alternative, viewer_reads
+
+    out: list[str] = []
+    if p.controls:
+        out += [
+            "You can change these settings of this feed (`--set NAME=VALUE`); "
+            "what you chose is recorded with each feed served.",
+            "",
+            "| setting | what it changes | default | you can choose | part of the algorithm |",
+            "|---|---|---|---|---|",
+        ]
+        for c in p.controls:
+            default = ("on" if c.default else "off") if c.kind == "switch" else f"{c.default:g}"
+            out.append(f"| {c.name} | {c.label} | {default} | {c.bounds_text()} | `{c.target}` |")
+        out.append("")
+    out.append("You can switch to another published algorithm (`--choose NAME`):")
+    out.append("")
+    for alt in p.menu:
+        try:
+            spec = resolve_alternative(alt)
+        except FeedrankError as err:
+            out.append(f"- **{alt.name}**: {alt.label} (not available here: {err.message})")
+            continue
+        reads = viewer_reads(spec)
+        data = "uses no personal data" if not reads else "uses " + ", ".join(reads)
+        out.append(
+            f"- **{alt.name}**: {alt.label}. Spec `{spec.name}`, fingerprint "
+            f"`{spec.fingerprint}`; {data}."
+        )
+    return out
+
+
+def _effect_lines(card: Card) -> list[str]:
+    """The measured section: how much of the targeted exposure each control removes."""
+    if not card.control_effects:
+        return []
+    first = card.control_effects[0]
+    out = [
+        "",
+        "### Do the controls work?",
+        "",
+        f"Measured on the simulator ({first.requests} requests by each person): the "
+        "share of the exposure of the posts a control is about that turning it "
+        f"removes over the next requests, with a {first.confidence:.0%} bootstrap interval "
+        "over people (100% removes them all, 0% changes nothing).",
+        "",
+        "| control | turned | targeted exposure removed | interval | people |",
+        "|---|---|---:|---|---:|",
+    ]
+    for e in card.control_effects:
+        out.append(
+            f"| {e.control} | {e.setting} | {e.share:.1%} | {e.low:.1%} to {e.high:.1%} "
+            f"| {e.viewers} |"
+        )
+    return out
 
 
 def _bar_chart(title: str, rows: Sequence[tuple[str, float]], fmt: str) -> str:

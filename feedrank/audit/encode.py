@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ from feedrank.engine.algorithm import Algorithm
 from feedrank.errors import AuditError
 from feedrank.ranking.ranking import Ranking
 
-__all__ = ["EncodedRequest", "encode_request", "spec_json"]
+__all__ = ["EncodedRequest", "choice_json", "encode_request", "spec_json"]
 
 
 def _utf8(text: str, where: str) -> bytes:
@@ -55,6 +56,11 @@ class EncodedRequest:
     inputs: bytes
     outputs: bytes
     spec: bytes
+    choice: bytes | None = None
+    """Canonical JSON of the viewer's choice (``choice`` field), when there was one."""
+
+    def _choice(self) -> bytes:
+        return b"" if self.choice is None else b'"choice":%s,' % self.choice
 
     def _pieces(self, seq: int, prev: str) -> list[bytes]:
         # The members after "{" in sorted key order; every value is canonical.
@@ -72,7 +78,7 @@ class EncodedRequest:
 
     def body(self, seq: int, prev: str) -> bytes:
         """The canonical JSON of the record without ``hash``: the bytes it hashes."""
-        return b"{" + b"".join(self._pieces(seq, prev))
+        return b"{" + self._choice() + b"".join(self._pieces(seq, prev))
 
     def line(
         self, seq: int, prev: str, sign: Callable[[bytes], bytes] | None = None
@@ -81,14 +87,15 @@ class EncodedRequest:
         first) and its hash; ``sign(message)`` gives the record's Ed25519 signature
         of :func:`~feedrank.audit.record.signed_message` of the hash."""
         pieces = self._pieces(seq, prev)
-        digest = hashlib.sha256(b"{")
+        digest = hashlib.sha256(b"{" + self._choice())
         for piece in pieces:
             digest.update(piece)
         hexdigest = digest.hexdigest()
-        head = b'{"hash":"%s",' % hexdigest.encode("ascii")
+        head = b'{%s"hash":"%s",' % (self._choice(), hexdigest.encode("ascii"))
         if sign is not None:
             signature = base64.b64encode(sign(signed_message(hexdigest))).decode("ascii")
-            head = b'{"ed25519":"%s","hash":"%s",' % (
+            head = b'{%s"ed25519":"%s","hash":"%s",' % (
+                self._choice(),
                 signature.encode("ascii"),
                 hexdigest.encode("ascii"),
             )
@@ -105,6 +112,23 @@ def spec_json(pipeline: Algorithm, *, embed: bool = True) -> str:
     if embed:
         ref["canonical"] = pipeline.to_spec()
     return canonical_json(ref)
+
+
+def choice_json(ranking: Ranking, *, embed: bool = True) -> str | None:
+    """Canonical JSON of a record's ``choice`` field for ``ranking`` (None when the
+    ranking honoured no choice): the published spec (as :func:`spec_json`), the
+    alternative picked and the controls set; the record's ``spec`` is the
+    effective spec."""
+    stamp = ranking.choice
+    if stamp is None:
+        return None
+    return canonical_json(
+        {
+            "alternative": stamp.alternative,
+            "published": json.loads(spec_json(stamp.published, embed=embed)),
+            "settings": dict(stamp.settings),
+        }
+    )
 
 
 def _cursor_key(ranking: Ranking) -> dict[str, Any] | None:
@@ -168,12 +192,15 @@ def encode_request(
     request_id: str | None = None,
     spec: str | None = None,
     arrays: ArrayEncoding = "binary",
+    choice: str | None = None,
 ) -> EncodedRequest:
     """Serialise one request (everything but ``seq``, ``prev`` and ``hash``).
 
     ``ctx`` must be the context ``ranking`` was computed with (same rows, same
     ``now``). ``spec`` is :func:`spec_json` of the ranking's pipeline (computed
-    if not given). Without a ``request_id`` one is derived from the request:
+    if not given); ``choice`` is :func:`choice_json` of the ranking (the
+    viewer's choice it honoured, written in clear: it names settings, not
+    content), or None. Without a ``request_id`` one is derived from the request:
     the first 32 hex digits of SHA-256 over the canonical JSON of ``[spec
     fingerprint, now, viewer pseudonym or null, page start, candidate ids]``.
 
@@ -254,4 +281,5 @@ def encode_request(
         inputs=_utf8(inputs_json, "inputs"),
         outputs=_utf8(outputs_json, "outputs"),
         spec=_utf8(spec if spec is not None else spec_json(pipeline), "spec"),
+        choice=None if choice is None else _utf8(choice, "choice"),
     )

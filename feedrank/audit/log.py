@@ -44,10 +44,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from feedrank.audit.arrays import ArrayEncoding
-from feedrank.audit.encode import encode_request, spec_json
+from feedrank.audit.encode import choice_json, encode_request, spec_json
 from feedrank.audit.record import GENESIS, is_hex64
 from feedrank.audit.secret_check import check_secret
 from feedrank.audit.viewer import PERIODS, PseudonymPeriod
@@ -215,7 +215,10 @@ class DecisionLog:
     without the key, while the key holder still finds a person's records by
     computing one pseudonym per period.
 
-    ``fsync`` is the durability policy (module docstring). ``embed_spec``
+    ``fsync`` is the durability policy (module docstring). A ranking of a
+    viewer's choice (``ranking.choice``) is recorded with its ``choice``: the
+    published spec, the alternative and the controls set (``spec`` is then the
+    effective spec). ``embed_spec``
     writes the spec's canonical JSON into every record (else only its
     fingerprint, name and version). ``arrays`` writes bulk numeric arrays as
     typed base64 blobs ("binary", the default: exact and several times faster
@@ -298,6 +301,7 @@ class DecisionLog:
         self._arrays: ArrayEncoding = arrays
         self._lock = threading.Lock()
         self._specs: dict[str, str] = {}
+        self._choices: dict[tuple[str, str | None, tuple[tuple[str, Any], ...]], str] = {}
         self._fd: int | None = None
         self._pid = 0
         self._cache: tuple[int, int, str] | None = None  # (file size, seq, hash) we left
@@ -345,6 +349,18 @@ class DecisionLog:
             text = self._specs[fp] = spec_json(ranking.pipeline, embed=self._embed)
         return text
 
+    def _choice_json(self, ranking: Ranking) -> str | None:
+        stamp = ranking.choice
+        if stamp is None:
+            return None
+        key = (stamp.published.fingerprint, stamp.alternative, stamp.settings)
+        text = self._choices.get(key)
+        if text is None:
+            if len(self._choices) >= 4096:
+                self._choices.clear()
+            text = self._choices[key] = choice_json(ranking, embed=self._embed) or ""
+        return text
+
     def append(self, ranking: Ranking, ctx: Context, request_id: str | None = None) -> Appended:
         """Append one record for ``ranking``, computed with ``ctx``.
 
@@ -364,6 +380,7 @@ class DecisionLog:
             request_id=request_id,
             spec=self._spec_json(ranking),
             arrays=self._arrays,
+            choice=self._choice_json(ranking),
         )
         with self._lock:
             if self._fd is None:

@@ -51,6 +51,7 @@ __all__ = [
     "SIGNATURE_CONTEXT",
     "VERSIONS",
     "AuditRecord",
+    "ChoiceRef",
     "CursorKey",
     "FeedData",
     "MovesData",
@@ -104,6 +105,17 @@ class SpecRef(_Model):
     name: str
     version: str
     canonical: dict[str, Any] | None = None
+
+
+class ChoiceRef(_Model):
+    """The viewer's choice a request honoured: the ``published`` spec whose menu
+    and controls were used, the ``alternative`` picked (None: the published
+    spec) and the control values set. The record's ``spec`` is the effective
+    spec: ``published`` (or the alternative) with those values written in."""
+
+    published: SpecRef
+    alternative: str | None
+    settings: dict[str, bool | int | float]
 
 
 class CursorKey(_Model):
@@ -216,6 +228,7 @@ class AuditRecord(_Model):
     spec: SpecRef
     inputs: RequestInputs
     outputs: RequestOutputs | None
+    choice: ChoiceRef | None = None
 
     @property
     def is_sealed(self) -> bool:

@@ -5,7 +5,10 @@ For each record, :func:`replay` rebuilds the :class:`~feedrank.PostBatch` and
 spec at the stored ``now`` and page (size and starting key), and compares the
 result with what the log says was computed and served:
 
-- the spec: the replaying spec's fingerprint against the logged one;
+- the spec: the replaying spec's fingerprint against the logged one; for a
+  request that carried a viewer's choice, the replaying spec is the effective
+  spec derived again from the published spec and the logged choice, so a
+  match proves the served page is the page of the spec the viewer chose;
 - every candidate: its position in the whole feed, its score and tier, its
   filter reason, whether it was served, and — for the posts of the logged page —
   every term's contribution and every factor, by name;
@@ -19,14 +22,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.audit.log import MAX_RECORD_BYTES
-from feedrank.audit.record import SEALED_NEEDS_KEY, AuditRecord, spec_matches
+from feedrank.audit.record import SEALED_NEEDS_KEY, AuditRecord, SpecRef, spec_matches
 from feedrank.audit.secret_check import check_secret
 from feedrank.audit.verify import Problem, ProblemKind, VerifyReport, _scan
 from feedrank.engine.cursor import Cursor
@@ -133,6 +136,10 @@ class RecordReplay:
     moves_changed: int = 0
     error: str | None = None
     error_kind: ProblemKind | None = None
+    published_fingerprint: str | None = None
+    """For a record of a viewer's choice: the published spec the replaying spec
+    was derived from (published + the logged choice), so ``spec_matches`` says
+    whether the choice was honoured."""
 
     @property
     def problem(self) -> Problem | None:
@@ -170,6 +177,7 @@ class RecordReplay:
             "error_kind": self.error_kind if self.error is None else self.error_kind or "malformed",
             "moves_changed": self.moves_changed,
             "diffs": [d.to_dict() for d in self.diffs],
+            "published_fingerprint": self.published_fingerprint,
         }
 
 
@@ -202,7 +210,13 @@ class ReplayReport:
             out.append("integrity: " + self.verify.summary().replace("\n", "\n  "))
         for rec in bad[:max_records]:
             head = f"record {rec.record} (line {rec.line}, request {rec.request_id})"
-            if not rec.spec_matches:
+            if not rec.spec_matches and rec.published_fingerprint is not None:
+                out.append(
+                    f"{head}: the viewer's choice on {rec.published_fingerprint[:16]}... gives "
+                    f"the effective spec {(rec.replay_fingerprint or '?')[:16]}...; the log "
+                    f"names {rec.logged_fingerprint[:16]}...: the choice was not honoured"
+                )
+            elif not rec.spec_matches:
                 out.append(
                     f"{head}: spec fingerprint {rec.logged_fingerprint[:16]}... in the log, "
                     f"{(rec.replay_fingerprint or '?')[:16]}... replayed"
@@ -313,28 +327,74 @@ def merge_replays(opened: Sequence[Opened], done: Sequence[RecordReplay]) -> lis
 def _replay_each(
     records: Iterable[tuple[int, AuditRecord]], pipeline: Pipeline | None, rtol: float
 ) -> list[RecordReplay]:
-    """Replay each (line, record) with ``pipeline``, or with the spec the record embeds."""
+    """Replay each (line, record) with ``pipeline``, or with the spec the record
+    embeds; a record of a viewer's choice with the effective spec derived from
+    its published spec (``pipeline`` when it is that spec) and the choice."""
     cache: dict[str, Pipeline] = {}
     results = []
     for line, record in records:
         use = pipeline
-        if use is None:
-            try:
-                # Only a spec that hashes to its fingerprint stands for every record
-                # naming that fingerprint; an altered one replays as itself.
-                genuine = spec_matches(record.spec)
-                use = (cache.get(record.spec.fingerprint) if genuine else None) or record.pipeline()
-                if genuine:
-                    cache[record.spec.fingerprint] = use
-            except FeedrankError as err:
-                error = f"no spec to replay with: {err}"
-                results.append(_failed(record, line, None, error, "spec"))
-                continue
-            except Exception as err:
-                results.append(_failed(record, line, None, _internal(err), "internal"))
-                continue
-        results.append(replay_record(record, use, line=line, rtol=rtol))
+        published: str | None = None
+        try:
+            if record.choice is not None and (
+                pipeline is None or pipeline.fingerprint == record.choice.published.fingerprint
+            ):
+                use = _effective(record, pipeline, cache)
+                published = record.choice.published.fingerprint
+            elif use is None:
+                use = _embedded(record.spec, record, cache)
+        except FeedrankError as err:
+            error = f"no spec to replay with: {err}"
+            results.append(_failed(record, line, None, error, "spec"))
+            continue
+        except Exception as err:
+            results.append(_failed(record, line, None, _internal(err), "internal"))
+            continue
+        done = replay_record(record, use, line=line, rtol=rtol)
+        if published is not None:
+            done = replace(done, published_fingerprint=published)
+        results.append(done)
     return results
+
+
+def _embedded(ref: SpecRef, record: AuditRecord, cache: dict[str, Pipeline]) -> Pipeline:
+    """The spec ``ref`` embeds (cached by fingerprint when it hashes to it)."""
+    from feedrank.spec.files import parse_spec
+
+    # Only a spec that hashes to its fingerprint stands for every record
+    # naming that fingerprint; an altered one replays as itself.
+    genuine = spec_matches(ref)
+    hit = cache.get(ref.fingerprint) if genuine else None
+    if hit is not None:
+        return hit
+    if ref.canonical is None:
+        raise AuditError(
+            "the record does not embed its spec",
+            field="spec.canonical" if ref is record.spec else "choice.published.canonical",
+            expected="a spec passed to replay",
+        )
+    spec = parse_spec(ref.canonical)
+    if genuine:
+        cache[ref.fingerprint] = spec
+    return spec
+
+
+def _effective(
+    record: AuditRecord, pipeline: Pipeline | None, cache: dict[str, Pipeline]
+) -> Pipeline:
+    """The effective spec of the record's choice: its published spec (``pipeline``,
+    or the one it embeds) with the logged alternative and settings applied."""
+    from feedrank.spec.choice import Choice, choose
+
+    choice = record.choice
+    assert choice is not None
+    published = pipeline if pipeline is not None else _embedded(choice.published, record, cache)
+    try:
+        return choose(published, Choice(choice.alternative, dict(choice.settings))).effective
+    except FeedrankError as err:
+        raise AuditError(
+            f"the logged choice does not apply to its published spec: {err}", field="choice"
+        ) from None
 
 
 def _internal(err: BaseException) -> str:

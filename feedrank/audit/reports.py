@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.audit.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile, resamples
+from feedrank.audit.choices import ChoiceCounts, published_fingerprint
 from feedrank.errors import AuditError, InputError
 from feedrank.ranking.ranking import Ranking
 
@@ -339,12 +340,20 @@ class LogReport:
     exposure: ExposureReport
     control_exposure: ExposureReport
     amplification: dict[str, Amplification]
+    choices: ChoiceCounts | None = None
+    """Requests per alternative and control value (of a log of viewers' choices)."""
+    influence_by_spec: dict[str, tuple[TermInfluence, ...]] = field(default_factory=dict)
+    """Term influence per effective spec, when viewers' choices made several."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
             "spec_fingerprint": self.spec_fingerprint,
             "control": self.control,
+            "choices": None if self.choices is None else self.choices.to_dict(),
+            "influence_by_spec": {
+                fp: [vars(i) for i in terms] for fp, terms in self.influence_by_spec.items()
+            },
             "influence": [vars(i) for i in self.influence],
             "exposure": self.exposure.to_dict(),
             "control_exposure": self.control_exposure.to_dict(),
@@ -384,6 +393,8 @@ class LogReport:
             f"author concentration: Gini {e.gini:.3f} (control {c.gini:.3f}), "
             f"effective authors {e.effective_authors:.1f} (control {c.effective_authors:.1f})",
         ]
+        if self.choices is not None:
+            lines += ["", "viewers' choices:", self.choices.summary()]
         return "\n".join(lines)
 
 
@@ -438,6 +449,11 @@ def log_report(
     with ``control`` on the same inputs, and report influence, exposure and the
     amplification of each author group (``groups``: author id -> group).
 
+    The requests must share one published spec; where viewers' choices made
+    several effective specs, ``influence`` is that of the most-served one
+    (``spec_fingerprint``), ``influence_by_spec`` gives each, and ``choices``
+    counts requests per alternative and control value.
+
     ``data_key`` opens sealed records; a sealed record without it (or that it
     does not open) is an AuditError naming the record.
     """
@@ -450,12 +466,12 @@ def log_report(
     records = tuple(_opened(r, key) for r in read_log(path).records)
     if not records:
         raise InputError("the log holds no valid record", field="log", expected="a decision log")
-    prints = {r.spec.fingerprint for r in records}
+    prints = {published_fingerprint(r) for r in records}
     if len(prints) != 1:
         raise InputError(
             f"the log mixes {len(prints)} specs",
             field="log",
-            expected="records of one spec (split the log by spec fingerprint)",
+            expected="records of one published spec (split the log by spec fingerprint)",
         )
     baseline = preset(control)
     treated: list[Ranking] = []
@@ -465,12 +481,21 @@ def log_report(
         ctx = record.context(batch)
         treated.append(_rank_again(record, record.pipeline(), batch, ctx))
         controlled.append(baseline.rank(batch, ctx, limit=record.page_input().limit))
+    by_spec: dict[str, list[Ranking]] = {}
+    for ranking in treated:
+        by_spec.setdefault(ranking.fingerprint, []).append(ranking)
+    served = max(by_spec, key=lambda fp: len(by_spec[fp]))
+    chosen = any(r.choice is not None for r in records)
     return LogReport(
         requests=len(records),
-        spec_fingerprint=records[0].spec.fingerprint,
+        spec_fingerprint=served,
         control=control,
-        influence=tuple(influence(treated)),
+        influence=tuple(influence(by_spec[served])),
         exposure=exposure(treated, groups),
         control_exposure=exposure(controlled, groups),
         amplification=amplification(treated, controlled, groups or {}, paired=True),
+        choices=ChoiceCounts.of(records) if chosen else None,
+        influence_by_spec=(
+            {fp: tuple(influence(rs)) for fp, rs in by_spec.items()} if len(by_spec) > 1 else {}
+        ),
     )

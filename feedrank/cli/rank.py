@@ -81,8 +81,9 @@ def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
     request = build_request(args)
     pipeline = request.pipeline
     audit = open_rank_audit_log(args)
+    ranker = request.chosen or pipeline
     try:
-        ranking = pipeline.rank(
+        ranking = ranker.rank(
             request.batch, request.ctx, limit=args.limit, cursor=args.cursor, audit=audit
         )
     finally:
@@ -93,18 +94,36 @@ def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:
     )
     text = None
     if data is None:
-        text = (
-            f"spec {pipeline.name} v{pipeline.version}  fingerprint {pipeline.fingerprint}\n"
-            + ranking_table(
-                ranking,
-                request.batch,
-                explain=args.explain,
-                removed_all=args.removed == "all",
-                moves_all=args.moves == "all",
-            )
+        text = _spec_lines(ranking) + ranking_table(
+            ranking,
+            request.batch,
+            explain=args.explain,
+            removed_all=args.removed == "all",
+            moves_all=args.moves == "all",
         )
     emit(out, args.format, data, text)
     return 0
+
+
+def _spec_lines(ranking: Ranking) -> str:
+    """The spec that ranked; for a viewer's choice, the published spec and the choice too."""
+    p = ranking.pipeline
+    line = f"spec {p.name} v{p.version}  fingerprint {p.fingerprint}\n"
+    stamp = ranking.choice
+    if stamp is None:
+        return line
+    published = stamp.published
+    chose = [f"alternative {stamp.alternative}"] if stamp.alternative else []
+    chose += [f"{name}={_shown(value)}" for name, value in stamp.settings]
+    return (
+        f"published {published.name} v{published.version}  fingerprint "
+        f"{published.fingerprint}\nchoice: {', '.join(chose) or 'the defaults'}\n"
+        f"effective {line}"
+    )
+
+
+def _shown(value: bool | int | float) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:

@@ -18,6 +18,7 @@ from feedrank.errors import InputError
 from feedrank.io.decoding import decode_json, read_text
 from feedrank.io.jsonl import read_authors, read_interactions, read_posts, read_viewer
 from feedrank.presets import spec_or_preset
+from feedrank.spec.choice import Chosen, choice_from_args, choose
 from feedrank.spec.pipeline import Pipeline
 
 __all__ = [
@@ -35,11 +36,14 @@ MAX_FOLLOW_GRAPH_BYTES = 256 << 20
 
 @dataclass(frozen=True, eq=False)
 class Request:
-    """A request read from the command line: the algorithm, the candidates, the context."""
+    """A request read from the command line: the algorithm, the candidates, the
+    context; ``chosen``: the viewer's choice (``--choose``/``--set``) applied to
+    the published spec, when given (``pipeline`` is then its effective spec)."""
 
     pipeline: Pipeline
     batch: PostBatch
     ctx: Context
+    chosen: Chosen | None = None
 
 
 def add_request_options(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +61,18 @@ def add_request_options(parser: argparse.ArgumentParser) -> None:
         "--follow-graph", type=Path, help='who follows whom, a JSON object {"account": [ids]}'
     )
     parser.add_argument(
+        "--choose",
+        metavar="NAME",
+        help="switch to an alternative on the spec's menu (chronological is always on it)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="CONTROL=VALUE",
+        help="set one of the spec's published controls (a number, or on/off); repeatable",
+    )
+    parser.add_argument(
         "--coordination",
         type=Path,
         help="a saved coordination detection (feedrank coordination detect --output)",
@@ -64,11 +80,19 @@ def add_request_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_request(args: argparse.Namespace) -> Request:
-    """Read the spec, posts, authors, viewer and interactions the options name.
+    """Read the spec, posts, authors, viewer and interactions the options name,
+    and apply the viewer's choice (``--choose``, ``--set``) to the spec.
 
     ``now`` is ``--now``, or the ``now`` of ``--cursor`` when only a cursor is given.
     """
     pipeline = spec_or_preset(args.spec)
+    chosen = None
+    sets: list[str] = getattr(args, "set", None) or []
+    alternative: str | None = getattr(args, "choose", None)
+    if alternative is not None or sets:
+        spec_path = Path(args.spec)
+        base_dir = spec_path.parent if spec_path.is_file() else None
+        chosen = choose(pipeline, choice_from_args(alternative, sets), base_dir=base_dir)
     authors = read_authors(args.authors) if args.authors else None
     batch = PostBatch.from_posts(read_posts(args.posts), authors)
     coordination: Path | None = getattr(args, "coordination", None)
@@ -95,6 +119,8 @@ def build_request(args: argparse.Namespace) -> Request:
         network=network,
         follow_graph=follow_graph,
     )
+    if chosen is not None:
+        return Request(chosen.effective, batch, ctx, chosen)
     return Request(pipeline, batch, ctx)
 
 

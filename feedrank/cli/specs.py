@@ -51,7 +51,14 @@ def _cmd_card(args: argparse.Namespace, out: TextIO) -> int:
         for viewer in viewers:
             ctx = Context.build(batch, now=now, viewer=viewer, interactions=interactions)
             sample.append(pipeline.rank(batch, ctx))
-    card = build_card(pipeline, sample, previous)
+    effects = []
+    if args.measure_controls is not None:
+        from feedrank.datasets import simulate
+        from feedrank.evaluate.controls import control_effects
+
+        net = simulate(rng=args.measure_controls, n_users=100, n_posts=800, hours=72.0)
+        effects = control_effects(pipeline, net)
+    card = build_card(pipeline, sample, previous, effects)
     emit_text(out, card_html(card) if args.format == "html" else card_markdown(card), args.output)
     return 0
 
@@ -142,6 +149,12 @@ def add_spec_commands(sub: Any) -> None:
     card = sub.add_parser("card", help="write the plain-language algorithm card")
     card.add_argument("--spec", required=True, help="spec file or preset name")
     card.add_argument("--sample", type=Path, help="posts (JSON Lines) to measure the terms on")
+    card.add_argument(
+        "--measure-controls",
+        type=int,
+        metavar="SEED",
+        help="measure how much targeted exposure each control removes, on a simulated network",
+    )
     card.add_argument("--authors", type=Path, help="authors of the sample, JSON Lines")
     card.add_argument("--viewers", type=Path, help="viewers (JSON Lines), one feed each")
     card.add_argument("--interactions", type=Path, help="interactions, JSON Lines")

@@ -1,5 +1,6 @@
 """Evaluation: ranking metrics that agree with trec_eval, beyond-accuracy measures,
-off-policy estimators, statistics and the benchmark harness."""
+off-policy estimators, statistics, the benchmark harness and the effectiveness of
+viewers' controls."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from feedrank.evaluate.beyond import (
     novelty,
     tag_matrix,
 )
+from feedrank.evaluate.controls import ControlEffect, control_effect, control_effects
 from feedrank.evaluate.eval_result import EvalResult
 from feedrank.evaluate.measures import MEASURE_NAMES, Measure, parse_measure
 from feedrank.evaluate.metrics import evaluate
@@ -61,6 +63,7 @@ __all__ = [
     "BenchmarkReport",
     "BootstrapCI",
     "Concentration",
+    "ControlEffect",
     "Coverage",
     "EvalResult",
     "GroupExposure",
@@ -79,6 +82,8 @@ __all__ = [
     "bootstrap_ci",
     "catalog_coverage",
     "compare_to_baseline",
+    "control_effect",
+    "control_effects",
     "doubly_robust",
     "evaluate",
     "group_exposure",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from feedrank.models import InteractionKind as K
 from feedrank.presets.registry import register_preset
+from feedrank.spec.controls import Control
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.filters import (
     BlockedAuthors,
@@ -88,6 +89,12 @@ def balanced() -> Pipeline:
     fewer" window): the context records hides per author, and a hidden post is
     at most 72 hours old while it is a candidate, so it never returns. Older
     hides still lower the author's posts through the ``negative`` term.
+
+    Its published controls: how much stated interests count (``interests``,
+    0 to 4), favouring followed accounts (``in_network``, on/off), how much
+    popularity counts (``popularity``, 0 to 2), hiding an author after a hide
+    (``see_fewer``, on/off) and the oldest post shown (``max_age``, 12 to 168
+    hours). ``chronological`` is the alternative on its menu.
     """
     return Pipeline(
         name="balanced",
@@ -173,5 +180,46 @@ def balanced() -> Pipeline:
         rerankers=[
             AuthorDiversity(decay=0.5, floor=0.25),
             NetworkCaps(max_in_network=25, max_out_of_network=25),
+        ],
+        controls=[
+            Control(
+                name="interests",
+                label="How much the topics you said you care about count",
+                target="scorer.terms[interests].weight",
+                default=2.0,
+                min=0.0,
+                max=4.0,
+                step=0.5,
+            ),
+            Control(
+                name="in_network",
+                label="Favour posts from accounts you follow",
+                target="scorer.terms[in_network]",
+                default=True,
+            ),
+            Control(
+                name="popularity",
+                label="How much what many people engaged with counts",
+                target="scorer.terms[engagement].weight",
+                default=1.0,
+                min=0.0,
+                max=2.0,
+                step=0.25,
+            ),
+            Control(
+                name="see_fewer",
+                label="Hide an author for 14 days after you hide one of their posts",
+                target="filters[see_fewer]",
+                default=True,
+            ),
+            Control(
+                name="max_age",
+                label="The oldest posts you see, in hours",
+                target="filters[max_age].hours",
+                default=72.0,
+                min=12.0,
+                max=168.0,
+                step=12.0,
+            ),
         ],
     )

@@ -22,6 +22,7 @@ from feedrank.batch.segments import segmented_order
 from feedrank.engine.algorithm import Algorithm
 from feedrank.engine.result import Move, Moves, Ranked, RequestView
 from feedrank.ranking.explain import Comparison, Explanation, compare_posts, explain_post
+from feedrank.ranking.stamp import ChoiceStamp
 
 if TYPE_CHECKING:
     from feedrank.ranking.ablation import Ablation
@@ -70,6 +71,11 @@ class Ranking(RequestView):
     audit=log)`` logged this request (a :class:`~feedrank.audit.Appended`:
     ``seq``, ``request_id``, ``hash``, ``leaf_hash``); None when not logged."""
 
+    choice: ChoiceStamp | None = None
+    """The viewer's choice this ranking honoured (published spec, alternative,
+    controls set; ``fingerprint`` is the effective spec's), or None when the
+    spec ranked as published (see :mod:`feedrank.spec.choice`)."""
+
     def __repr__(self) -> str:
         removed = sum(self.removal_counts().values())
         kept = self.order.shape[0]
@@ -112,7 +118,9 @@ class Ranking(RequestView):
         Each served item carries its contributions, factors and moves;
         ``removed_counts`` and ``move_counts`` count every removal and move by
         reason. ``removed="all"`` adds every removed post and its reason,
-        ``moves="all"`` every move of every kept post.
+        ``moves="all"`` every move of every kept post. A ranking of a viewer's
+        choice adds ``choice``: the published and effective fingerprints and the
+        overlay (``spec`` is the effective spec).
         """
         rows = self.page
         kept_ids = self._kept_ids
@@ -151,6 +159,8 @@ class Ranking(RequestView):
             "removed_counts": self.removal_counts(),
             "move_counts": self.move_counts(),
         }
+        if self.choice is not None:
+            out["choice"] = self.choice.to_dict()
         if removed == "all":
             out["removed"] = [{"post_id": k, "reason": v} for k, v in self.removed().items()]
         if moves == "all":

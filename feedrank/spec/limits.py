@@ -8,6 +8,8 @@ algorithm needs (the largest built-in preset is 9 KB with 14 terms):
 - :data:`MAX_SPEC_BYTES`: the text or file, in UTF-8 bytes;
 - :data:`MAX_SPEC_PARTS`: entries of each of ``filters``, ``scorer.terms``,
   ``scorer.factors`` and ``rerankers``;
+- :data:`MAX_SPEC_CONTROLS`: entries of each of ``controls`` and
+  ``alternatives`` (loading checks the spec at both bounds of every control);
 - :data:`MAX_SPEC_STRING`: characters in any key or string;
 - :data:`MAX_SPEC_VALUES`: values in the whole spec, counting every table,
   array and leaf;
@@ -34,6 +36,7 @@ from feedrank.errors import SpecError
 
 __all__ = [
     "MAX_SPEC_BYTES",
+    "MAX_SPEC_CONTROLS",
     "MAX_SPEC_DEPTH",
     "MAX_SPEC_PARTS",
     "MAX_SPEC_STRING",
@@ -52,6 +55,9 @@ MAX_SPEC_PARTS = 1000
 """The most entries in each of ``filters``, ``scorer.terms``, ``scorer.factors``
 and ``rerankers``."""
 
+MAX_SPEC_CONTROLS = 64
+"""The most entries in each of ``controls`` and ``alternatives``."""
+
 MAX_SPEC_STRING = 10_000
 """The most characters in one key or string of a spec."""
 
@@ -59,10 +65,12 @@ MAX_SPEC_VALUES = 100_000
 """The most values in a whole spec: every table, array and leaf counts one."""
 
 _PARTS = (
-    ("filters", ("filters",)),
-    ("scorer.terms", ("scorer", "terms")),
-    ("scorer.factors", ("scorer", "factors")),
-    ("rerankers", ("rerankers",)),
+    ("filters", ("filters",), "MAX_SPEC_PARTS"),
+    ("scorer.terms", ("scorer", "terms"), "MAX_SPEC_PARTS"),
+    ("scorer.factors", ("scorer", "factors"), "MAX_SPEC_PARTS"),
+    ("rerankers", ("rerankers",), "MAX_SPEC_PARTS"),
+    ("controls", ("controls",), "MAX_SPEC_CONTROLS"),
+    ("alternatives", ("alternatives",), "MAX_SPEC_CONTROLS"),
 )
 
 
@@ -98,15 +106,16 @@ def check_spec_limits(data: Mapping[str, Any]) -> None:
 
     Takes time proportional to the spec, up to the first broken limit.
     """
-    for where, keys in _PARTS:
+    for where, keys, name in _PARTS:
+        most: int = globals()[name]  # read now: a limit may be changed at run time
         items: Any = data
         for key in keys:
             items = items.get(key) if isinstance(items, Mapping) else None
-        if isinstance(items, (list, tuple)) and len(items) > MAX_SPEC_PARTS:
+        if isinstance(items, (list, tuple)) and len(items) > most:
             raise SpecError(
-                f"{len(items)} entries, more than MAX_SPEC_PARTS = {MAX_SPEC_PARTS}",
+                f"{len(items)} entries, more than {name} = {most}",
                 field=where,
-                expected=f"at most {MAX_SPEC_PARTS} entries",
+                expected=f"at most {most} entries",
             )
     seen = 0
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]

@@ -30,13 +30,14 @@ from feedrank.batch.context import Context
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.batch.segments import check_offsets
-from feedrank.canonical import fingerprint
+from feedrank.canonical import canonical_json, fingerprint
 from feedrank.engine.algorithm import rerank_factor_names
 from feedrank.engine.cursor import Cursor
 from feedrank.engine.run import run
 from feedrank.errors import RankingError
 from feedrank.models import SpecModel
 from feedrank.ranking.ranking import Ranking, RankingBatch
+from feedrank.spec.controls import Alternative, Control, check_menu, menu_of
 from feedrank.stages.filters import FilterSpec
 from feedrank.stages.policy import Declares, Effect, Policy
 from feedrank.stages.rerank import RerankerSpec
@@ -50,7 +51,10 @@ class Pipeline(SpecModel):
 
     ``filters`` run first (each removed post keeps the reason of the first filter
     that removed it), then ``scorer``, then ``rerankers`` in order. ``limit`` is
-    the default page size.
+    the default page size. ``controls`` and ``alternatives`` are what a viewer
+    may change and switch to (:mod:`feedrank.spec.controls`); they do not take
+    part in ranking, and a spec without them is written (and fingerprinted)
+    without the two keys.
     """
 
     name: Annotated[str, Field(min_length=1, max_length=128)]
@@ -60,10 +64,39 @@ class Pipeline(SpecModel):
     scorer: Scorer
     rerankers: tuple[RerankerSpec, ...] = ()
     limit: Annotated[int, Field(ge=1, le=10_000)] = 50
+    controls: tuple[Control, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
 
     def to_spec(self) -> dict[str, Any]:
-        """The spec as plain JSON values, every default written out."""
-        return self.model_dump(mode="json")
+        """The spec as plain JSON values, every default written out (``controls``
+        and ``alternatives`` only when there are some)."""
+        data = self.model_dump(mode="json")
+        for key in _MENU:
+            if not data[key]:
+                del data[key]
+        return data
+
+    def algorithm_spec(self) -> dict[str, Any]:
+        """:meth:`to_spec` without ``controls`` and ``alternatives``: only what ranks."""
+        return self.model_dump(mode="json", exclude=set(_MENU))
+
+    @property
+    def menu(self) -> tuple[Alternative, ...]:
+        """The alternatives a viewer may switch to, ``chronological`` always among them."""
+        return menu_of(self.alternatives)
+
+    @model_validator(mode="after")
+    def _menu_is_sound(self) -> Pipeline:
+        if self.controls or self.alternatives:
+            data = self.to_spec()
+            key = canonical_json(data)
+            if key not in _SOUND_MENUS:
+                algorithm = {k: v for k, v in data.items() if k not in _MENU}
+                check_menu(algorithm, self.controls, self.alternatives, Pipeline.model_validate)
+                if len(_SOUND_MENUS) >= 256:
+                    _SOUND_MENUS.clear()
+                _SOUND_MENUS.add(key)
+        return self
 
     @cached_property
     def fingerprint(self) -> str:
@@ -220,6 +253,12 @@ class PolicyUse:
     def restricts(self) -> bool:
         """Whether this is a visibility restriction (with its declared policy)."""
         return self.effect == "visibility_restriction" and self.component.policy is not None
+
+
+_MENU = ("controls", "alternatives")
+_SOUND_MENUS: set[str] = set()
+"""Canonical JSON of specs whose menu was checked (the check builds the spec at
+every bound, so a spec built again is not checked again)."""
 
 
 class DecisionSink(Protocol):

@@ -46,7 +46,10 @@ def _neutral(p: Planted) -> fr.Pipeline:
 
 def _reweighted(p: Planted) -> fr.Pipeline:
     data = p.pipeline.to_spec()
-    data["scorer"]["terms"][0]["weight"] = 1.1  # engagement: a change for everyone alike
+    # like_rate: a change for everyone alike (engagement's weight is a published
+    # control, whose default must then move with it)
+    term = next(t for t in data["scorer"]["terms"] if t["name"] == "like_rate")
+    term["weight"] *= 1.1
     return fr.load_spec(data)
 
 
