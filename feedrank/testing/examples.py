@@ -34,7 +34,14 @@ from feedrank.stages.filters import (
     SocialProof,
     TopLevel,
 )
-from feedrank.stages.rerank import AuthorDiversity, NetworkCaps, OnePerAuthor, Reranker
+from feedrank.stages.rerank import (
+    DPP,
+    MMR,
+    AuthorDiversity,
+    NetworkCaps,
+    OnePerAuthor,
+    Reranker,
+)
 from feedrank.stages.signals import (
     AgeHours,
     AuthorAffinity,
@@ -202,6 +209,10 @@ RERANKER_EXAMPLES: Mapping[str, tuple[Reranker, ...]] = _by_type(
     [
         AuthorDiversity(),
         AuthorDiversity(decay=0.8, floor=0.5),
+        DPP(),
+        DPP(theta=0.3, similarity="topics", k=8, window=3),
+        MMR(),
+        MMR(lam=0.3, similarity="topics", k=5, normalize=False),
         NetworkCaps(max_in_network=3, max_out_of_network=2),
         NetworkCaps(max_in_network=0),
         NetworkCaps(max_out_of_network=4),

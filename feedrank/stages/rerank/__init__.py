@@ -22,16 +22,22 @@ from feedrank.stages.rerank.base import (
 if TYPE_CHECKING:
     from feedrank.stages.rerank.balance import NetworkCaps
     from feedrank.stages.rerank.diversity import AuthorDiversity
+    from feedrank.stages.rerank.dpp import DPP
+    from feedrank.stages.rerank.mmr import MMR
     from feedrank.stages.rerank.per_author import OnePerAuthor
 
 _CLASSES = {
     "AuthorDiversity": "diversity",
+    "DPP": "dpp",
+    "MMR": "mmr",
     "NetworkCaps": "balance",
     "OnePerAuthor": "per_author",
 }
 """Built-in class name -> the module of this package that defines it."""
 _TYPES = {
     "author_diversity": "diversity",
+    "dpp": "dpp",
+    "mmr": "mmr",
     "network_caps": "balance",
     "one_per_author": "per_author",
 }
@@ -41,6 +47,8 @@ RERANKERS.register_lazy({tag: f"{__name__}.{module}" for tag, module in _TYPES.i
 __getattr__ = lazy_attributes(__name__, _CLASSES)
 
 __all__ = [
+    "DPP",
+    "MMR",
     "RERANKERS",
     "AuthorDiversity",
     "CodedStep",

@@ -59,13 +59,22 @@ class CodedStep:
     """What a re-ranker decided for the rows of every request, reasons as codes:
     ``codes`` (n,) intp, 0 where the re-ranker did not act, else ``i`` for reason
     ``table[i - 1]``; ``multiplier``, ``tier`` and ``removed`` as in
-    :class:`RerankStep`."""
+    :class:`RerankStep`.
+
+    ``placed``: the re-ranker placed every post itself (MMR, DPP, FA*IR,
+    calibration): ``tier`` then holds each post's new position within its
+    request (a permutation of 0..m-1 per request) and *replaces* the tiers of
+    earlier stages instead of adding to them; the placement already saw them,
+    through the order it was given. The feed's order is then exactly the
+    placement, so a reason that names positions names the served ones.
+    """
 
     multiplier: NDArray[np.float64] | None
     tier: NDArray[np.int64] | None
     codes: NDArray[np.intp]
     table: tuple[str, ...]
     removed: NDArray[np.bool_] | None = None
+    placed: bool = False
 
     def to_step(self) -> RerankStep:
         """The same decision with reasons as strings."""
