@@ -23,12 +23,14 @@ if TYPE_CHECKING:
     from feedrank.stages.rerank.balance import NetworkCaps
     from feedrank.stages.rerank.diversity import AuthorDiversity
     from feedrank.stages.rerank.dpp import DPP
+    from feedrank.stages.rerank.fair import FairTopK
     from feedrank.stages.rerank.mmr import MMR
     from feedrank.stages.rerank.per_author import OnePerAuthor
 
 _CLASSES = {
     "AuthorDiversity": "diversity",
     "DPP": "dpp",
+    "FairTopK": "fair",
     "MMR": "mmr",
     "NetworkCaps": "balance",
     "OnePerAuthor": "per_author",
@@ -37,6 +39,7 @@ _CLASSES = {
 _TYPES = {
     "author_diversity": "diversity",
     "dpp": "dpp",
+    "fair_topk": "fair",
     "mmr": "mmr",
     "network_caps": "balance",
     "one_per_author": "per_author",
@@ -52,6 +55,7 @@ __all__ = [
     "RERANKERS",
     "AuthorDiversity",
     "CodedStep",
+    "FairTopK",
     "NetworkCaps",
     "OnePerAuthor",
     "RerankStep",

@@ -31,7 +31,9 @@ __all__ = ["Reason", "normalized", "placed_step", "position_phrase"]
 
 Reason = Callable[[int, int, int], str]
 """``why(segment, new, old)``: the reason of the post placed at 0-based position
-``new`` of request ``segment`` that stood at ``old`` before."""
+``new`` of request ``segment`` that stood at ``old`` before; "" for a post the
+re-ranker did not act on itself (it moved because others did: the engine
+records ``shifted_by:<type>``)."""
 
 
 def placed_step(
@@ -58,7 +60,8 @@ def placed_step(
         for new, old in enumerate(chosen.tolist()):
             if new != old:
                 reason = why(s, new, old)
-                codes[rows[old]] = table.setdefault(reason, len(table) + 1)
+                if reason:
+                    codes[rows[old]] = table.setdefault(reason, len(table) + 1)
     return CodedStep(None, tier, codes, tuple(table), placed=True)
 
 
