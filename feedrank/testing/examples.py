@@ -38,6 +38,7 @@ from feedrank.stages.rerank import (
     DPP,
     MMR,
     AuthorDiversity,
+    Calibrated,
     FairTopK,
     NetworkCaps,
     OnePerAuthor,
@@ -210,6 +211,8 @@ RERANKER_EXAMPLES: Mapping[str, tuple[Reranker, ...]] = _by_type(
     [
         AuthorDiversity(),
         AuthorDiversity(decay=0.8, floor=0.5),
+        Calibrated(),
+        Calibrated(lam=0.9, k=6, normalize=False),
         DPP(),
         DPP(theta=0.3, similarity="topics", k=8, window=3),
         FairTopK(attribute="group", value="group_b", p=0.5, k=12),

@@ -21,6 +21,7 @@ from feedrank.stages.rerank.base import (
 
 if TYPE_CHECKING:
     from feedrank.stages.rerank.balance import NetworkCaps
+    from feedrank.stages.rerank.calibrated import Calibrated
     from feedrank.stages.rerank.diversity import AuthorDiversity
     from feedrank.stages.rerank.dpp import DPP
     from feedrank.stages.rerank.fair import FairTopK
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 _CLASSES = {
     "AuthorDiversity": "diversity",
+    "Calibrated": "calibrated",
     "DPP": "dpp",
     "FairTopK": "fair",
     "MMR": "mmr",
@@ -38,6 +40,7 @@ _CLASSES = {
 """Built-in class name -> the module of this package that defines it."""
 _TYPES = {
     "author_diversity": "diversity",
+    "calibrated": "calibrated",
     "dpp": "dpp",
     "fair_topk": "fair",
     "mmr": "mmr",
@@ -54,6 +57,7 @@ __all__ = [
     "MMR",
     "RERANKERS",
     "AuthorDiversity",
+    "Calibrated",
     "CodedStep",
     "FairTopK",
     "NetworkCaps",
