@@ -59,7 +59,7 @@ from feedrank.batch.requests import Requests
 from feedrank.stages.rerank.base import CodedStep, Reranker, register_reranker
 from feedrank.stages.rerank.mmr import similarity_reason
 from feedrank.stages.rerank.placement import normalized, placed_step
-from feedrank.stages.rerank.similarity import Similarity, SimilarityKind
+from feedrank.stages.rerank.similarity import Similarity, SimilarityKind, closest_above
 
 __all__ = ["DPP", "EPSILON", "dpp_picks", "theta_alpha"]
 
@@ -94,25 +94,26 @@ def dpp_picks(
     span = k if window is None else min(k, window - 1)
     factor = np.zeros((max(span, 1), m), dtype=np.float64)
     d2 = np.ones(m, dtype=np.float64)
-    free = np.ones(m, dtype=bool)
+    gain = np.empty(m, dtype=np.float64)
     picks: list[int] = []
     j = int(np.argmax(quality))
     while True:
         picks.append(j)
-        free[j] = False
         if len(picks) == k:
             break
         if window is not None and len(picks) >= window:
             d2 = _rebuild(sim, picks[-(window - 1) :], factor) if window > 1 else np.ones(m)
+            d2[picks] = 0.0
         else:
-            t = len(picks) - 1
-            _extend(sim, j, t, factor, d2)
-        gain = np.full(m, -np.inf)
-        ok = free & (d2 > EPSILON)
-        if not ok.any():
-            break
-        gain[ok] = quality[ok] + np.log(d2[ok])
+            _extend(sim, j, len(picks) - 1, factor, d2)
+            d2[j] = 0.0  # placed: its residual is 0 (up to rounding) and stays so
+        np.maximum(d2, 1e-300, out=gain)
+        np.log(gain, out=gain)
+        gain += quality
+        gain = np.where(d2 > EPSILON, gain, -np.inf)
         j = int(np.argmax(gain))
+        if gain[j] == -np.inf:
+            break
     return np.asarray(picks, dtype=np.intp)
 
 
@@ -160,7 +161,7 @@ class DPP(Reranker):
     ) -> CodedStep:
         offsets = requests.offsets
         picks: list[NDArray[np.intp]] = []
-        sims: list[NDArray[np.float64]] = []
+        notes: list[tuple[NDArray[np.float64], NDArray[np.intp]]] = []
         for s in range(offsets.shape[0] - 1):
             rows = order[offsets[s] : offsets[s + 1]]
             rel = scores[rows]
@@ -168,19 +169,14 @@ class DPP(Reranker):
             sim = Similarity.of(batch, rows, self.similarity)
             chosen = dpp_picks(rel, sim, self.theta, self.k, self.window)
             picks.append(chosen)
-            among = sim.matrix(chosen)
-            np.fill_diagonal(among, -np.inf)
-            sims.append(among)
+            notes.append(closest_above(sim.matrix(chosen), self.window))
 
         def why(segment: int, new: int, old: int) -> str:
-            if new == 0:
-                return similarity_reason(new, old, math.nan, -1)
-            first = 0 if self.window is None else max(0, new - self.window + 1)
-            if first == new:  # a window of 1: nothing above counts
+            closest, near = notes[segment]
+            if new and near[new] < 0:  # a window of 1: nothing above counts
                 return f"placed at {new + 1} instead of {old + 1}: the most relevant post left"
-            near = first + int(np.argmax(sims[segment][new, first:new]))
-            closest = float(sims[segment][new, near])
-            return similarity_reason(new, old, closest, near, first)
+            first = 0 if self.window is None else max(0, new - self.window + 1)
+            return similarity_reason(new, old, float(closest[new]), int(near[new]), first)
 
         return placed_step(offsets, order, picks, why)
 

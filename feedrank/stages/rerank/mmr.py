@@ -42,47 +42,35 @@ from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.stages.rerank.base import CodedStep, Reranker, register_reranker
 from feedrank.stages.rerank.placement import normalized, placed_step, position_phrase
-from feedrank.stages.rerank.similarity import Similarity, SimilarityKind
+from feedrank.stages.rerank.similarity import Similarity, SimilarityKind, closest_above
 
 __all__ = ["MMR", "mmr_picks", "similarity_reason"]
 
 
 def mmr_picks(
     relevance: NDArray[np.float64], sim: Similarity, lam: float, k: int
-) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.intp]]:
-    """The MMR placement of ``m`` posts given in their current order.
-
-    Returns ``picks`` (min(k, m),) intp, positions in the current order, in
-    placement order; ``closest`` (same shape) float64, each pick's highest
-    similarity to the posts placed before it (NaN for the first) and ``near``
-    the placement index of that post (-1 for the first).
-    """
+) -> NDArray[np.intp]:
+    """The MMR placement of ``m`` posts given in their current order:
+    positions in the current order, in placement order (min(k, m) of them)."""
     m = relevance.shape[0]
     k = min(k, m)
     picks = np.empty(k, dtype=np.intp)
-    closest = np.full(k, np.nan)
-    near = np.full(k, -1, dtype=np.intp)
     if k == 0:
-        return picks, closest, near
+        return picks
     gain = lam * relevance
-    free = np.ones(m, dtype=bool)
     best_sim = np.full(m, -np.inf)
-    best_at = np.full(m, -1, dtype=np.intp)
+    value = np.empty(m, dtype=np.float64)
     j = int(np.argmax(gain))
     for t in range(k):
         picks[t] = j
-        if t:
-            closest[t], near[t] = best_sim[j], best_at[j]
-        free[j] = False
         if t == k - 1:
             break
-        s = sim.to(j)
-        higher = s > best_sim
-        best_sim = np.where(higher, s, best_sim)
-        best_at = np.where(higher, t, best_at)
-        value = np.where(free, gain - (1.0 - lam) * best_sim, -np.inf)
+        np.maximum(best_sim, sim.to(j), out=best_sim)
+        np.multiply(best_sim, lam - 1.0, out=value)
+        value += gain
+        value[picks[: t + 1]] = -np.inf
         j = int(np.argmax(value))
-    return picks, closest, near
+    return picks
 
 
 def similarity_reason(new: int, old: int, closest: float, near: int, first: int = 0) -> str:
@@ -130,11 +118,10 @@ class MMR(Reranker):
             rows = order[offsets[s] : offsets[s + 1]]
             rel = scores[rows]
             rel = normalized(rel) if self.normalize else rel
-            chosen, closest, near = mmr_picks(
-                rel, Similarity.of(batch, rows, self.similarity), self.lam, self.k
-            )
+            sim = Similarity.of(batch, rows, self.similarity)
+            chosen = mmr_picks(rel, sim, self.lam, self.k)
             picks.append(chosen)
-            notes.append((closest, near))
+            notes.append(closest_above(sim.matrix(chosen)))
 
         def why(segment: int, new: int, old: int) -> str:
             closest, near = notes[segment]

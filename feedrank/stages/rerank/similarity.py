@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from feedrank.batch.posts import PostBatch
 from feedrank.errors import RankingError
 
-__all__ = ["Similarity", "SimilarityKind"]
+__all__ = ["Similarity", "SimilarityKind", "closest_above"]
 
 SimilarityKind = Literal["embedding", "topics"]
 
@@ -59,11 +59,14 @@ class Similarity:
                     post_id=str(batch.ids[int(rows[0])]),
                     expected='embeddings on the posts, or similarity = "topics"',
                 )
-            vectors = batch.embeddings[rows].astype(np.float64, copy=True)
-            vectors[~batch.has_embedding[rows]] = 0.0
+            vectors = np.asarray(batch.embeddings[rows], dtype=np.float64)  # a copy
+            missing = ~batch.has_embedding[rows]
+            if missing.any():
+                vectors[missing] = 0.0
             norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
-            safe = np.where(norms > 0, norms, 1.0)
-            return cls(vectors / safe[:, None], None)
+            norms[norms == 0] = 1.0
+            vectors /= norms[:, None]
+            return cls(vectors, None)
         tags = batch.topics
         m = rows.shape[0]
         starts, stops = tags.indptr[rows], tags.indptr[rows + 1]
@@ -100,3 +103,26 @@ class Similarity:
             out = np.divide(out, union, out=np.zeros_like(out), where=union > 0)
         np.fill_diagonal(out, 1.0)
         return out
+
+
+def closest_above(
+    among: NDArray[np.float64], window: int | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """For posts placed in the order of ``among`` (k, k), each one's highest
+    similarity to the posts placed before it (within the last ``window - 1``
+    when given) and the index of that post: ``closest`` (k,) float64 (NaN
+    where none counts) and ``near`` (k,) intp (-1 there).
+
+    >>> closest_above(np.array([[1.0, 0.2, 0.9], [0.2, 1.0, 0.4], [0.9, 0.4, 1.0]]))
+    (array([nan, 0.2, 0.9]), array([-1,  0,  0]))
+    """
+    k = among.shape[0]
+    i, j = np.indices((k, k))
+    counts = j < i
+    if window is not None:
+        counts &= j > i - window
+    masked = np.where(counts, among, -np.inf)
+    near = np.argmax(masked, axis=1).astype(np.intp) if k else np.zeros(0, dtype=np.intp)
+    some = counts.any(axis=1)
+    closest = np.where(some, masked[np.arange(k), near], np.nan)
+    return closest, np.where(some, near, -1).astype(np.intp)
