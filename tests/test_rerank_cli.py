@@ -163,3 +163,18 @@ def test_a_bad_parameter_in_the_spec_names_it(
     code = main(args(files), out=io.StringIO())
     assert code != 0
     assert "theta" in capsys.readouterr().err
+
+
+def test_the_readme_example_spec_loads_and_ranks(files: dict[str, Path], tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = readme.split("```toml\n")[1:]
+    text = next(b.split("```")[0] for b in blocks if 'name = "diverse-and-fair"' in b)
+    path = tmp_path / "readme.toml"
+    path.write_text(text)
+    pipe = fr.load_spec(path)
+    assert [r.type for r in pipe.rerankers] == ["calibrated", "fair_topk", "dpp"]
+    spec_args = args(files)
+    spec_args[spec_args.index("--spec") + 1] = str(path)
+    out = io.StringIO()
+    assert main(spec_args, out=out) == 0
+    assert json.loads(out.getvalue())["spec"]["fingerprint"] == pipe.fingerprint
