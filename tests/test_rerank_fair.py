@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import fairsearchcore
 import numpy as np
@@ -160,3 +161,58 @@ def test_bad_parameters_are_spec_errors() -> None:
         FairTopK(attribute="group", value="b", p=1.5)
     with pytest.raises(fr.errors.SpecError):
         FairTopK(attribute="a=b", value="b", p=0.5)
+
+
+def test_a_logged_fair_ranking_replays_with_its_authors_attributes(tmp_path: Path) -> None:
+    from feedrank.audit import DecisionLog, read_log, replay_record
+    from tests.audit._helpers import DATA_KEY, KEY, assert_same_batch
+
+    n = 30
+    batch = fair_batch(
+        ["b" if i % 5 == 4 else "a" for i in range(n)], [float(n - i) for i in range(n)]
+    )
+    pipe = pipeline(FairTopK(attribute="group", value="b", p=0.5, k=20))
+    ctx = fr.Context.build(batch, now=NOW)
+    ranking = pipe.rank(batch, ctx)
+    assert ranking.move_counts()
+    path = tmp_path / "log.jsonl"
+    with DecisionLog(path, key=KEY, data_key=DATA_KEY) as log:
+        log.append(ranking, ctx)
+    record = read_log(path).records[0]
+    assert_same_batch(batch, record.batch())
+    assert replay_record(record, pipe).ok
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    groups=st.lists(st.sampled_from(["a", "b", ""]), min_size=1, max_size=40),
+    seed=st.integers(0, 2**16),
+    k=st.integers(1, 30),
+    p=st.sampled_from([0.2, 0.5, 0.8]),
+)
+def test_served_feeds_meet_every_prefix_after_other_rerankers(
+    groups: list[str], seed: int, k: int, p: float
+) -> None:
+    from feedrank.stages.rerank import OnePerAuthor
+
+    rng = np.random.default_rng(seed)
+    n = len(groups)
+    posts = [
+        fr.Post(
+            id=f"p{i}",
+            author_id=f"a{i % 7}",
+            created_at=NOW,
+            features={"s": float(rng.random())},
+        )
+        for i in range(n)
+    ]
+    authors = [fr.Author(id=f"a{j}", attributes={"group": groups[j]}) for j in range(min(7, n))]
+    batch = fr.PostBatch.from_posts(posts, authors)
+    stage = FairTopK(attribute="group", value="b", p=p, k=k)
+    ranking = pipeline(OnePerAuthor(), stage).rank(batch, fr.Context.build(batch, now=NOW), limit=n)
+    protected = batch.author_attribute("group") == "b"
+    served = protected[batch.index_of(list(ranking.post_ids))]
+    counts = np.cumsum(served)
+    mtable = stage.table().m
+    for i in range(min(k, n)):
+        assert counts[i] >= min(int(mtable[i]), int(protected.sum()))
