@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Literal
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
 import feedrank as fr
-from feedrank.stages.rerank import MMR
+from feedrank.stages.rerank import MMR, AuthorDiversity
 from feedrank.stages.rerank.placement import normalized
 from feedrank.stages.scoring import Scorer, Term
 from feedrank.stages.signals import Feature
@@ -164,3 +165,25 @@ def test_bad_parameters_are_spec_errors() -> None:
         MMR(lam=1.5)
     with pytest.raises(fr.errors.SpecError):
         MMR(similarity="authors")  # type: ignore[arg-type]
+
+
+def test_a_third_party_reranker_can_place_posts_one_request_at_a_time() -> None:
+    from feedrank.stages.rerank import Reranker, RerankStep, register_reranker
+
+    @register_reranker
+    class Reverse(Reranker):
+        """Serves the current order backwards (a placing re-ranker written per request)."""
+
+        type: Literal["test_reverse_placement"] = "test_reverse_placement"
+
+        def adjust(self, batch, ctx, order, scores):  # type: ignore[no-untyped-def]
+            tier = np.empty(len(batch), dtype=np.int64)
+            tier[order] = np.arange(len(batch))[::-1]
+            return RerankStep(None, tier, np.full(len(batch), "reversed"), placed=True)
+
+    batch, _ = embedded_batch(np.random.default_rng(2), 12)
+    ranking = pipeline(AuthorDiversity(), Reverse()).rank(
+        batch, fr.Context.build(batch, now=NOW), limit=12
+    )
+    before = pipeline(AuthorDiversity()).rank(batch, fr.Context.build(batch, now=NOW), limit=12)
+    assert list(ranking.post_ids) == list(before.post_ids)[::-1]
