@@ -48,6 +48,7 @@ from feedrank.batch.requests import Requests
 from feedrank.models import Viewer
 from feedrank.stages.rerank.base import CodedStep, Reranker, register_reranker
 from feedrank.stages.rerank.placement import normalized, placed_step, position_phrase
+from feedrank.stages.rerank.similarity import row_tags
 
 __all__ = ["SMOOTHING", "Calibrated", "calibrated_picks", "kl_divergence", "topic_mix"]
 
@@ -76,23 +77,20 @@ def topic_mix(
     (m, G) over ``names`` (G topics: the viewer's, then the posts' others)."""
     interests = {} if viewer is None else viewer.interests
     wanted = {t: float(w) for t, w in interests.items() if w > 0}
+    owner, codes, lengths = row_tags(batch, rows)
     vocab = batch.topics.vocabulary
-    names = tuple(sorted(wanted)) + tuple(t for t in vocab if t not in wanted)
+    used = np.unique(codes).tolist()  # only these rows' topics
+    names = tuple(sorted(wanted)) + tuple(vocab[c] for c in used if vocab[c] not in wanted)
     where = {t: j for j, t in enumerate(names)}
     p = np.zeros(len(names), dtype=np.float64)
     total = sum(wanted.values())
     for topic, weight in wanted.items():
         p[where[topic]] = weight / total
-    tags = batch.topics
-    m = rows.shape[0]
-    q = np.zeros((m, len(names)), dtype=np.float64)
-    lengths = tags.indptr[rows + 1] - tags.indptr[rows]
-    if int(lengths.sum()):
-        owner = np.repeat(np.arange(m, dtype=np.intp), lengths)
-        start = np.repeat(tags.indptr[rows], lengths)
-        within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        column = np.array([where[t] for t in vocab], dtype=np.intp)[tags.codes[start + within]]
-        q[owner, column] = 1.0 / np.repeat(lengths, lengths)
+    q = np.zeros((rows.shape[0], len(names)), dtype=np.float64)
+    if codes.shape[0]:
+        lookup = np.zeros(len(vocab), dtype=np.intp)
+        lookup[used] = [where[vocab[c]] for c in used]
+        q[owner, lookup[codes]] = 1.0 / np.repeat(lengths, lengths)
     return p, q, names
 
 

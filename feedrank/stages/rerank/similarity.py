@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from feedrank.batch.posts import PostBatch
 from feedrank.errors import RankingError
 
-__all__ = ["Similarity", "SimilarityKind", "closest_above"]
+__all__ = ["Similarity", "SimilarityKind", "closest_above", "row_tags"]
 
 SimilarityKind = Literal["embedding", "topics"]
 
@@ -67,17 +67,10 @@ class Similarity:
             norms[norms == 0] = 1.0
             vectors /= norms[:, None]
             return cls(vectors, None)
-        tags = batch.topics
-        m = rows.shape[0]
-        starts, stops = tags.indptr[rows], tags.indptr[rows + 1]
-        lengths = (stops - starts).astype(np.intp)
-        vectors = np.zeros((m, max(len(tags.vocabulary), 1)), dtype=np.float64)
-        if lengths.sum():
-            owner = np.repeat(np.arange(m, dtype=np.intp), lengths)
-            within = np.arange(int(lengths.sum()), dtype=np.intp) - np.repeat(
-                np.cumsum(lengths) - lengths, lengths
-            )
-            vectors[owner, tags.codes[np.repeat(starts, lengths) + within]] = 1.0
+        owner, codes, lengths = row_tags(batch, rows)
+        used, column = np.unique(codes, return_inverse=True)  # only these rows' topics
+        vectors = np.zeros((rows.shape[0], max(used.shape[0], 1)), dtype=np.float64)
+        vectors[owner, column.reshape(-1)] = 1.0
         return cls(vectors, lengths.astype(np.float64))
 
     def __len__(self) -> int:
@@ -126,3 +119,19 @@ def closest_above(
     some = counts.any(axis=1)
     closest = np.where(some, masked[np.arange(k), near], np.nan)
     return closest, np.where(some, near, -1).astype(np.intp)
+
+
+def row_tags(
+    batch: PostBatch, rows: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.intp]]:
+    """The topics of ``rows``: ``owner`` (nnz,) the index in ``rows`` of every
+    stored topic, ``codes`` (nnz,) its code in ``batch.topics.vocabulary``, and
+    ``lengths`` (len(rows),) the number of topics of each row."""
+    tags = batch.topics
+    starts = tags.indptr[rows]
+    lengths = (tags.indptr[rows + 1] - starts).astype(np.intp)
+    nnz = int(lengths.sum())
+    owner = np.repeat(np.arange(rows.shape[0], dtype=np.intp), lengths)
+    within = np.arange(nnz, dtype=np.intp) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    codes: NDArray[np.int64] = tags.codes[np.repeat(starts, lengths) + within]
+    return owner, codes, lengths
