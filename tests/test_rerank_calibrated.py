@@ -106,4 +106,9 @@ def test_moves_quote_the_kl_and_topic_shares() -> None:
     for reason in up:
         found = re.search(r"\(KL (\d+\.\d\d) → (\d+\.\d\d)\)$", reason)
         assert found, reason
+        assert float(found[2]) <= float(found[1])  # "closer" only when KL fell
+    for reason in (r for r in reasons if "outweighs" in r):
+        found = re.search(r"relevance (\d\.\d\d) outweighs .*\(KL (\S+) → (\S+)\)$", reason)
+        assert found, reason
+        assert float(found[3]) >= float(found[2])
     assert all(r.startswith("placed at") or r == "shifted_by:calibrated" for r in reasons), reasons

@@ -178,3 +178,13 @@ def test_the_readme_example_spec_loads_and_ranks(files: dict[str, Path], tmp_pat
     out = io.StringIO()
     assert main(spec_args, out=out) == 0
     assert json.loads(out.getvalue())["spec"]["fingerprint"] == pipe.fingerprint
+
+
+def test_the_table_summarises_many_reasons_per_stage(files: dict[str, Path]) -> None:
+    table = args(files)[:-4] + ["--limit", "5"]  # no --format json --moves all
+    out = io.StringIO()
+    assert main(table, out=out) == 0
+    moved = next(line for line in out.getvalue().splitlines() if line.startswith("moved: "))
+    assert "other reasons (--moves all lists them)" in moved
+    for stage in moved[len("moved: ") :].split("; "):
+        assert stage.count(" placed at ") + stage.count(" shifted_by:") <= 3

@@ -149,29 +149,34 @@ class Calibrated(Reranker):
     ) -> CodedStep:
         offsets = requests.offsets
         picks: list[NDArray[np.intp]] = []
-        notes: list[tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]] = []
+        notes: list[tuple[NDArray[np.float64], ...]] = []
         names: list[tuple[str, ...]] = []
         for s in range(offsets.shape[0] - 1):
             rows = order[offsets[s] : offsets[s + 1]]
             p, q, topics = topic_mix(batch, rows, requests.viewers[s])
             if not p.any():
                 picks.append(np.zeros(0, dtype=np.intp))
-                notes.append((p, q, np.zeros(1)))
+                notes.append((p, q, np.zeros(1), np.zeros(0)))
                 names.append(topics)
                 continue
             rel = scores[rows]
             rel = normalized(rel) if self.normalize else rel
             chosen, kl = calibrated_picks(rel, p, q, self.lam, self.k)
             picks.append(chosen)
-            notes.append((p, q[chosen], kl))
+            notes.append((p, q[chosen], kl, rel[chosen]))
             names.append(topics)
 
         def why(segment: int, new: int, old: int) -> str:
-            p, q, kl = notes[segment]
+            p, q, kl, rel = notes[segment]
             head = position_phrase(new, old)
             if new < old:
+                if kl[new + 1] < kl[new]:
+                    return (
+                        f"{head}: brings the page's topic mix closer to the viewer's interests "
+                        f"(KL {kl[new]:.2f} → {kl[new + 1]:.2f})"
+                    )
                 return (
-                    f"{head}: brings the page's topic mix closer to the viewer's interests "
+                    f"{head}: its relevance {rel[new]:.2f} outweighs the topic mix "
                     f"(KL {kl[new]:.2f} → {kl[new + 1]:.2f})"
                 )
             own = q[new]

@@ -75,8 +75,9 @@ def mmr_picks(
 
 def similarity_reason(new: int, old: int, closest: float, near: int, first: int = 0) -> str:
     """The reason of a post placed by similarity: moved down, the post above it
-    that it resembles most; moved up, how little it resembles those above it
-    (from position ``first``, 0-based, on).
+    that it resembles most ("" when it resembles none: it only made room for
+    posts moved up); moved up, how little it resembles those above it (from
+    position ``first``, 0-based, on).
 
     >>> similarity_reason(3, 1, 0.931, 0)
     'placed at 4 instead of 2: 0.93 similar to #1'
@@ -87,6 +88,8 @@ def similarity_reason(new: int, old: int, closest: float, near: int, first: int 
     if near < 0:
         return head + ": the most relevant post"
     if new > old:
+        if not closest > 0:
+            return ""  # nothing above resembles it: it moved because others moved up
         return f"{head}: {closest:.2f} similar to #{near + 1}"
     above = f"#{first + 1}" if new - first == 1 else f"#{first + 1}–#{new}"
     return f"{head}: at most {closest:.2f} similar to {above}"
