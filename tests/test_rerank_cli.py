@@ -181,7 +181,7 @@ def test_the_readme_example_spec_loads_and_ranks(files: dict[str, Path], tmp_pat
 
 
 def test_the_table_summarises_many_reasons_per_stage(files: dict[str, Path]) -> None:
-    table = args(files)[:-4] + ["--limit", "5"]  # no --format json --moves all
+    table = [*args(files)[:-4], "--limit", "5"]  # no --format json --moves all
     out = io.StringIO()
     assert main(table, out=out) == 0
     moved = next(line for line in out.getvalue().splitlines() if line.startswith("moved: "))
