@@ -96,9 +96,17 @@ class FairTable:
 @lru_cache(maxsize=64)
 def fair_table(k: int, p: float, alpha: float, adjust: bool = True) -> FairTable:
     """The :class:`FairTable` of (k, p, α), α adjusted for the k tests or not."""
-    if not adjust:
+    table = _search(k, p, alpha) if adjust else None
+    if table is None:
         m = _unadjusted(k, p, alpha)
-        return FairTable(m, alpha, fail_probability(m, p))
+        table = FairTable(m, alpha, fail_probability(m, p))
+    table.m.setflags(write=False)  # shared by every caller of the cache
+    return table
+
+
+def _search(k: int, p: float, alpha: float) -> FairTable:
+    """The adjusted table: halve [0, α] until two tables differ by one protected
+    post in total, keep the one whose failure probability is closer to α."""
 
     def target(m: NDArray[np.int64]) -> float:
         return fail_probability(m[:-1], p)  # the first k - 1 prefixes (see above)
