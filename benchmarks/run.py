@@ -44,6 +44,7 @@ FULL: dict[str, list[str]] = {
     "audit": ["bench_audit.py", "--repeats", "100", "--records", "1000"],
     "coordination": ["bench_coordination.py", "--interactions", "1000000", "--repeats", "5"],
     "controls": ["bench_controls.py", "--viewers", "60", "--repeats", "200"],
+    "rerank": ["bench_rerank.py", "--candidates", "1000", "--k", "50", "--repeats", "200"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
@@ -87,6 +88,7 @@ QUICK: dict[str, list[str]] = {
         "--repeats",
         "10",
     ],
+    "rerank": ["bench_rerank.py", "--repeats", "20"],
 }
 
 
@@ -235,6 +237,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
     table.extend(_audit_rows(results.get("audit", {})))
     table.extend(_coordination_rows(results.get("coordination", {})))
     table.extend(_controls_rows(results.get("controls", {})))
+    table.extend(_rerank_rows(results.get("rerank", {})))
     i = results.get("import", {})
     if "ratio" in i:
         med = i["median_ms"]
@@ -471,6 +474,23 @@ def _controls_rows(c: dict[str, Any]) -> list[tuple[str, str, str, str, str, str
         )
     )
     return table
+
+
+def _rerank_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "median_ms" not in r:
+        return []
+    ms, w, t = r["median_ms"], r["workload"], r["targets"]
+    return [
+        (
+            f"{name.upper()} re-ranker, {w['candidates']:,} candidates choosing {w['k']} (CPU)",
+            f"{ms[f'{name} stage']:.3f} ms",
+            f"numpy floor {ms[f'{name} floor']:.3f} ms",
+            f"{r['stage_vs_floor'][name]:.2f}x the floor",
+            f"<= {t[f'{name}_at_most_ms']:g} ms",
+            _yes(t[f"{name}_met"]),
+        )
+        for name in ("dpp", "mmr")
+    ]
 
 
 def _yes(flag: bool) -> str:

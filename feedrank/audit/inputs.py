@@ -65,6 +65,7 @@ BATCH_COLUMNS = frozenset(
         "embeddings",
         "has_embedding",
         "author_followers",
+        "author_attributes",
         *_STRING_COLUMNS,
         *_TEXT_COLUMNS,
     }
@@ -142,6 +143,9 @@ def encode_batch(batch: PostBatch, arrays: ArrayEncoding) -> dict[str, Any]:
         column = getattr(batch, name)
         if column.shape[0] and not bool(np.all(column == "")):
             out[name] = column.tolist()
+    attributes = batch.author_attributes
+    if len(attributes) == len(batch) and attributes.codes.shape[0]:
+        out["author_attributes"] = _encode_tags(attributes, arrays)
     return out
 
 
@@ -194,6 +198,9 @@ def decode_batch(stored: Mapping[str, Any]) -> PostBatch:
             labels=_decode_tags(stored["labels"], n, f"{w}.labels"),
             embeddings=embeddings,
             author_followers=col("author_followers", "f", stored["author_followers"]),
+            author_attributes=_decode_tags(stored["author_attributes"], n, f"{w}.author_attributes")
+            if "author_attributes" in stored
+            else None,
             **optional,
         )
     except FeedrankError as exc:

@@ -416,6 +416,25 @@ def _counts(arr: NDArray[Any], name: str, ids: NDArray[np.str_]) -> NDArray[np.i
     return arr.astype(np.int64, copy=False)
 
 
+def _attribute_tags(author_ids: list[str], authors: Iterable[Author]) -> Tags:
+    """Each post's author attributes as ``"key=value"`` tags (a key holding "="
+    would be ambiguous and is refused)."""
+    attributes: dict[str, tuple[str, ...]] = {}
+    for author in authors:
+        for key in author.attributes:
+            if "=" in key or not key:
+                raise BatchError(
+                    f"attribute name {key!r} is empty or holds '='",
+                    field="attributes",
+                    expected="attribute names without '='",
+                    post_id=f"<author {author.id}>",
+                )
+        attributes[author.id] = tuple(f"{k}={v}" for k, v in author.attributes.items())
+    if not any(attributes.values()):
+        return Tags.empty(len(author_ids))
+    return Tags.from_lists([attributes.get(a, ()) for a in author_ids], field="attributes")
+
+
 def _tags_column(values: Any, name: str, ids: NDArray[np.str_]) -> Tags:
     if values is None:
         return Tags.empty(ids.shape[0])

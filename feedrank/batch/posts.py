@@ -27,6 +27,7 @@ from feedrank.batch._columns import (
     _KIND_INDEX,
     KINDS,
     TEXT,
+    _attribute_tags,
     _check_unique,
     _count_matrix,
     _embedding_matrix,
@@ -64,6 +65,9 @@ class PostBatch:
     - ``url``, ``text``: ndarray (n,), StringDType, "" = none.
     - ``embeddings``: ndarray (n, d), float64 or None; ``has_embedding`` (n,), bool.
     - ``author_followers``: ndarray (n,), float64, NaN where the author is unknown.
+    - ``author_attributes``: :class:`~feedrank.batch.tags.Tags`, the attributes of
+      each post's author as ``"key=value"`` strings (none where the author is
+      unknown); :meth:`author_attribute` reads one key.
 
     Build with :meth:`from_posts` (validated models) or :meth:`from_columns`
     (arrays, checked without a Python loop). Instances are treated as immutable.
@@ -85,6 +89,7 @@ class PostBatch:
     embeddings: NDArray[np.float64] | None = None
     has_embedding: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     author_followers: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    author_attributes: Tags = field(default_factory=lambda: Tags.empty(0))
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -176,6 +181,30 @@ class PostBatch:
         out[[row for p in wanted if (row := lookup.get(p)) is not None]] = True
         return out
 
+    def author_attribute(self, key: str) -> NDArray[np.str_]:
+        """ndarray (n,), str: the value of author attribute ``key`` of every post
+        ("" where its author has none).
+
+        >>> from datetime import datetime, timezone
+        >>> from feedrank import Author, Post
+        >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        >>> posts = [Post(id=i, author_id=a, created_at=t) for i, a in (("p", "a"), ("q", "b"))]
+        >>> batch = PostBatch.from_posts(posts, [Author(id="a", attributes={"group": "x"})])
+        >>> batch.author_attribute("group").tolist()
+        ['x', '']
+        """
+        tags = self.author_attributes
+        out = np.zeros(len(self), dtype=np.str_)
+        if len(tags) != len(self) or not tags.vocabulary:
+            return out
+        prefix = key + "="
+        values = [t[len(prefix) :] if t.startswith(prefix) else "" for t in tags.vocabulary]
+        names = np.array(values, dtype=np.str_)
+        hit = names[tags.codes] != ""
+        out = np.zeros(len(self), dtype=names.dtype)
+        out[tags.row_ids[hit]] = names[tags.codes[hit]]
+        return out
+
     def _slice(self, start: int, stop: int) -> PostBatch:
         """Rows ``start:stop`` as a batch of views (no copy)."""
         return PostBatch(
@@ -195,6 +224,7 @@ class PostBatch:
             embeddings=None if self.embeddings is None else self.embeddings[start:stop],
             has_embedding=self.has_embedding[start:stop],
             author_followers=self.author_followers[start:stop],
+            author_attributes=self.author_attributes._slice(start, stop),
         )
 
     def age_hours(self, now_micros: int | NDArray[np.int64]) -> NDArray[np.float64]:
@@ -215,10 +245,12 @@ class PostBatch:
     ) -> PostBatch:
         """Columns from validated :class:`~feedrank.Post` models.
 
-        ``authors`` fill ``author_followers``; posts whose author is not given get NaN.
+        ``authors`` fill ``author_followers`` (posts whose author is not given get
+        NaN) and ``author_attributes``.
         Duplicate post ids raise :class:`~feedrank.errors.BatchError`.
         """
         n = len(posts)
+        known = list(authors) if authors is not None else []
         for i, post in enumerate(posts):
             if not isinstance(post, Post):
                 raise BatchError(
@@ -273,9 +305,8 @@ class PostBatch:
             text=np.array([p.text or "" for p in posts], dtype=TEXT),
             embeddings=embeddings,
             has_embedding=has_embedding,
-            author_followers=_followers(
-                [p.author_id for p in posts], authors if authors is not None else ()
-            ),
+            author_followers=_followers([p.author_id for p in posts], known),
+            author_attributes=_attribute_tags([p.author_id for p in posts], known),
         )
         _check_unique(batch.ids)
         return batch
@@ -299,6 +330,7 @@ class PostBatch:
         text: Any = None,
         embeddings: Any = None,
         author_followers: Any = None,
+        author_attributes: Tags | Sequence[Iterable[str]] | None = None,
         offsets: Any = None,
         created_at_unit: Literal["s", "ms", "us"] | None = None,
     ) -> PostBatch:
@@ -319,6 +351,7 @@ class PostBatch:
         arrays) to have that checked for trailing NULs too: a fixed-width numpy
         array has already dropped them.
         ``embeddings`` is (n, d) with a row of NaN for posts without one.
+        ``author_attributes`` holds one list of ``"key=value"`` strings per post.
         Errors name the column and the first offending post id.
 
         ``offsets``: for the candidates of many requests stored one request after
@@ -383,6 +416,7 @@ class PostBatch:
             embeddings=emb,
             has_embedding=has_emb,
             author_followers=followers,
+            author_attributes=_tags_column(author_attributes, "author_attributes", id_arr),
         )
 
     # ------------------------------------------------------------ reshaping
@@ -420,6 +454,7 @@ class PostBatch:
             embeddings=None if self.embeddings is None else self.embeddings[idx],
             has_embedding=self.has_embedding[idx],
             author_followers=self.author_followers[idx],
+            author_attributes=self.author_attributes.take(idx),
         )
         return out
 
@@ -489,6 +524,7 @@ class PostBatch:
             embeddings=embeddings,
             has_embedding=np.concatenate([b.has_embedding for b in batches]),
             author_followers=np.concatenate([b.author_followers for b in batches]),
+            author_attributes=Tags.concat([b.author_attributes for b in batches]),
         )
 
     def to_posts(self) -> list[Post]:

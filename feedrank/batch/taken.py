@@ -60,7 +60,7 @@ class TakenRows(PostBatch):
         value = getattr(src, name)
         if name == "features":
             return {k: v[idx] for k, v in value.items()}
-        if name in ("topics", "labels"):
+        if name in ("topics", "labels", "author_attributes"):
             return value.take(idx)
         if value is None:
             return None

@@ -62,7 +62,7 @@ def ranking_table(
     moved = ranking.move_counts()
     if moved:
         parts = "; ".join(
-            f"{stage}: " + ", ".join(f"{n} {why}" for why, n in reasons.items())
+            f"{stage}: " + _reason_counts(reasons, all_listed=moves_all)
             for stage, reasons in moved.items()
         )
         lines.append(f"moved: {parts}")
@@ -75,6 +75,22 @@ def ranking_table(
     if cursor and ranking.next_cursor:
         lines.append(f"next page: --cursor {ranking.next_cursor}")
     return "\n".join(lines)
+
+
+_SHOWN_REASONS = 3
+"""Reasons listed per stage in the summary line; a re-ranker that places posts
+gives each moved post its own reason (``--moves all`` lists them all)."""
+
+
+def _reason_counts(reasons: dict[str, int], *, all_listed: bool) -> str:
+    ranked = sorted(reasons.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{n} {why}" for why, n in ranked[:_SHOWN_REASONS])
+    rest = ranked[_SHOWN_REASONS:]
+    if not rest:
+        return shown
+    more = sum(n for _, n in rest)
+    hint = "" if all_listed else " (--moves all lists them)"
+    return f"{shown} and {more} more with {len(rest)} other reasons{hint}"
 
 
 def _cmd_rank(args: argparse.Namespace, out: TextIO) -> int:

@@ -193,6 +193,16 @@ def _apply(live: _Live, step: CodedStep, stage: str, digits: int | None) -> NDAr
     """Apply ``step``'s multiplier and tiers to ``live``; the new order of its rows
     (``live.order`` itself when nothing moved)."""
     batch, offsets, order, tier = live.batch, live.requests.offsets, live.order, live.tier
+    if step.placed and step.tier is not None:
+        # The re-ranker placed every post: its positions replace the tiers.
+        live.tier = np.asarray(step.tier, dtype=np.int64)
+        if step.multiplier is not None:
+            _check_multiplier(step.multiplier, batch, stage)
+            live.columns.append(np.asarray(step.multiplier, dtype=np.float64))
+            live.scores = combine_sums(
+                live.sums, np.column_stack([live.factors, *live.columns]), digits
+            )
+        return _stable_by_tier(order, live.tier, offsets)
     tiered = step.tier is not None and bool(step.tier.any())
     if step.multiplier is not None:
         _check_multiplier(step.multiplier, batch, stage)

@@ -347,7 +347,16 @@ def x_for_you_2026() -> Pipeline:
     video quality view, photo expand, ...), the weight perturbation, the
     new-author boost, the out-of-network factor for in-network replies and
     reposts, the positive offset of negative scores, and the VMRanker (DPP)
-    reordering. The author-diversity rank k follows the score order after the
+    reordering. Of that last one the public parameters say only that it runs
+    (``EnableVMRanker``, value model ``"dpp"``) and what it is sent: θ = 0.65
+    and a depth of 150 (``VMRankerDppTheta``, ``VMRankerDppMaxSelectedRank``);
+    the ranking service that applies them is not published (its kernel, what
+    its similarity is computed from, how θ enters, and the scores it returns
+    in place of an order), so no stage here could claim to be it. The ``dpp``
+    re-ranker, ``{type = "dpp", theta = 0.65, k = 150}`` after this spec's
+    re-rankers, is feedrank's reading of those two numbers (Chen et al.'s θ,
+    cosine of post embeddings) for a platform that wants one.
+    The author-diversity rank k follows the score order after the
     out-of-network factor, which is the same for all posts of an author, so k
     equals X's rank in the pre-diversity order.
     """

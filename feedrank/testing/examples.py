@@ -34,7 +34,16 @@ from feedrank.stages.filters import (
     SocialProof,
     TopLevel,
 )
-from feedrank.stages.rerank import AuthorDiversity, NetworkCaps, OnePerAuthor, Reranker
+from feedrank.stages.rerank import (
+    DPP,
+    MMR,
+    AuthorDiversity,
+    Calibrated,
+    FairTopK,
+    NetworkCaps,
+    OnePerAuthor,
+    Reranker,
+)
 from feedrank.stages.signals import (
     AgeHours,
     AuthorAffinity,
@@ -205,6 +214,14 @@ RERANKER_EXAMPLES: Mapping[str, tuple[Reranker, ...]] = _by_type(
     [
         AuthorDiversity(),
         AuthorDiversity(decay=0.8, floor=0.5),
+        Calibrated(),
+        Calibrated(lam=0.9, k=6, normalize=False),
+        DPP(),
+        DPP(theta=0.3, similarity="topics", k=8, window=3),
+        FairTopK(attribute="group", value="group_b", p=0.5, k=12),
+        FairTopK(attribute="lang", value="es", p=0.3, alpha=0.05, k=30, adjust_alpha=False),
+        MMR(),
+        MMR(lam=0.3, similarity="topics", k=5, normalize=False),
         NetworkCaps(max_in_network=3, max_out_of_network=2),
         NetworkCaps(max_in_network=0),
         NetworkCaps(max_out_of_network=4),

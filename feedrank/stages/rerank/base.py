@@ -46,13 +46,15 @@ class RerankStep:
     ``multiplier``: (n,) float64 > 0 or None; ``tier``: (n,) int64 >= 0 added to
     the posts' demotion tier, or None; ``reasons``: (n,) str, why the re-ranker
     acted on each post ("" where it did not); ``removed``: (n,) bool, the posts
-    it removes from the feed (each needs a reason), or None.
+    it removes from the feed (each needs a reason), or None; ``placed``: the
+    tiers are the posts' new positions (see :class:`CodedStep`).
     """
 
     multiplier: NDArray[np.float64] | None
     tier: NDArray[np.int64] | None
     reasons: NDArray[np.str_]
     removed: NDArray[np.bool_] | None = None
+    placed: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,18 +62,27 @@ class CodedStep:
     """What a re-ranker decided for the rows of every request, reasons as codes:
     ``codes`` (n,) intp, 0 where the re-ranker did not act, else ``i`` for reason
     ``table[i - 1]``; ``multiplier``, ``tier`` and ``removed`` as in
-    :class:`RerankStep`."""
+    :class:`RerankStep`.
+
+    ``placed``: the re-ranker placed every post itself (MMR, DPP, FA*IR,
+    calibration): ``tier`` then holds each post's new position within its
+    request (a permutation of 0..m-1 per request) and *replaces* the tiers of
+    earlier stages instead of adding to them; the placement already saw them,
+    through the order it was given. The feed's order is then exactly the
+    placement, so a reason that names positions names the served ones.
+    """
 
     multiplier: NDArray[np.float64] | None
     tier: NDArray[np.int64] | None
     codes: NDArray[np.intp]
     table: tuple[str, ...]
     removed: NDArray[np.bool_] | None = None
+    placed: bool = False
 
     def to_step(self) -> RerankStep:
         """The same decision with reasons as strings."""
         names: NDArray[np.str_] = np.array(["", *self.table], dtype=np.str_)
-        return RerankStep(self.multiplier, self.tier, names[self.codes], self.removed)
+        return RerankStep(self.multiplier, self.tier, names[self.codes], self.removed, self.placed)
 
 
 class Reranker(Declares, Component):
@@ -112,10 +123,12 @@ class Reranker(Declares, Component):
         tiers: list[NDArray[np.int64] | None] = []
         removed: list[NDArray[np.bool_]] = []
         reasons: list[NDArray[np.str_]] = []
+        placed: set[bool] = set()
         for i, a, b in requests.bounds():
             part = self.adjust(
                 batch._slice(a, b), requests.context(i), order[a:b] - a, scores[a:b].copy()
             )
+            placed.add(bool(part.placed) and part.tier is not None)
             multipliers.append(_part(part.multiplier, b - a, self.type, "multiplier", np.float64))
             tiers.append(_part(part.tier, b - a, self.type, "tier", np.int64))
             gone = _part(part.removed, b - a, self.type, "removed mask", np.bool_)
@@ -128,12 +141,18 @@ class Reranker(Declares, Component):
             np.concatenate(reasons) if reasons else np.zeros(0, dtype="U1")
         )
         any_removed = any(bool(r.any()) for r in removed)
+        if len(placed) > 1:
+            raise RankingError(
+                f"re-ranker {self.type!r} placed the posts of some requests and not of others",
+                expected="placed=True with tiers for every request or for none",
+            )
         return CodedStep(
             _stack(multipliers, self.type, "multiplier"),
             _stack(tiers, self.type, "tier"),
             codes,
             table,
             np.concatenate(removed) if any_removed else None,
+            placed == {True},
         )
 
 
