@@ -139,9 +139,9 @@ class _Service:
                     413,
                 )
             except StoreBusyError as err:
-                self.metrics.error(name, "StoreBusyError")
+                self.metrics.error(name, "StoreBusy")
                 response = _json(
-                    {"error": "StoreBusyError", "message": str(err)}, 503, {"Retry-After": "1"}
+                    {"error": "StoreBusy", "message": str(err)}, 503, {"Retry-After": "1"}
                 )
             except XrpcError as err:
                 self.metrics.error(name, err.error)

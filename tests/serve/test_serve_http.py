@@ -156,9 +156,7 @@ def test_prc_removals_keep_their_reasons_in_the_decision_log(server: Server) -> 
     records = fa.read_log(server.tmp / "decisions.jsonl").records
     comments = {i.id for i in request.items if i.type == "comment"}
     opened = [r.unseal(data_key) for r in records]
-    mine = [
-        r for r in opened if set(r.batch().ids.tolist()) == {i.id for i in request.items}
-    ]
+    mine = [r for r in opened if set(r.batch().ids.tolist()) == {i.id for i in request.items}]
     assert len(mine) == 1
     assert mine[0].outputs is not None
     assert mine[0].outputs.removed.reasons == ["reply"] * len(comments)
@@ -234,6 +232,7 @@ def test_metrics_count_requests_latency_and_errors(server: Server, tmp_path: Pat
     assert delta('feedrank_errors_total{route="/v1/rank",error="InvalidRequest"}') == 2
     assert delta('feedrank_request_seconds_count{route="/v1/rank"}') == 3
     assert delta('feedrank_request_seconds_bucket{route="/v1/rank",le="+Inf"}') == 3
-    buckets = [v for k, v in after.items() if k.startswith('feedrank_request_seconds_bucket{route="/v1')]
+    prefix = 'feedrank_request_seconds_bucket{route="/v1/rank"'
+    buckets = [v for k, v in after.items() if k.startswith(prefix)]
     assert buckets == sorted(buckets)  # cumulative
     assert after['feedrank_request_seconds_sum{route="/v1/rank"}'] > 0
