@@ -72,6 +72,7 @@ MAX_BODY_BYTES = 8 << 20
 """The default largest request body: 8 MiB."""
 _T = TypeVar("_T")
 _JSON = "application/json"
+DESCRIBE = "app.bsky.feed.describeFeedGenerator"
 
 
 @dataclass(eq=False)
@@ -291,6 +292,17 @@ class _Service:
         body = await self.body(request)
         return _json(await anyio.to_thread.run_sync(lambda: feed.send_interactions(body, viewer)))
 
+    async def other_xrpc(self, request: HttpRequest) -> Response:
+        method = request.path_params["method"]
+        verb = {GET_SKELETON: "GET", DESCRIBE: "GET", SEND_INTERACTIONS: "POST"}.get(method)
+        if verb is not None:
+            raise XrpcError(
+                f"{method} takes {verb}", error="InvalidRequest", status=405, expected=verb
+            )
+        raise XrpcError(
+            f"{method[:100]} is not served here", error="MethodNotImplemented", status=501
+        )
+
     async def did_json(self, request: HttpRequest) -> Response:
         feed = self._feed()
         endpoint = f"{request.url.scheme}://{request.url.netloc}"
@@ -339,15 +351,16 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/v1/rank", s.route("/v1/rank", s.v1_rank), methods=["POST"]),
         Route("/rank", s.route("/rank", s.prc_rank), methods=["POST"]),
         Route(x + GET_SKELETON, s.route(x + GET_SKELETON, s.skeleton, xrpc=True), methods=["GET"]),
-        Route(
-            x + "app.bsky.feed.describeFeedGenerator",
-            s.route(x + "app.bsky.feed.describeFeedGenerator", s.describe, xrpc=True),
-            methods=["GET"],
-        ),
+        Route(x + DESCRIBE, s.route(x + DESCRIBE, s.describe, xrpc=True), methods=["GET"]),
         Route(
             x + SEND_INTERACTIONS,
             s.route(x + SEND_INTERACTIONS, s.send_interactions, xrpc=True),
             methods=["POST"],
+        ),
+        Route(
+            x + "{method}",
+            s.route(x + "other", s.other_xrpc, xrpc=True),
+            methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
         ),
         Route("/.well-known/did.json", s.route("/.well-known/did.json", s.did_json)),
         Route("/spec", s.route("/spec", s.spec), methods=["GET"]),

@@ -44,7 +44,6 @@ from feedrank.errors import XrpcError
 from feedrank.io.decoding import decode_json, read_text
 
 __all__ = [
-    "DID",
     "MAX_DOCUMENT_BYTES",
     "CachingResolver",
     "DidResolver",
@@ -67,7 +66,6 @@ _LEGACY = {
     "EcdsaSecp256k1VerificationKey2019": ec.SECP256K1(),
     "EcdsaSecp256r1VerificationKey2019": ec.SECP256R1(),
 }
-DID = re.compile(r"did:(plc:[a-z2-7]{24}|web:[A-Za-z0-9.\-]+(%3A[0-9]+)?|[a-z]+:[A-Za-z0-9._:%-]+)")
 MAX_DOCUMENT_BYTES = 64 << 10
 
 

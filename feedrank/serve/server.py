@@ -14,7 +14,10 @@ so one slow client never holds up another.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import h11
@@ -30,6 +33,7 @@ KEEP_ALIVE_S = 5
 """Seconds an idle keep-alive connection stays open."""
 MAX_HEADER_BYTES = 16 << 10
 """The largest request head (request line and headers) accepted: 16 KiB."""
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _protocol(header_timeout_s: float) -> type[H11Protocol]:
@@ -100,6 +104,23 @@ def uvicorn_config(
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopping on SIGINT or SIGTERM and then returning normally
+    (uvicorn itself raises the signal again once it has stopped)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handlers = {sig: signal.signal(sig, self.handle_exit) for sig in _SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+
 def serve_app(
     app: Starlette,
     *,
@@ -108,9 +129,9 @@ def serve_app(
     on_ready: Callable[[int], None] | None = None,
     **options: Any,
 ) -> None:
-    """Serve ``app`` until SIGINT or SIGTERM; ``on_ready`` gets the bound port (useful
-    with ``port=0``)."""
-    server = uvicorn.Server(uvicorn_config(app, host=host, port=port, **options))
+    """Serve ``app`` until SIGINT or SIGTERM, then return; ``on_ready`` gets the bound
+    port (useful with ``port=0``)."""
+    server = _Server(uvicorn_config(app, host=host, port=port, **options))
 
     async def run() -> None:
         task = asyncio.ensure_future(server.serve())

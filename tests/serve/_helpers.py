@@ -33,6 +33,7 @@ START_TIMEOUT = 300.0
 
 ALICE = "did:plc:alicealicealicealicealic"  # secp256k1 (ES256K)
 BOB = "did:plc:bobbobbobbobbobbobbobbob"  # P-256 (ES256)
+CAROL = "did:plc:carolcarolcarolcarolcarol"  # secp256k1 (ES256K)
 MALLORY = "did:plc:mallorymallorymallorymall"  # in no DID document
 
 
@@ -46,11 +47,15 @@ class Keys:
     bob: ec.EllipticCurvePrivateKey = field(
         default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
     )
+    carol: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256K1())
+    )
 
     def documents(self) -> list[dict[str, Any]]:
         return [
             did_document(ALICE, self.alice.public_key()),
             did_document(BOB, self.bob.public_key()),
+            did_document(CAROL, self.carol.public_key()),
         ]
 
     def token(
@@ -61,7 +66,7 @@ class Keys:
         key: ec.EllipticCurvePrivateKey | None = None,
         **claims: Any,
     ) -> str:
-        signer = key or (self.alice if who == ALICE else self.bob)
+        signer = key or {ALICE: self.alice, BOB: self.bob, CAROL: self.carol}[who]
         body: dict[str, Any] = {"iss": who, "aud": SERVICE, "exp": NOW_TS + 300, "lxm": method}
         body.update(claims)
         return sign_service_jwt({k: v for k, v in body.items() if v is not None}, signer)

@@ -99,3 +99,11 @@ def test_the_log_of_fallbacks_replays(late: Server) -> None:
     data_key = bytes.fromhex(Path(late.tmp / "audit.data-key").read_text().strip())
     report = fa.replay(late.tmp / "decisions.jsonl", data_key=data_key)
     assert report.ok, report.summary()
+
+
+def test_shutdown_is_clean(late: Server) -> None:
+    # Runs last in this module (file order): stops its server.
+    status, output = late.stop()
+    assert status == 0, output
+    assert "on http://127.0.0.1:" in output
+    assert output.rstrip().endswith("feedrank serve: stopped")
