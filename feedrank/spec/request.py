@@ -41,7 +41,7 @@ class Request:
 
 def assemble_request(
     pipeline: Pipeline,
-    posts: Iterable[Post],
+    posts: Iterable[Post] | PostBatch,
     *,
     now: datetime,
     authors: Iterable[Author] | None = None,
@@ -52,14 +52,22 @@ def assemble_request(
     follow_graph: Mapping[str, Iterable[str]] | None = None,
     prepare: Callable[[PostBatch], PostBatch] | None = None,
 ) -> Request:
-    """The candidates as a batch and the viewer's context at ``now``.
+    """The candidates (records, or a batch already built) as a batch and the
+    viewer's context at ``now``.
 
     ``post_authors`` (post id -> author id) names the authors of interacted
     posts that are not candidates. ``prepare`` transforms the batch before the
     context is derived (the command line attaches a saved coordination
     detection with it).
     """
-    batch = PostBatch.from_posts(list(posts), None if authors is None else list(authors))
+    if isinstance(posts, PostBatch):
+        if authors is not None:
+            raise InputError(
+                "authors with a built batch", field="authors", expected="posts as records"
+            )
+        batch = posts
+    else:
+        batch = PostBatch.from_posts(list(posts), None if authors is None else list(authors))
     if prepare is not None:
         batch = prepare(batch)
     ctx = Context.build(

@@ -208,7 +208,7 @@ def test_cursors_cannot_be_forged_or_moved_to_another_viewer(server: Server, key
         bad = {
             "unsigned": inner,
             "chosen now, old tag": f"{moved}.{tag}",
-            "tag changed": f"{inner}.{tag[:-2]}AA",
+            "tag changed": f"{inner}.{'B' if tag[0] == 'A' else 'A'}{tag[1:]}",
             "other viewer's cursor": signed,
         }
         for name, cursor in bad.items():
