@@ -91,6 +91,7 @@ class ServeConfig:
     feed: FeedGenerator | None = None
     max_body_bytes: int = MAX_BODY_BYTES
     body_timeout_s: float = 10.0
+    cpu_threads: int = 2
     card_sample: int = 20
     fallback: Pipeline = field(default_factory=lambda: preset("chronological"))
 
@@ -102,6 +103,14 @@ class _TooLargeError(Exception):
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     return Response(text, status, headers=headers, media_type=_JSON)
+
+
+def _decode(raw: bytes) -> object:
+    """A request body as JSON (UTF-8, each key once, bounded nesting); XrpcError (400)."""
+    try:
+        return decode_json(raw, source="body", expected="a JSON object")
+    except InputError as err:
+        raise XrpcError(err.message, field=err.field, expected=err.expected) from None
 
 
 def _problem(err: FeedrankError, status: int, xrpc: bool) -> Response:
@@ -121,6 +130,7 @@ class _Service:
         self.metrics = Metrics()
         self.recent: deque[Ranking] = deque(maxlen=config.card_sample)
         self.deadline = None if config.deadline_ms is None else config.deadline_ms / 1000
+        self._cpu: anyio.CapacityLimiter | None = None
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -166,7 +176,9 @@ class _Service:
 
         return handle
 
-    async def body(self, request: HttpRequest) -> object:
+    async def body(self, request: HttpRequest) -> bytes:
+        """The request body (bounded in size and time), not yet decoded: decoding
+        is CPU work and runs in a worker thread with the rest (:func:`_decode`)."""
         limit = self.config.max_body_bytes
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
@@ -185,43 +197,48 @@ class _Service:
                 error="RequestTimeout",
                 status=408,
             )
-        try:
-            return decode_json(b"".join(chunks), source="body", expected="a JSON object")
-        except InputError as err:
-            raise XrpcError(err.message, field=err.field, expected=err.expected) from None
+        return b"".join(chunks)
+
+    async def cpu(self, work: Callable[[], _T], *, abandon: bool = False) -> _T:
+        """Run CPU-bound ``work`` in a worker thread, at most ``cpu_threads`` at once:
+        with the GIL, more threads would only take turns and slow every request."""
+        if self._cpu is None:
+            self._cpu = anyio.CapacityLimiter(self.config.cpu_threads)
+        return await anyio.to_thread.run_sync(work, limiter=self._cpu, abandon_on_cancel=abandon)
 
     async def rank(self, request: HttpRequest, work: Callable[[], _T]) -> _T | None:
         """Run ``work`` in a worker thread; None once the deadline has passed (the
         thread is abandoned: what it returns is never served nor logged)."""
         if self.deadline is None:
-            return await anyio.to_thread.run_sync(work)
+            return await self.cpu(work)
         left = self.deadline - (time.perf_counter() - request.state.started)
         with anyio.move_on_after(max(left, 0.0)):
-            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            return await self.cpu(work, abandon=True)
         return None
 
-    async def log(self, ranking: Ranking, req: Request, request_id: str) -> None:
+    def append(self, ranking: Ranking, req: Request) -> Ranking:
+        """Log ``ranking`` as served (in a worker thread) and keep it for the card."""
         log = self.config.log
         if log is not None:
-            ranking.logged = await anyio.to_thread.run_sync(
-                lambda: log.append(ranking, req.ctx, request_id)
-            )
+            ranking.logged = log.append(ranking, req.ctx, uuid.uuid4().hex)
         self.recent.append(ranking)
+        return ranking
+
+    async def log(self, ranking: Ranking, req: Request) -> None:
+        await self.cpu(lambda: self.append(ranking, req))
 
     async def fallback_ranking(
         self, req: Request, limit: int | None, cursor: str | None = None
     ) -> Ranking:
         fallback = self.config.fallback
-        return await anyio.to_thread.run_sync(
-            lambda: fallback.rank(req.batch, req.ctx, limit=limit, cursor=cursor)
-        )
+        return await self.cpu(lambda: fallback.rank(req.batch, req.ctx, limit=limit, cursor=cursor))
 
     # -- endpoints ------------------------------------------------------------------------
 
     async def v1_rank(self, request: HttpRequest) -> Response:
-        body = await self.body(request)
+        raw = await self.body(request)
         pipeline = self.config.pipeline
-        parsed = await anyio.to_thread.run_sync(lambda: parse_v1_request(body, pipeline))
+        parsed = await self.cpu(lambda: parse_v1_request(_decode(raw), pipeline))
         req = parsed.request
         ranking = await self.rank(
             request,
@@ -232,21 +249,34 @@ class _Service:
             self.metrics.fallback("/v1/rank")
             headers["Feedrank-Fallback"] = "deadline"
             ranking = await self.fallback_ranking(req, parsed.limit)
-        await self.log(ranking, req, uuid.uuid4().hex)
-        return _json(ranking.to_dict(removed=parsed.removed, moves=parsed.moves), 200, headers)
+        served = ranking
+        return await self.cpu(
+            lambda: _json(
+                self.append(served, req).to_dict(removed=parsed.removed, moves=parsed.moves),
+                200,
+                headers,
+            )
+        )
 
     async def prc_rank(self, request: HttpRequest) -> Response:
-        body = await self.body(request)
+        raw = await self.body(request)
         pipeline = self.config.pipeline
-        req, ids = await anyio.to_thread.run_sync(lambda: parse_prc_request(body, pipeline))
-        ranking = await self.rank(
+        if self.deadline is None:  # one hand-off to a worker thread for all the work
+
+            def whole() -> Response:
+                req, ids = parse_prc_request(_decode(raw), pipeline)
+                ranking = pipeline.rank(req.batch, req.ctx, limit=max(len(ids), 1))
+                return _json({"ranked_ids": self.append(ranking, req).post_ids})
+
+            return await self.cpu(whole)
+        req, ids = await self.cpu(lambda: parse_prc_request(_decode(raw), pipeline))
+        late = await self.rank(
             request, lambda: pipeline.rank(req.batch, req.ctx, limit=max(len(ids), 1))
         )
-        if ranking is None:
+        if late is None:
             self.metrics.fallback("/rank")
             return _json({"ranked_ids": ids}, 200, {"Feedrank-Fallback": "deadline"})
-        await self.log(ranking, req, uuid.uuid4().hex)
-        return _json({"ranked_ids": ranking.post_ids})
+        return await self.cpu(lambda: _json({"ranked_ids": self.append(late, req).post_ids}))
 
     def _feed(self) -> FeedGenerator:
         if self.config.feed is None:
@@ -262,7 +292,7 @@ class _Service:
         query = request.url.query
         fallback = self.config.fallback
         pipeline = self.config.pipeline
-        sk = await anyio.to_thread.run_sync(lambda: feed.skeleton_request(query, viewer, pipeline))
+        sk = await self.cpu(lambda: feed.skeleton_request(query, viewer, pipeline))
         req = sk.request
         headers = {}
         ranking: Ranking | None
@@ -278,8 +308,8 @@ class _Service:
                 self.metrics.fallback("/xrpc/" + GET_SKELETON)
                 headers["Feedrank-Fallback"] = "deadline"
                 ranking = await self.fallback_ranking(req, sk.limit)
-        req_id = uuid.uuid4().hex
-        await self.log(ranking, req, req_id)
+        await self.log(ranking, req)
+        req_id = ranking.logged.request_id if ranking.logged is not None else uuid.uuid4().hex
         return _json(feed.skeleton(ranking, viewer, req_id), 200, headers)
 
     async def describe(self, request: HttpRequest) -> Response:
@@ -289,8 +319,10 @@ class _Service:
         feed = self._feed()
         auth = request.headers.get("authorization")
         viewer = await anyio.to_thread.run_sync(lambda: feed.viewer(auth, SEND_INTERACTIONS))
-        body = await self.body(request)
-        return _json(await anyio.to_thread.run_sync(lambda: feed.send_interactions(body, viewer)))
+        raw = await self.body(request)
+        return _json(
+            await anyio.to_thread.run_sync(lambda: feed.send_interactions(_decode(raw), viewer))
+        )
 
     async def other_xrpc(self, request: HttpRequest) -> Response:
         method = request.path_params["method"]
@@ -321,7 +353,7 @@ class _Service:
 
     async def card(self, request: HttpRequest) -> Response:
         sample = [r for r in list(self.recent) if len(r)]
-        card = await anyio.to_thread.run_sync(lambda: build_card(self.config.pipeline, sample))
+        card = await self.cpu(lambda: build_card(self.config.pipeline, sample))
         if request.url.path.endswith(".md"):
             return PlainTextResponse(card_markdown(card), media_type="text/markdown")
         return HTMLResponse(card_html(card))

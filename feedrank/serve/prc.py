@@ -76,7 +76,7 @@ def prc_batch(items: Sequence[Any], platform: str) -> PostBatch:
     """Validated challenge ``ContentItem`` objects (of ``platform``) as a post batch
     (mapping in the module docstring), built column by column and validated by
     :meth:`~feedrank.PostBatch.from_columns`."""
-    engagements = [item.engagements.model_dump() for item in items]
+    engagements = [vars(item.engagements) for item in items]
     counts: dict[str, list[int]] = {}
     for name, kind in _COUNTS[platform].items():
         counts[kind] = [int(e.get(name) or 0) for e in engagements]

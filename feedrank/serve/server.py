@@ -25,7 +25,13 @@ import uvicorn
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["HEADER_TIMEOUT_S", "KEEP_ALIVE_S", "MAX_HEADER_BYTES", "serve_app", "uvicorn_config"]
+__all__ = [
+    "HEADER_TIMEOUT_S",
+    "KEEP_ALIVE_S",
+    "MAX_HEADER_BYTES",
+    "serve_app",
+    "uvicorn_config",
+]
 
 HEADER_TIMEOUT_S = 10.0
 """Seconds a connection may take to send complete request headers."""
