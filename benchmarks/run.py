@@ -43,6 +43,7 @@ FULL: dict[str, list[str]] = {
     "import": ["bench_import.py", "--repeats", "30"],
     "audit": ["bench_audit.py", "--repeats", "100", "--records", "1000"],
     "coordination": ["bench_coordination.py", "--interactions", "1000000", "--repeats", "5"],
+    "serve": ["bench_serve.py", "--requests", "3000", "--clients", "50", "--max-seconds", "60"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
@@ -73,6 +74,7 @@ QUICK: dict[str, list[str]] = {
         "--seeds",
         "0",
     ],
+    "serve": ["bench_serve.py", "--requests", "200", "--bodies", "9", "--max-seconds", "10"],
 }
 
 
@@ -220,6 +222,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
     table.extend(_scale_rows(results.get("scale", {})))
     table.extend(_audit_rows(results.get("audit", {})))
     table.extend(_coordination_rows(results.get("coordination", {})))
+    table.extend(_serve_rows(results.get("serve", {})))
     i = results.get("import", {})
     if "ratio" in i:
         med = i["median_ms"]
@@ -406,6 +409,31 @@ def _coordination_rows(c: dict[str, Any]) -> list[tuple[str, str, str, str, str,
             "-",
             ">= 0.9",
             _yes(worst_overlap >= 0.9),
+        ),
+    ]
+
+
+def _serve_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "offered" not in s:
+        return []
+    o, sat = s["offered"], s["saturated"]
+    return [
+        (
+            f"feedrank serve /rank, {s['items']} items, {s['clients']} clients at "
+            f"{o['offered_rate_per_s']:g}/s: p50 / p95 / p99",
+            f"{o['p50_ms']:.1f} / {o['p95_ms']:.1f} / {o['p99_ms']:.1f} ms",
+            f"in process {s['in_process_cpu_median_ms']:.2f} ms CPU",
+            f"p50 {s['p50_vs_in_process']:.2f}x",
+            f"p95 <= {s['target_p95_ms']:g} ms, 0 errors",
+            _yes(s["met"]),
+        ),
+        (
+            f"  saturation ({s['clients']} clients, closed loop): throughput, p95",
+            f"{sat['throughput_per_s']:.0f}/s, p95 {sat['p95_ms']:.0f} ms",
+            f"{o['errors'] + sat['errors']} errors",
+            "-",
+            "report",
+            "-",
         ),
     ]
 
