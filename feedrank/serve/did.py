@@ -5,8 +5,9 @@ A resolver is any object with ``resolve(did, *, fresh=False) -> dict | None``
 
 - :class:`FileResolver`: DID documents from a JSON file (offline use, tests);
 - :class:`NetworkResolver`: ``did:plc`` through the PLC directory and
-  ``did:web`` through ``https://<host>/.well-known/did.json`` (bounded reads,
-  timeouts, no redirects to other hosts);
+  ``did:web`` through ``https://<host>/.well-known/did.json`` (bounded reads, a
+  3 s timeout, no redirects, only hosts whose every address is public: a token
+  cannot make the service fetch from its own network);
 - :class:`CachingResolver`: keeps what another resolver found for ``ttl``
   seconds; ``fresh=True`` (after a signature failed, as atproto advises for a
   rotated key) asks the inner resolver again.
@@ -26,10 +27,13 @@ types (no multicodec prefix).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+import socket
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -67,6 +71,11 @@ _LEGACY = {
     "EcdsaSecp256r1VerificationKey2019": ec.SECP256R1(),
 }
 MAX_DOCUMENT_BYTES = 64 << 10
+_PLC = re.compile(r"did:plc:[a-z2-7]{24}")
+_WEB_HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(%3A[0-9]{1,5})?"
+)
+_IP_LITERAL = re.compile(r"[0-9.]+")
 
 
 class DidResolver(Protocol):
@@ -177,13 +186,36 @@ class FileResolver:
 Fetch = Callable[[str], bytes | None]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: a did:web host could point them anywhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _public_host(host: str) -> bool:
+    """Whether every address ``host`` resolves to is a public (global) one."""
+    try:
+        infos = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    return bool(infos) and all(ipaddress.ip_address(i[4][0]).is_global for i in infos)
+
+
 def _fetch(url: str, timeout: float = 3.0) -> bytes | None:
-    """GET ``url`` (https only), at most :data:`MAX_DOCUMENT_BYTES`; None on 404/410."""
+    """GET ``url`` (https only, a public host, no redirects), at most
+    :data:`MAX_DOCUMENT_BYTES`; None on 404/410."""
     if not url.startswith("https://"):
         raise _unauthorized("DID documents are fetched over https only")
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if not _public_host(host):
+        raise _unauthorized("the issuer's DID host is not a public address")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             body: bytes = response.read(MAX_DOCUMENT_BYTES + 1)
     except HTTPError as err:
         if err.code in (404, 410):
@@ -206,11 +238,13 @@ class NetworkResolver:
     def url(self, did: str) -> str:
         """Where the document of ``did`` is read."""
         if did.startswith("did:plc:"):
+            if not _PLC.fullmatch(did):
+                raise _unauthorized("a did:plc is 24 base32 characters")
             return f"{self._plc}/{did}"
         if did.startswith("did:web:"):
             host = did.removeprefix("did:web:")
-            if not re.fullmatch(r"[A-Za-z0-9.\-]+(%3A[0-9]+)?", host):
-                raise _unauthorized("only host-level did:web DIDs are supported")
+            if not _WEB_HOST.fullmatch(host) or _IP_LITERAL.fullmatch(host.split("%3A")[0]):
+                raise _unauthorized("only host-level did:web DIDs of a domain name are supported")
             return f"https://{host.replace('%3A', ':')}/.well-known/did.json"
         raise _unauthorized(f"unsupported DID method in {did[:80]!r}")
 

@@ -21,7 +21,7 @@ from feedrank.serve import (
     sign_service_jwt,
     verify_service_jwt,
 )
-from feedrank.serve.did import atproto_key, b58decode, b58encode, multikey
+from feedrank.serve.did import _fetch, atproto_key, b58decode, b58encode, multikey
 
 DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
 SERVICE = "did:web:feed.example"
@@ -151,10 +151,32 @@ def test_the_network_resolver_reads_plc_and_did_web_over_https() -> None:
         f"https://plc.directory/{DID}",
         "https://feeds.example.com/.well-known/did.json",
     ]
-    assert resolver.url("did:web:localhost%3A8443") == "https://localhost:8443/.well-known/did.json"
-    for bad in ("did:web:example.com:user:alice", "did:key:zQ3sabc", "did:web:a/b"):
+    assert resolver.url("did:web:feeds.example.com%3A8443") == (
+        "https://feeds.example.com:8443/.well-known/did.json"
+    )
+    for bad in (
+        "did:web:example.com:user:alice",
+        "did:key:zQ3sabc",
+        "did:web:a/b",
+        "did:web:127.0.0.1",
+        "did:web:localhost",
+        "did:web:10.0.0.1%3A443",
+        "did:plc:../../admin",
+        "did:plc:short",
+    ):
         with pytest.raises(XrpcError):
             resolver.url(bad)
+
+
+def test_documents_are_fetched_over_https_from_public_hosts_only() -> None:
+    for url in (
+        "http://plc.directory/did:plc:ewvi7nxzyoun6zhxrhs64oiz",
+        "https://localhost/.well-known/did.json",
+        "https://127.0.0.1/.well-known/did.json",
+    ):
+        with pytest.raises(XrpcError) as err:
+            _fetch(url)  # refused before any connection is made
+        assert err.value.status == 401
 
 
 def test_the_file_resolver_refuses_a_file_that_is_not_did_documents(tmp_path: Path) -> None:
