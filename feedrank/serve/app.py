@@ -21,7 +21,8 @@ Errors: a body over ``max_body_bytes`` gets 413; a body that is not JSON 400; a
 request that fails validation 422 with ``{"error", "message", "field",
 "post_id"}`` naming the field and the record; XRPC methods answer the XRPC
 error shape ``{"error", "message"}`` (400, 401 for authentication); a store
-locked past its busy timeout gives 503 with ``Retry-After``.
+locked past its busy timeout gives 503 with ``Retry-After``, and so does a
+decision log that cannot be written (nothing is served unlogged).
 
 Deadline (``deadline_ms``): a ranking still running when it passes is abandoned
 and the request is answered with the declared fallback order (the input order
@@ -54,7 +55,7 @@ from feedrank.audit.card import build_card, card_html, card_markdown
 from feedrank.audit.log import DecisionLog
 from feedrank.canonical import canonical_json
 from feedrank.engine.cursor import Cursor
-from feedrank.errors import FeedrankError, InputError, XrpcError
+from feedrank.errors import AuditError, FeedrankError, InputError, XrpcError
 from feedrank.io.decoding import decode_json
 from feedrank.presets import preset
 from feedrank.ranking.ranking import Ranking
@@ -153,6 +154,14 @@ class _Service:
                 self.metrics.error(name, "StoreBusy")
                 response = _json(
                     {"error": "StoreBusy", "message": str(err)}, 503, {"Retry-After": "1"}
+                )
+            except AuditError as err:  # nothing is served unlogged
+                traceback.print_exc(file=sys.stderr)
+                self.metrics.error(name, "DecisionLogUnavailable")
+                response = _json(
+                    {"error": "DecisionLogUnavailable", "message": str(err)},
+                    503,
+                    {"Retry-After": "1"},
                 )
             except XrpcError as err:
                 self.metrics.error(name, err.error)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+from pathlib import Path
 from typing import Any
 
 from feedrank import preset
+from feedrank.audit import DecisionLog
 from feedrank.serve import Metrics, ServeConfig, create_app
 
 
@@ -55,6 +58,25 @@ def test_a_body_that_never_ends_gets_408() -> None:
     status, body = asyncio.run(_call(app, "POST", "/v1/rank", [b'{"posts": []}'], hang=False))
     assert status == 422  # no now: the body itself was read
     assert body["field"] == "now"
+
+
+def test_a_decision_log_that_cannot_be_written_gives_503(tmp_path: Path) -> None:
+    key, data_key = secrets.token_bytes(32), secrets.token_bytes(32)
+    log = DecisionLog(tmp_path / "d.jsonl", key=key, data_key=data_key, fsync="never")
+    app = create_app(ServeConfig(preset("chronological"), log=log))
+    body = {
+        "posts": [{"id": "p", "author_id": "a", "created_at": "2026-03-01T10:00:00Z"}],
+        "viewer": {"id": "v"},
+        "now": "2026-03-01T12:00:00Z",
+    }
+    raw = json.dumps(body).encode()
+    assert asyncio.run(_call(app, "POST", "/v1/rank", [raw], hang=False))[0] == 200
+    with (tmp_path / "d.jsonl").open("ab") as fh:
+        fh.write(b'{"torn')  # a torn tail: appending would hide the damage
+    status, answer = asyncio.run(_call(app, "POST", "/v1/rank", [raw], hang=False))
+    assert status == 503
+    assert answer["error"] == "DecisionLogUnavailable"
+    log.close()
 
 
 def test_without_a_feed_the_bluesky_methods_are_not_implemented() -> None:
