@@ -4,7 +4,8 @@
   not complete that long after it opened (or after its previous response) is
   closed, so a client that trickles its headers holds no more than a socket;
 - keep-alive timeout (``keep_alive_s``): an idle connection is closed;
-- headers are bounded by h11's limit on an incomplete event (16 KiB here);
+- a request head over :data:`MAX_HEADER_BYTES` gets 431 and the connection
+  is closed;
 - bodies are bounded in size and time by the application (:class:`ServeConfig`).
 
 uvicorn serves every connection on one event loop and ranks in worker threads,
@@ -42,13 +43,22 @@ MAX_HEADER_BYTES = 16 << 10
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain\r\n"
+    b"content-length: 32\r\nconnection: close\r\n\r\nrequest headers are over 16 KiB\n"
+)
+
+
 def _protocol(header_timeout_s: float) -> type[H11Protocol]:
     class HeaderTimeoutProtocol(H11Protocol):
-        """uvicorn's h11 protocol with a deadline on the request headers."""
+        """uvicorn's h11 protocol with a deadline on the request headers and a bound
+        on their size (h11's own bound holds only for heads that arrive in pieces)."""
 
         _header_timer: asyncio.TimerHandle | None = None
+        _head_bytes = 0
 
         def _arm(self) -> None:
+            self._head_bytes = 0
             self._disarm()
             self._header_timer = self.loop.call_later(header_timeout_s, self._headers_late)
 
@@ -67,6 +77,15 @@ def _protocol(header_timeout_s: float) -> type[H11Protocol]:
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                end = data.find(b"\r\n\r\n")
+                self._head_bytes += len(data) if end < 0 else end + 4
+                if self._head_bytes > MAX_HEADER_BYTES:
+                    self._disarm()
+                    if not self.transport.is_closing():
+                        self.transport.write(_TOO_LARGE)
+                        self.transport.close()
+                    return
             super().data_received(data)
             if self.conn.their_state is not h11.IDLE:
                 self._disarm()

@@ -270,3 +270,10 @@ def test_every_served_feed_is_in_a_verifiable_decision_log(server: Server) -> No
     records = fa.read_log(server.tmp / "decisions.jsonl")
     assert records.report.ok
     assert served["reqId"] in {r.request_id for r in records.records}
+
+
+def test_oversized_request_heads_are_refused(server: Server) -> None:
+    with server.client() as http:
+        answer = http.get("/healthz", headers={"X-Padding": "a" * 20_000})
+        assert answer.status_code == 431
+        assert http.get("/healthz").status_code == 200
