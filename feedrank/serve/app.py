@@ -380,7 +380,6 @@ class _Service:
 def create_app(config: ServeConfig) -> Starlette:
     """The service as an ASGI application (see the module docstring).
 
-    >>> from starlette.testclient import TestClient  # doctest: +SKIP
     >>> from feedrank import preset
     >>> app = create_app(ServeConfig(preset("chronological")))
     >>> sorted(r.path for r in app.routes)[:3]

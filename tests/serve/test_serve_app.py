@@ -9,9 +9,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from feedrank import preset
-from feedrank.audit import DecisionLog
-from feedrank.serve import Metrics, ServeConfig, create_app
+from feedrank import load_spec, preset
+from feedrank.audit import DecisionLog, read_log
+from feedrank.serve import Metrics, ServeConfig, create_app, parse_prc_request
+from tests.serve._helpers import ROOT
 
 
 async def _call(
@@ -76,6 +77,22 @@ def test_a_decision_log_that_cannot_be_written_gives_503(tmp_path: Path) -> None
     status, answer = asyncio.run(_call(app, "POST", "/v1/rank", [raw], hang=False))
     assert status == 503
     assert answer["error"] == "DecisionLogUnavailable"
+    log.close()
+
+
+def test_a_deadline_that_is_met_serves_the_ranker_and_logs_it(tmp_path: Path) -> None:
+    key, data_key = secrets.token_bytes(32), secrets.token_bytes(32)
+    log = DecisionLog(tmp_path / "d.jsonl", key=key, data_key=data_key, fsync="never")
+    pipeline = load_spec(ROOT / "examples" / "feedgen" / "hot_for_you.toml")
+    app = create_app(ServeConfig(pipeline, log=log, deadline_ms=600_000))
+    body = json.loads((ROOT / "examples" / "serve" / "prc_request.json").read_text())
+    status, answer = asyncio.run(_call(app, "POST", "/rank", [json.dumps(body).encode()], False))
+    req, ids = parse_prc_request(body, pipeline)
+    assert status == 200
+    assert answer["ranked_ids"] == pipeline.rank(req.batch, req.ctx, limit=len(ids)).post_ids
+    assert len(answer["ranked_ids"]) == 2  # the comment is removed
+    records = read_log(tmp_path / "d.jsonl").records
+    assert [r.spec.fingerprint for r in records] == [pipeline.fingerprint]
     log.close()
 
 
