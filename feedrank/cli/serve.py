@@ -56,6 +56,10 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
             field="feedrank serve",
             expected="pip install 'feedrank[serve]'",
         ) from None
+    if args.deadline_ms is not None and not args.deadline_ms >= 0:
+        raise InputError(
+            f"got {args.deadline_ms}", field="--deadline-ms", expected="a number of ms >= 0"
+        )
     pipeline = spec_or_preset(args.spec)
     pinned: datetime | None = args.now
 
@@ -64,6 +68,7 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO) -> int:
 
     log = open_rank_audit_log(args)
     if log is not None and not log.seals:
+        log.close()
         raise InputError(
             "the decision log has no data key; requests carry viewers",
             field="--audit-data-key-file",

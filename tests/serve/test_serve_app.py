@@ -9,8 +9,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from feedrank import load_spec, preset
 from feedrank.audit import DecisionLog, read_log
+from feedrank.cli import main
 from feedrank.serve import Metrics, ServeConfig, create_app, parse_prc_request
 from tests.serve._helpers import ROOT
 
@@ -121,3 +124,23 @@ def test_metrics_escape_labels_and_keep_buckets_cumulative() -> None:
     assert counts == sorted(counts)
     assert counts[-1] == 5  # +Inf holds every observation, 30 s included
     assert counts[-2] == 4  # <= 10 s
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--deadline-ms", "-1"], "--deadline-ms"),
+        (["--audit-log", "d.jsonl", "--audit-key", secrets.token_hex(32)], "--audit-data-key-file"),
+    ],
+)
+def test_serve_refuses_bad_options_before_it_listens(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    field: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FEEDRANK_AUDIT_DATA_KEY", raising=False)
+    assert main(["serve", "--spec", "chronological", *args]) == 2
+    assert field in capsys.readouterr().err
