@@ -260,18 +260,25 @@ class NetworkResolver:
 
 
 class CachingResolver:
-    """What ``inner`` resolved, kept ``ttl`` seconds (at most ``max_entries`` DIDs)."""
+    """What ``inner`` resolved, kept ``ttl`` seconds (a DID that does not exist:
+    ``missing_ttl``), at most ``max_entries`` DIDs. ``fresh=True`` asks ``inner``
+    again only for an entry older than ``refresh_after`` seconds, so a stream of
+    forged tokens naming one DID cannot make the service hammer its directory."""
 
     def __init__(
         self,
         inner: DidResolver,
         *,
         ttl: float = 3600.0,
+        missing_ttl: float = 60.0,
+        refresh_after: float = 60.0,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._inner = inner
         self._ttl = ttl
+        self._missing_ttl = missing_ttl
+        self._refresh = refresh_after
         self._max = max_entries
         self._clock = clock
         self._lock = threading.Lock()
@@ -282,9 +289,12 @@ class CachingResolver:
         now = self._clock()
         with self._lock:
             hit = self._cache.get(did)
-            if hit is not None and not fresh and now - hit[0] < self._ttl:
-                self._cache.move_to_end(did)
-                return hit[1]
+            if hit is not None:
+                age = now - hit[0]
+                ttl = self._ttl if hit[1] is not None else self._missing_ttl
+                if age < ttl and (not fresh or age < self._refresh):
+                    self._cache.move_to_end(did)
+                    return hit[1]
         self.misses += 1
         doc = self._inner.resolve(did, fresh=fresh)
         with self._lock:

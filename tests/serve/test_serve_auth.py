@@ -107,11 +107,18 @@ def test_documents_without_a_readable_atproto_key_refuse(doc: dict[str, Any]) ->
 def test_a_rotated_key_is_found_by_resolving_again() -> None:
     old, new = ec.generate_private_key(ec.SECP256K1()), ec.generate_private_key(ec.SECP256K1())
     docs = Docs({DID: did_document(DID, old.public_key())})
-    cache = CachingResolver(docs, ttl=3600, clock=lambda: 0.0)
+    now = [0.0]
+    cache = CachingResolver(docs, ttl=3600, refresh_after=60, clock=lambda: now[0])
     assert _verify(sign_service_jwt(_claims(), old), cache) == DID
     assert _verify(sign_service_jwt(_claims(), old), cache) == DID
     assert docs.calls == [(DID, False)]  # the second time came from the cache
     docs.docs[DID] = did_document(DID, new.public_key())
+    now[0] = 59.0
+    for _ in range(5):  # bad signatures within a minute do not resolve again
+        with pytest.raises(XrpcError):
+            _verify(sign_service_jwt(_claims(), new), cache)
+    assert docs.calls == [(DID, False)]
+    now[0] = 60.0
     assert _verify(sign_service_jwt(_claims(), new), cache) == DID
     assert docs.calls[-1] == (DID, True)
     with pytest.raises(XrpcError) as err:  # the old key is no longer accepted
@@ -123,17 +130,24 @@ def test_the_cache_expires_and_stays_bounded() -> None:
     key = ec.generate_private_key(ec.SECP256K1())
     docs = Docs({DID: did_document(DID, key.public_key())})
     now = [0.0]
-    cache = CachingResolver(docs, ttl=10, max_entries=2, clock=lambda: now[0])
+    cache = CachingResolver(docs, ttl=10, missing_ttl=2, max_entries=2, clock=lambda: now[0])
     cache.resolve(DID)
     now[0] = 9.0
     cache.resolve(DID)
     now[0] = 10.0
     cache.resolve(DID)
     assert len(docs.calls) == 2
+    assert cache.resolve("did:plc:missing") is None
+    now[0] = 11.0
+    assert cache.resolve("did:plc:missing") is None  # a missing DID is cached, briefly
+    assert len(docs.calls) == 3
+    now[0] = 12.0
+    cache.resolve("did:plc:missing")
+    assert len(docs.calls) == 4
     for other in ("did:plc:a", "did:plc:b", "did:plc:c"):
         cache.resolve(other)
     cache.resolve(DID)  # evicted by the three others
-    assert len(docs.calls) == 6
+    assert len(docs.calls) == 8
 
 
 def test_the_network_resolver_reads_plc_and_did_web_over_https() -> None:
