@@ -45,6 +45,7 @@ FULL: dict[str, list[str]] = {
     "coordination": ["bench_coordination.py", "--interactions", "1000000", "--repeats", "5"],
     "controls": ["bench_controls.py", "--viewers", "60", "--repeats", "200"],
     "rerank": ["bench_rerank.py", "--candidates", "1000", "--k", "50", "--repeats", "200"],
+    "serve": ["bench_serve.py", "--requests", "3000", "--clients", "50", "--max-seconds", "60"],
 }
 QUICK: dict[str, list[str]] = {
     "single_request": ["bench_single_request.py", "--repeats", "40", "--baseline-repeats", "4"],
@@ -89,6 +90,7 @@ QUICK: dict[str, list[str]] = {
         "10",
     ],
     "rerank": ["bench_rerank.py", "--repeats", "20"],
+    "serve": ["bench_serve.py", "--requests", "200", "--bodies", "9", "--max-seconds", "10"],
 }
 
 
@@ -238,6 +240,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, s
     table.extend(_coordination_rows(results.get("coordination", {})))
     table.extend(_controls_rows(results.get("controls", {})))
     table.extend(_rerank_rows(results.get("rerank", {})))
+    table.extend(_serve_rows(results.get("serve", {})))
     i = results.get("import", {})
     if "ratio" in i:
         med = i["median_ms"]
@@ -490,6 +493,31 @@ def _rerank_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]
             _yes(t[f"{name}_met"]),
         )
         for name in ("dpp", "mmr")
+    ]
+
+
+def _serve_rows(s: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    if "offered" not in s:
+        return []
+    o, sat = s["offered"], s["saturated"]
+    return [
+        (
+            f"feedrank serve /rank, {s['items']} items, {s['clients']} clients at "
+            f"{o['offered_rate_per_s']:g}/s: p50 / p95 / p99",
+            f"{o['p50_ms']:.1f} / {o['p95_ms']:.1f} / {o['p99_ms']:.1f} ms",
+            f"in process {s['in_process_cpu_median_ms']:.2f} ms CPU",
+            f"p50 {s['p50_vs_in_process']:.2f}x",
+            f"p95 <= {s['target_p95_ms']:g} ms, 0 errors",
+            _yes(s["met"]),
+        ),
+        (
+            f"  saturation ({s['clients']} clients, closed loop): throughput, p95",
+            f"{sat['throughput_per_s']:.0f}/s, p95 {sat['p95_ms']:.0f} ms",
+            f"{o['errors'] + sat['errors']} errors",
+            "-",
+            "report",
+            "-",
+        ),
     ]
 
 

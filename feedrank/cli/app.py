@@ -8,6 +8,7 @@
     feedrank spec show|validate|schema
     feedrank presets
     feedrank coordination detect --interactions I.jsonl [--window-minutes M] [--format json]
+    feedrank serve --spec S [--host H] [--port P] [--audit-log L ...] [--deadline-ms N] [--db F]
 
 Errors print one line naming the file, record, field and what was expected,
 and exit with status 2. Output piped to a reader that stops early (``feedrank
@@ -29,6 +30,7 @@ from feedrank.cli.bench import add_bench_command
 from feedrank.cli.coordination import add_coordination_commands
 from feedrank.cli.eval import add_eval_command
 from feedrank.cli.rank import add_rank_commands
+from feedrank.cli.serve import add_serve_command
 from feedrank.cli.specs import add_spec_commands
 from feedrank.errors import FeedrankError
 
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_command(sub)
     add_bench_command(sub)
     add_coordination_commands(sub)
+    add_serve_command(sub)
 
     return parser
 

@@ -360,5 +360,10 @@ def open_rank_audit_log(args: argparse.Namespace) -> DecisionLog | None:
 
         signing_key = load_signing_key(signing)
     return DecisionLog(
-        path, key=key, data_key=data_key, pseudonym_period=period, signing_key=signing_key
+        path,
+        key=key,
+        data_key=data_key,
+        pseudonym_period=period,
+        signing_key=signing_key,
+        fsync=getattr(args, "audit_fsync", None) or "always",
     )

@@ -7,19 +7,14 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from feedrank.batch.context import Context
-from feedrank.batch.posts import PostBatch
-from feedrank.engine.cursor import Cursor
 from feedrank.errors import InputError
 from feedrank.io.decoding import decode_json, read_text
 from feedrank.io.jsonl import read_authors, read_interactions, read_posts, read_viewer
 from feedrank.presets import spec_or_preset
-from feedrank.spec.choice import Chosen, choice_from_args, choose
-from feedrank.spec.pipeline import Pipeline
+from feedrank.spec.choice import choice_from_args, choose
+from feedrank.spec.request import Request, assemble_request, parse_now, request_now
 
 __all__ = [
     "MAX_FOLLOW_GRAPH_BYTES",
@@ -32,18 +27,6 @@ __all__ = [
 
 MAX_FOLLOW_GRAPH_BYTES = 256 << 20
 """The largest ``--follow-graph`` file read: 256 MiB."""
-
-
-@dataclass(frozen=True, eq=False)
-class Request:
-    """A request read from the command line: the algorithm, the candidates, the
-    context; ``chosen``: the viewer's choice (``--choose``/``--set``) applied to
-    the published spec, when given (``pipeline`` is then its effective spec)."""
-
-    pipeline: Pipeline
-    batch: PostBatch
-    ctx: Context
-    chosen: Chosen | None = None
 
 
 def add_request_options(parser: argparse.ArgumentParser) -> None:
@@ -94,51 +77,30 @@ def build_request(args: argparse.Namespace) -> Request:
         base_dir = spec_path.parent if spec_path.is_file() else None
         chosen = choose(pipeline, choice_from_args(alternative, sets), base_dir=base_dir)
     authors = read_authors(args.authors) if args.authors else None
-    batch = PostBatch.from_posts(read_posts(args.posts), authors)
+    posts = read_posts(args.posts)
     coordination: Path | None = getattr(args, "coordination", None)
+    prepare = None
     if coordination is not None:
         from feedrank.coordination import CoordinationFit
 
-        batch = CoordinationFit.load(coordination).attach(batch)
+        prepare = CoordinationFit.load(coordination).attach
     viewer = read_viewer(args.viewer) if args.viewer else None
     interactions = read_interactions(args.interactions) if args.interactions else []
-    cursor: str | None = getattr(args, "cursor", None)
-    if args.now is not None:
-        now = parse_now(args.now)
-    elif cursor is not None:
-        now = Cursor.decode(cursor).now_datetime
-    else:
-        raise InputError("missing", field="--now", expected="--now ISO8601 (or a --cursor)")
+    now = request_now(args.now, getattr(args, "cursor", None))
     network = read_interactions(args.network) if args.network else []
     follow_graph = read_follow_graph(args.follow_graph) if args.follow_graph else None
-    ctx = Context.build(
-        batch,
+    return assemble_request(
+        pipeline,
+        posts,
         now=now,
+        authors=authors,
         viewer=viewer,
         interactions=interactions,
         network=network,
         follow_graph=follow_graph,
+        prepare=prepare,
+        chosen=chosen,
     )
-    if chosen is not None:
-        return Request(chosen.effective, batch, ctx, chosen)
-    return Request(pipeline, batch, ctx)
-
-
-def parse_now(text: str, field: str = "--now") -> datetime:
-    """An ISO 8601 time with a timezone (``Z`` accepted)."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"cannot read {text!r} as a date",
-            field=field,
-            expected="ISO 8601, e.g. 2026-01-01T12:00:00Z",
-        ) from None
-    if moment.tzinfo is None:
-        raise InputError(
-            f"{text!r} has no timezone", field=field, expected="a timezone such as Z or +01:00"
-        )
-    return moment
 
 
 def read_follow_graph(

@@ -62,6 +62,8 @@ _CHUNK = 1 << 16
 # A string (skipped whole, so brackets inside it do not count), an opening
 # bracket (group "open") or a closing one.
 _JSON_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(?P<open>[\[{])|[\]}]', re.DOTALL)
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
 # TOML also nests by dotted keys (a.b.c = 1, [a.b.c]): a run of key segments
 # joined by dots (group "chain") counts as deep as its segments. Bare words are
 # tokens of their own so the scan never rescans one.
@@ -148,6 +150,8 @@ def check_nesting(
     brackets = text.count("[") + text.count("{")
     if brackets <= max_depth and (syntax == "json" or brackets + text.count(".") < max_depth):
         return
+    if syntax == "json" and _json_depth(text) <= max_depth:
+        return
     depth = 0
     pattern = _JSON_BRACKETS if syntax == "json" else _TOML_BRACKETS
     for match in pattern.finditer(text):
@@ -161,6 +165,23 @@ def check_nesting(
             chain = match.group("chain")
             if chain.count(".") >= max_depth and len(_TOML_SEGMENTS.findall(chain)) > max_depth:
                 _too_deep(text, match.start(), line, source, error, max_depth)
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``text`` (JSON) outside its strings, as a JSON parser
+    sees them: escapes are removed, the text is cut at its quotes and the parts
+    between the quotes are left out, then only the brackets are scanned. (Text
+    after an unterminated string is not counted: a parser stops there.)"""
+    if "\\" in text:
+        text = _ESCAPE.sub("", text)
+    depth = deepest = 0
+    for match in _BRACKET.finditer("".join(text.split('"')[::2])):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _too_deep(
