@@ -12,7 +12,7 @@ import pytest
 from numpy.typing import NDArray
 
 import feedrank as fr
-from feedrank.stages.rerank import MMR, AuthorDiversity
+from feedrank.stages.rerank import DPP, MMR, AuthorDiversity
 from feedrank.stages.rerank.placement import normalized
 from feedrank.stages.scoring import Scorer, Term
 from feedrank.stages.signals import Feature
@@ -149,15 +149,20 @@ def test_posts_beyond_k_keep_their_order() -> None:
     assert tail == sorted(tail, key=lambda i: -s[i])
 
 
-def test_a_batch_without_embeddings_is_refused_naming_the_field() -> None:
+def test_a_batch_without_embeddings_keeps_its_order() -> None:
+    """No post has an embedding: each is similar to nothing (the identity kernel),
+    so neither MMR nor DPP moves a post, as for single posts without one."""
     posts = [
         fr.Post(id=f"p{i}", author_id="a", created_at=NOW - timedelta(hours=i), features={"s": i})
-        for i in range(3)
+        for i in range(5)
     ]
     batch = fr.PostBatch.from_posts(posts)
-    with pytest.raises(fr.errors.RankingError) as err:
-        pipeline(MMR()).rank(batch, fr.Context.build(batch, now=NOW))
-    assert err.value.field == "embedding"
+    ctx = fr.Context.build(batch, now=NOW)
+    plain = pipeline().rank(batch, ctx)
+    for stage in (MMR(), DPP()):
+        ranking = pipeline(stage).rank(batch, ctx)
+        assert ranking.post_ids == plain.post_ids == ["p4", "p3", "p2", "p1", "p0"]
+        assert all(not ranking.explain(pid).moves for pid in ranking.post_ids)
 
 
 def test_bad_parameters_are_spec_errors() -> None:

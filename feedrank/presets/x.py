@@ -45,7 +45,7 @@ from feedrank.presets.registry import register_preset
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.filters import BlockedAuthors, MaxAge, MutedAuthors, MutedWords, Seen
 from feedrank.stages.filters.feedback import SeeFewer, SocialProof
-from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.rerank import DPP, AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Factor, Scorer, Term
 from feedrank.stages.signals import InNetwork, IsReply
 from feedrank.stages.signals.feedback import FeedbackFatigue
@@ -224,8 +224,10 @@ def _x_2026(name: str, source: Source) -> Pipeline:
             "X's 'For You' ranking as published in 2026: Phoenix's weighted action "
             "probabilities"
             + (" (estimated from counts)" if estimated else "")
-            + ", out-of-network posts × 0.75 and author diversity (decay 0.5, floor 0.25); "
-            "posts older than 48 hours are not candidates."
+            + ", out-of-network posts × 0.75, author diversity (decay 0.5, floor 0.25), "
+            "then a determinantal point process over the first 150 posts (θ 0.65, cosine "
+            "of post embeddings; without embeddings it keeps the order); posts older than "
+            "48 hours are not candidates."
         ),
         filters=[MaxAge(hours=48.0), *_viewer_choices()],
         scorer=Scorer(
@@ -239,7 +241,7 @@ def _x_2026(name: str, source: Source) -> Pipeline:
                 )
             ],
         ),
-        rerankers=[AuthorDiversity(decay=0.5, floor=0.25)],
+        rerankers=[AuthorDiversity(decay=0.5, floor=0.25), DPP(theta=0.65, k=150)],
     )
 
 
@@ -315,7 +317,8 @@ def x_for_you_2023_estimated() -> Pipeline:
 def x_for_you_2026() -> Pipeline:
     """X "For You" (2026, xai-org/x-algorithm home-mixer parameters).
 
-    score = Σ wᵢ · P(actionᵢ) × out_of_network, then author diversity.
+    score = Σ wᵢ · P(actionᵢ) × out_of_network, then author diversity, then a
+    determinantal point process (DPP) over the first 150 posts.
 
     ====================  =======  =======================  ==============
     term                  weight   feature                  estimate from
@@ -343,19 +346,23 @@ def x_for_you_2026() -> Pipeline:
     Filters: posts older than 48 hours (X's AgeFilter) or dated after ``now``,
     and the viewer's blocks, mutes, muted keywords and seen posts.
 
+    The DPP stage (X's VMRanker, ``EnableVMRanker`` with value model ``"dpp"``)
+    uses the two numbers the public parameters send it: θ = 0.65
+    (``VMRankerDppTheta``) and a depth of 150 (``VMRankerDppMaxSelectedRank``).
+    The ranking service that applies them is not published (its kernel, what
+    its similarity is computed from, how θ enters), so the rest is feedrank's
+    reading: Chen, Zhang & Zhou's greedy MAP with their θ (q = exp(α·r),
+    α = θ / (2(1 − θ)), r the score scaled to [0, 1] in the request) and the
+    cosine of post embeddings. Posts without an embedding are similar to
+    nothing, so on posts without embeddings the stage keeps the order and the
+    feed is the published score order. Every move names the post it was too
+    similar to.
+
     Not reproduced: the heads without a published weight in this list (dwell,
     video quality view, photo expand, ...), the weight perturbation, the
     new-author boost, the out-of-network factor for in-network replies and
-    reposts, the positive offset of negative scores, and the VMRanker (DPP)
-    reordering. Of that last one the public parameters say only that it runs
-    (``EnableVMRanker``, value model ``"dpp"``) and what it is sent: θ = 0.65
-    and a depth of 150 (``VMRankerDppTheta``, ``VMRankerDppMaxSelectedRank``);
-    the ranking service that applies them is not published (its kernel, what
-    its similarity is computed from, how θ enters, and the scores it returns
-    in place of an order), so no stage here could claim to be it. The ``dpp``
-    re-ranker, ``{type = "dpp", theta = 0.65, k = 150}`` after this spec's
-    re-rankers, is feedrank's reading of those two numbers (Chen et al.'s θ,
-    cosine of post embeddings) for a platform that wants one.
+    reposts, and the positive offset of negative scores.
+
     The author-diversity rank k follows the score order after the
     out-of-network factor, which is the same for all posts of an author, so k
     equals X's rank in the pre-diversity order.

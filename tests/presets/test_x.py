@@ -36,7 +36,7 @@ from feedrank.errors import SpecError
 from feedrank.presets import PRESETS as REGISTERED
 from feedrank.ranking.provenance import provenance
 from feedrank.stages.filters.feedback import SeeFewer, SocialProof
-from feedrank.stages.rerank import AuthorDiversity, NetworkCaps
+from feedrank.stages.rerank import DPP, AuthorDiversity, NetworkCaps
 from feedrank.stages.scoring import Scorer, Term
 from feedrank.stages.signals.feedback import FeedbackFatigue, fatigue_multiplier
 from feedrank.stages.signals.prediction import PredictedEngagement
@@ -278,7 +278,8 @@ def test_presets_are_registered_with_the_published_parameters() -> None:
     )
     assert SeeFewer(days=14) in old.filters
     assert SocialProof() in old.filters
-    assert len(fr.preset("x-for-you-2026").rerankers) == 1
+    new = fr.preset("x-for-you-2026")
+    assert list(new.rerankers[1:]) == [DPP(theta=0.65, k=150)]  # VMRankerDppTheta, MaxSelectedRank
 
 
 def test_auto_and_estimated_variants_publish_different_fingerprints() -> None:
@@ -882,3 +883,41 @@ def test_cli_ranks_real_tweets_with_x_for_you_2026(tmp_path: Path) -> None:
         assert sum(item["contributions"].values()) == pytest.approx(ref.base, rel=1e-12)
     reasons = Counter(r["reason"] for r in doc["removed"])
     assert reasons == {"older_than:48h": 35, "seen": 1}
+
+
+def test_2026_dpp_stage_separates_near_duplicates_and_says_why() -> None:
+    """The VMRanker stage (θ 0.65, depth 150): a post 0.95 similar to the one
+    above it goes below two less relevant but different posts; without
+    embeddings the same posts keep the published score order."""
+    emb = {
+        "a": (1.0, 0.0, 0.0, 0.0),
+        "b": (0.95, 0.0, 0.0, 0.31),
+        "c": (0.0, 1.0, 0.0, 0.0),
+        "d": (0.0, 0.0, 1.0, 0.0),
+    }
+    likes = dict(zip("abcd", (0.9, 0.85, 0.5, 0.45), strict=True))
+
+    def rank(with_embeddings: bool) -> fr.Ranking:
+        posts = [
+            fr.Post(
+                id=k,
+                author_id=f"u{k}",
+                created_at=NOW,
+                embedding=emb[k] if with_embeddings else None,
+                features=dict.fromkeys(W2026, 0.0) | {"p_favorite": likes[k]},
+            )
+            for k in "abcd"
+        ]
+        batch = fr.PostBatch.from_posts(posts)
+        return fr.preset("x-for-you-2026").rank(
+            batch, fr.Context.build(batch, now=NOW, viewer=fr.Viewer(id="v"))
+        )
+
+    diverse = rank(True)
+    assert diverse.post_ids == ["a", "c", "d", "b"]
+    (move,) = diverse.explain("b").moves
+    assert (move.stage, move.before, move.after) == ("dpp", 1, 3)
+    assert move.reason == "placed at 4 instead of 2: 0.95 similar to #1"
+    plain = rank(False)
+    assert plain.post_ids == ["a", "b", "c", "d"]
+    assert all(not plain.explain(pid).moves for pid in plain.post_ids)

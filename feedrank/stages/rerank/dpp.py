@@ -91,6 +91,8 @@ def dpp_picks(
     if k == 0:
         return np.zeros(0, dtype=np.intp)
     quality = 2.0 * theta_alpha(theta) * relevance  # log q_i²
+    if sim.dissimilar:  # every residual stays 1: the greedy takes quality order
+        return np.argsort(-quality, kind="stable")[:k].astype(np.intp)
     span = k if window is None else min(k, window - 1)
     factor = np.zeros((max(span, 1), m), dtype=np.float64)
     d2 = np.ones(m, dtype=np.float64)

@@ -3,7 +3,9 @@
 Two kinds, declared in the spec: ``"embedding"`` (cosine of the posts'
 embeddings) and ``"topics"`` (Jaccard index of their topic sets). Both are
 positive semi-definite kernels with 1 on the diagonal; a post without an
-embedding (or without topics) has similarity 0 to every other post.
+embedding (or without topics) has similarity 0 to every other post, so where no
+post has one the kernel is the identity (:attr:`Similarity.dissimilar`) and a
+diversity re-ranker keeps the order.
 
 >>> import numpy as np
 >>> from datetime import datetime, timezone
@@ -27,7 +29,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from feedrank.batch.posts import PostBatch
-from feedrank.errors import RankingError
 
 __all__ = ["Similarity", "SimilarityKind", "closest_above", "row_tags"]
 
@@ -50,15 +51,8 @@ class Similarity:
     def of(cls, batch: PostBatch, rows: NDArray[np.intp], kind: SimilarityKind) -> Similarity:
         """The similarity of ``batch`` rows ``rows`` under ``kind``."""
         if kind == "embedding":
-            if batch.embeddings is None:
-                if rows.shape[0] == 0 or len(batch) == 0:
-                    return cls(np.zeros((rows.shape[0], 1)), None)
-                raise RankingError(
-                    "no post has an embedding",
-                    field="embedding",
-                    post_id=str(batch.ids[int(rows[0])]),
-                    expected='embeddings on the posts, or similarity = "topics"',
-                )
+            if batch.embeddings is None:  # no post has one: each is similar to nothing
+                return cls(np.zeros((rows.shape[0], 1)), None)
             vectors = np.asarray(batch.embeddings[rows], dtype=np.float64)  # a copy
             missing = ~batch.has_embedding[rows]
             if missing.any():
@@ -75,6 +69,12 @@ class Similarity:
 
     def __len__(self) -> int:
         return int(self.vectors.shape[0])
+
+    @property
+    def dissimilar(self) -> bool:
+        """Whether every post is similar to nothing but itself (the identity
+        kernel: no post has an embedding, or none has a topic)."""
+        return not bool(self.vectors.any())
 
     def to(self, j: int) -> NDArray[np.float64]:
         """ndarray (m,), float64: the similarity of every post to post ``j``
