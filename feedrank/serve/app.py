@@ -61,7 +61,7 @@ from feedrank.presets import preset
 from feedrank.ranking.ranking import Ranking
 from feedrank.serve.feedgen import GET_SKELETON, SEND_INTERACTIONS, FeedGenerator
 from feedrank.serve.metrics import Metrics
-from feedrank.serve.prc import parse_prc_request
+from feedrank.serve.prc import INPUT_ORDER, parse_prc_request
 from feedrank.serve.store import StoreBusyError
 from feedrank.serve.v1 import parse_v1_request
 from feedrank.spec.pipeline import Pipeline
@@ -283,9 +283,17 @@ class _Service:
         late = await self.rank(
             request, lambda: pipeline.rank(req.batch, req.ctx, limit=max(len(ids), 1))
         )
-        if late is None:
+        if late is None:  # the input order, as a ranking of its own spec, logged
             self.metrics.fallback("/rank")
-            return _json({"ranked_ids": ids}, 200, {"Feedrank-Fallback": "deadline"})
+            limit = max(len(ids), 1)
+            served = await self.cpu(lambda: INPUT_ORDER.rank(req.batch, req.ctx, limit=limit))
+            return await self.cpu(
+                lambda: _json(
+                    {"ranked_ids": self.append(served, req).post_ids},
+                    200,
+                    {"Feedrank-Fallback": "deadline"},
+                )
+            )
         return await self.cpu(lambda: _json({"ranked_ids": self.append(late, req).post_ids}))
 
     def _feed(self) -> FeedGenerator:

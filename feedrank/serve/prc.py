@@ -16,6 +16,8 @@ item field                post
 ``language``              ``lang``
 ``embedded_urls``         ``url`` = the first one, ``features["embedded_urls"]`` = count
 ``original_rank``         ``features["original_rank"]`` (NaN when absent)
+(its place in ``items``)  ``features["request_position"]``: 0, 1, 2, ... (what
+                          :data:`INPUT_ORDER`, the fallback, ranks by)
 ========================  ==========================================================
 
 Engagements become ``counts`` where feedrank has the kind, and ``features``
@@ -33,7 +35,12 @@ every one:
 The viewer is ``session.user_id`` and ``now`` is ``session.current_time``.
 ``ranked_ids`` are the kept items in the ranker's order; removed items are left
 out and their reasons are in the decision log. Ids must be unique (the batch
-refuses a repeated id, naming it).
+refuses a repeated id, naming it). Past the service's deadline the answer is
+:data:`INPUT_ORDER`'s ranking: the items as given, a spec with its own
+fingerprint, logged and replayable like any other.
+
+>>> [t.name for t in INPUT_ORDER.scorer.terms]
+['input_order']
 """
 
 from __future__ import annotations
@@ -50,8 +57,30 @@ from feedrank.batch.posts import PostBatch
 from feedrank.models import Viewer, input_error
 from feedrank.spec.pipeline import Pipeline
 from feedrank.spec.request import Request, assemble_request
+from feedrank.stages.scoring import Scorer, Term
+from feedrank.stages.signals import Feature
 
-__all__ = ["parse_prc_request", "prc_batch"]
+__all__ = ["INPUT_ORDER", "parse_prc_request", "prc_batch"]
+
+INPUT_ORDER = Pipeline(
+    name="prc-input-order",
+    description=(
+        "The Prosocial Ranking Challenge's fallback order: the items in the order the "
+        "request gave them."
+    ),
+    scorer=Scorer(
+        terms=[
+            Term(
+                name="input_order",
+                signal=Feature(name="request_position"),
+                weight=-1.0,
+                why="Served when ranking misses the deadline: the first item first.",
+            )
+        ]
+    ),
+)
+"""The spec of ``/rank``'s deadline fallback: score = −(the item's place in the
+request), so the items come in the order given."""
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICRO = timedelta(microseconds=1)
@@ -92,6 +121,7 @@ def prc_batch(items: Sequence[Any], platform: str) -> PostBatch:
     }
     urls = [[str(u) for u in item.embedded_urls or ()] for item in items]
     features["embedded_urls"] = [float(len(u)) for u in urls]
+    features["request_position"] = [float(i) for i in range(len(items))]
     features["original_rank"] = [
         nan if item.original_rank is None else float(item.original_rank) for item in items
     ]

@@ -2,7 +2,7 @@
 
 The server here has a deadline of 0 ms, so every ranking misses it: the fallback
 is served deterministically (the input order for /rank, chronological for
-/v1/rank and feeds), counted in /metrics and, where it is a ranking, logged.
+/v1/rank and feeds), counted in /metrics and logged as the ranking of its spec.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ranking_challenge.response import RankingResponse
 import feedrank as fr
 import feedrank.audit as fa
 from feedrank.adapters.atproto import post_view_to_post
+from feedrank.serve.prc import INPUT_ORDER
 from tests.serve._helpers import FEEDGEN, NOW, SERVICE, Keys, Server, feed_server
 
 FEED = f"at://{SERVICE}/app.bsky.feed.generator/hot-for-you"
@@ -50,6 +51,8 @@ def test_prc_rank_falls_back_to_the_input_order(late: Server) -> None:
     response = RankingResponse.model_validate(answer.json())
     assert response.ranked_ids == [item.id for item in request.items]
     assert _fallbacks(late, "/rank") == before + 1
+    record = fa.read_log(late.tmp / "decisions.jsonl").records[-1]
+    assert record.spec.fingerprint == INPUT_ORDER.fingerprint != fr.preset("balanced").fingerprint
 
 
 def test_v1_rank_falls_back_to_chronological_and_logs_it(late: Server) -> None:
