@@ -57,9 +57,8 @@ from pydantic import Field
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.stages.rerank.base import CodedStep, Reranker, register_reranker
-from feedrank.stages.rerank.mmr import similarity_reason
-from feedrank.stages.rerank.placement import normalized, placed_step
-from feedrank.stages.rerank.similarity import Similarity, SimilarityKind, closest_above
+from feedrank.stages.rerank.by_similarity import place_by_similarity
+from feedrank.stages.rerank.similarity import Similarity, SimilarityKind
 
 __all__ = ["DPP", "EPSILON", "dpp_picks", "theta_alpha"]
 
@@ -161,26 +160,16 @@ class DPP(Reranker):
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> CodedStep:
-        offsets = requests.offsets
-        picks: list[NDArray[np.intp]] = []
-        notes: list[tuple[NDArray[np.float64], NDArray[np.intp]]] = []
-        for s in range(offsets.shape[0] - 1):
-            rows = order[offsets[s] : offsets[s + 1]]
-            rel = scores[rows]
-            rel = normalized(rel) if self.normalize else rel
-            sim = Similarity.of(batch, rows, self.similarity)
-            chosen = dpp_picks(rel, sim, self.theta, self.k, self.window)
-            picks.append(chosen)
-            notes.append(closest_above(sim.matrix(chosen), self.window))
-
-        def why(segment: int, new: int, old: int) -> str:
-            closest, near = notes[segment]
-            if new and near[new] < 0:  # a window of 1: nothing above counts
-                return f"placed at {new + 1} instead of {old + 1}: the most relevant post left"
-            first = 0 if self.window is None else max(0, new - self.window + 1)
-            return similarity_reason(new, old, float(closest[new]), int(near[new]), first)
-
-        return placed_step(offsets, order, picks, why)
+        return place_by_similarity(
+            batch,
+            requests,
+            order,
+            scores,
+            kind=self.similarity,
+            normalize=self.normalize,
+            pick=lambda rel, sim: dpp_picks(rel, sim, self.theta, self.k, self.window),
+            window=self.window,
+        )
 
     def describe(self) -> str:
         what = "embeddings (cosine)" if self.similarity == "embedding" else "topics (Jaccard)"

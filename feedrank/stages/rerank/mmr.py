@@ -41,10 +41,10 @@ from pydantic import Field
 from feedrank.batch.posts import PostBatch
 from feedrank.batch.requests import Requests
 from feedrank.stages.rerank.base import CodedStep, Reranker, register_reranker
-from feedrank.stages.rerank.placement import normalized, placed_step, position_phrase
-from feedrank.stages.rerank.similarity import Similarity, SimilarityKind, closest_above
+from feedrank.stages.rerank.by_similarity import place_by_similarity
+from feedrank.stages.rerank.similarity import Similarity, SimilarityKind
 
-__all__ = ["MMR", "mmr_picks", "similarity_reason"]
+__all__ = ["MMR", "mmr_picks"]
 
 
 def mmr_picks(
@@ -73,28 +73,6 @@ def mmr_picks(
     return picks
 
 
-def similarity_reason(new: int, old: int, closest: float, near: int, first: int = 0) -> str:
-    """The reason of a post placed by similarity: moved down, the post above it
-    that it resembles most ("" when it resembles none: it only made room for
-    posts moved up); moved up, how little it resembles those above it (from
-    position ``first``, 0-based, on).
-
-    >>> similarity_reason(3, 1, 0.931, 0)
-    'placed at 4 instead of 2: 0.93 similar to #1'
-    >>> similarity_reason(1, 4, 0.12, 0)
-    'placed at 2 instead of 5: at most 0.12 similar to #1'
-    """
-    head = position_phrase(new, old)
-    if near < 0:
-        return head + ": the most relevant post"
-    if new > old:
-        if not closest > 0:
-            return ""  # nothing above resembles it: it moved because others moved up
-        return f"{head}: {closest:.2f} similar to #{near + 1}"
-    above = f"#{first + 1}" if new - first == 1 else f"#{first + 1}–#{new}"
-    return f"{head}: at most {closest:.2f} similar to {above}"
-
-
 @register_reranker
 class MMR(Reranker):
     """Maximal marginal relevance: each of the first ``k`` positions goes to the
@@ -114,23 +92,15 @@ class MMR(Reranker):
         order: NDArray[np.intp],
         scores: NDArray[np.float64],
     ) -> CodedStep:
-        offsets = requests.offsets
-        picks: list[NDArray[np.intp]] = []
-        notes: list[tuple[NDArray[np.float64], NDArray[np.intp]]] = []
-        for s in range(offsets.shape[0] - 1):
-            rows = order[offsets[s] : offsets[s + 1]]
-            rel = scores[rows]
-            rel = normalized(rel) if self.normalize else rel
-            sim = Similarity.of(batch, rows, self.similarity)
-            chosen = mmr_picks(rel, sim, self.lam, self.k)
-            picks.append(chosen)
-            notes.append(closest_above(sim.matrix(chosen)))
-
-        def why(segment: int, new: int, old: int) -> str:
-            closest, near = notes[segment]
-            return similarity_reason(new, old, float(closest[new]), int(near[new]))
-
-        return placed_step(offsets, order, picks, why)
+        return place_by_similarity(
+            batch,
+            requests,
+            order,
+            scores,
+            kind=self.similarity,
+            normalize=self.normalize,
+            pick=lambda rel, sim: mmr_picks(rel, sim, self.lam, self.k),
+        )
 
     def describe(self) -> str:
         what = "embeddings (cosine)" if self.similarity == "embedding" else "topics (Jaccard)"
