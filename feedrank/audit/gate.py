@@ -37,26 +37,13 @@ from numpy.typing import NDArray
 from feedrank.audit.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile, resamples
 from feedrank.audit.reports import _served, json_values, position_weights
 from feedrank.errors import InputError
+from feedrank.evaluate.stats import holm, paired_t_test
 
 if TYPE_CHECKING:
     from feedrank.ranking.ranking import Ranking
     from feedrank.spec.pipeline import Pipeline
 
-__all__ = ["GateReport", "GroupChange", "holm", "release_gate"]
-
-
-def holm(p: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Holm's step-down adjusted p-values, in the order given.
-
-    >>> holm(np.array([0.01, 0.04, 0.03])).round(4).tolist()
-    [0.03, 0.06, 0.06]
-    """
-    m = p.shape[0]
-    order = np.argsort(p, kind="stable")
-    scaled = np.minimum(1.0, p[order] * (m - np.arange(m)))
-    out = np.empty(m)
-    out[order] = np.maximum.accumulate(scaled)
-    return out
+__all__ = ["GateReport", "GroupChange", "release_gate"]
 
 
 @dataclass(frozen=True)
@@ -139,18 +126,6 @@ def _exposure(ranking: Ranking, names: list[str], groups: Mapping[str, str]) -> 
     return out
 
 
-def _paired_p(d: NDArray[np.float64]) -> float:
-    """The paired t-test's two-sided p-value of the differences ``d``."""
-    from scipy import stats
-
-    n = d.shape[0]
-    mean = float(d.mean())
-    sd = float(d.std(ddof=1)) if n > 1 else 0.0
-    if sd == 0.0 or not math.isfinite(sd):
-        return 1.0 if mean == 0.0 else 0.0
-    return float(2.0 * stats.t.sf(abs(mean / (sd / math.sqrt(n))), n - 1))
-
-
 def _relative(new: NDArray[np.float64], old: NDArray[np.float64]) -> NDArray[np.float64]:
     """new / old − 1 of mean exposures along the last axis (0 when both are 0, inf
     when only the new one is > 0)."""
@@ -208,7 +183,7 @@ def release_gate(
     idx = resamples(len(records), seed, n_boot)
     boot = _relative(after[idx].mean(axis=1), before[idx].mean(axis=1))
     relative = _relative(after.mean(axis=0), before.mean(axis=0))
-    ps = np.array([_paired_p(after[:, j] - before[:, j]) for j in present])
+    ps = np.array([paired_t_test(after[:, j], before[:, j]).p_value for j in present])
     adjusted = holm(ps) if present else np.zeros(0)
     changes = tuple(
         GroupChange(

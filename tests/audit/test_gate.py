@@ -15,8 +15,9 @@ from scipy import stats
 import feedrank as fr
 import feedrank.io as fio
 from feedrank.audit import read_log
-from feedrank.audit.gate import holm, release_gate
+from feedrank.audit.gate import release_gate
 from feedrank.cli.app import main
+from feedrank.evaluate.stats import holm
 from tests.audit.keys import DATA_KEY, DATA_KEY_HEX
 from tests.audit.ledger_log import FLAGGED, Planted, with_factor, write_planted_log
 
