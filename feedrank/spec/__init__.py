@@ -4,6 +4,7 @@ the controls and alternatives it publishes and a viewer's choice among them."""
 from __future__ import annotations
 
 from feedrank.spec.choice import Choice, Chosen, choice_from_json, choose, viewer_reads
+from feedrank.spec.choice_many import rank_many_chosen
 from feedrank.spec.controls import Alternative, Control
 from feedrank.spec.files import (
     SpecChange,
@@ -26,6 +27,7 @@ __all__ = [
     "diff_specs",
     "dump_spec",
     "load_spec",
+    "rank_many_chosen",
     "spec_schema",
     "viewer_reads",
 ]
