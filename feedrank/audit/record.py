@@ -208,6 +208,13 @@ class RequestOutputs(_Model):
     next_cursor: str | None
 
 
+def _missing(part: str) -> AuditError:
+    """A record whose inputs lack ``part`` (an open record always holds it)."""
+    return AuditError(
+        "missing", field=f"inputs.{part}", expected=f"the request's {part} in the record"
+    )
+
+
 class AuditRecord(_Model):
     """One validated record of a decision log (see :mod:`feedrank.audit`).
 
@@ -330,7 +337,8 @@ class AuditRecord(_Model):
     def page_input(self) -> PageInput:
         """The page requested: its size and the key it started after."""
         page = self._open_inputs().page
-        assert page is not None
+        if page is None:
+            raise _missing("page")
         return page
 
     def viewer(self) -> Viewer | None:
@@ -340,13 +348,15 @@ class AuditRecord(_Model):
     def batch(self) -> PostBatch:
         """The candidates: the :class:`PostBatch` that was ranked."""
         stored = self._open_inputs().batch
-        assert stored is not None
+        if stored is None:
+            raise _missing("batch")
         return decode_batch(stored)
 
     def context(self, batch: PostBatch | None = None) -> Context:
         """The :class:`Context` the request was ranked with (``batch``: from :meth:`batch`)."""
         stored = self._open_inputs().context
-        assert stored is not None
+        if stored is None:
+            raise _missing("context")
         n = len(batch if batch is not None else self.batch())
         return decode_context(stored, self.now, self.viewer(), n)
 
