@@ -4,6 +4,11 @@ With ``FEEDRANK_NO_SKIPS=1`` (as ``.ci/run`` sets it, where every dev extra and
 headless Chromium are installed) a skipped test or module fails the run instead:
 a missing dependency there is a broken environment, not a reason to test less.
 Without it, a local run on a partial install skips what it cannot run.
+
+With ``FEEDRANK_HYPOTHESIS=ci`` (also set by ``.ci/run``) Hypothesis draws the
+same examples on every run (``derandomize``), so CI judges a change by the same
+cases it was tested on; local runs draw new examples each time and keep
+exploring (a case found there is pinned with ``@example``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,11 @@ import os
 from collections.abc import Generator
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("FEEDRANK_HYPOTHESIS") == "ci":
+    settings.load_profile("ci")
 
 pytest_plugins = ["pytester"]
 
