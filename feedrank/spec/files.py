@@ -35,7 +35,12 @@ from typing import Any, Literal
 from feedrank.canonical import canonical_json
 from feedrank.errors import SpecError
 from feedrank.io.decoding import check_nesting, decode_json, read_text
-from feedrank.spec import limits
+from feedrank.spec.limits import (
+    MAX_SPEC_BYTES,
+    MAX_SPEC_DEPTH,
+    check_spec_limits,
+    check_spec_size,
+)
 from feedrank.spec.pipeline import Pipeline
 from feedrank.stages.filters import FILTERS
 from feedrank.stages.rerank import RERANKERS
@@ -73,7 +78,7 @@ def parse_spec(data: Mapping[str, Any]) -> Pipeline:
     """
     if not isinstance(data, Mapping):
         raise SpecError(f"got {type(data).__name__}", expected="a table at the top level")
-    limits.check_spec_limits(data)
+    check_spec_limits(data)
     return Pipeline.model_validate(dict(data))
 
 
@@ -102,19 +107,17 @@ def _toml_error(exc: Exception, text: str, source: str | None) -> SpecError:
 
 def _loads(text: str, format: Format, source: str | None) -> Pipeline:
     where = source if source is not None else "<spec>"
-    limits.check_spec_size(text, source=source)
+    check_spec_size(text, source=source)
     if format == "json":
         data = decode_json(
             text,
             source=where,
             error=SpecError,
             expected="a JSON spec",
-            max_depth=limits.MAX_SPEC_DEPTH,
+            max_depth=MAX_SPEC_DEPTH,
         )
     else:
-        check_nesting(
-            text, source=where, error=SpecError, max_depth=limits.MAX_SPEC_DEPTH, syntax="toml"
-        )
+        check_nesting(text, source=where, error=SpecError, max_depth=MAX_SPEC_DEPTH, syntax="toml")
         toml = _toml()
         try:
             data = toml.loads(text)
@@ -185,7 +188,7 @@ def _load_file(path: Path) -> Pipeline:
         )
     text = read_text(
         path,
-        max_bytes=limits.MAX_SPEC_BYTES,
+        max_bytes=MAX_SPEC_BYTES,
         error=SpecError,
         what="a spec",
         limit="MAX_SPEC_BYTES",
