@@ -98,7 +98,7 @@ class ServeConfig:
 
 
 class _TooLargeError(Exception):
-    pass
+    """A request body past the size limit (answered 413)."""
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
